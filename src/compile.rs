@@ -1,0 +1,59 @@
+//! The front half of the pipeline, run in order: read -> parse -> lower -> check.
+
+use crate::check::{Checked, check};
+use crate::diag::Diagnostics;
+use crate::ir::Project;
+use crate::lower::{SettingsInput, lower};
+use crate::parse::decode::Decoder;
+use crate::parse::parse_config;
+use crate::parse::settings::parse_settings;
+use crate::read::{self, ReadError};
+use crate::source::SourceMap;
+use std::path::Path;
+
+/// Everything one run learned: the sources (for rendering), every diagnostic, and the checked
+/// project when there were no errors.
+#[derive(Debug)]
+pub struct Compilation {
+    pub sources: SourceMap,
+    pub diagnostics: Diagnostics,
+    pub project: Option<Checked<Project>>,
+}
+
+/// Compiles the config at `config_path` and the svc.yaml beside it, if any.
+///
+/// Only a file that cannot be read is an `Err`; problems in its content are diagnostics.
+pub fn compile(config_path: &Path) -> Result<Compilation, ReadError> {
+    let mut sources = SourceMap::default();
+    let mut diagnostics = Diagnostics::default();
+    let config_file = sources.add(read::load(config_path)?);
+    let settings_file = match read::discover_settings(config_path) {
+        Some(path) => Some(sources.add(read::load(&path)?)),
+        None => None,
+    };
+
+    let raw_config = read::parse_tree(sources.get(config_file), config_file, &mut diagnostics)
+        .map(|tree| parse_config(&tree, &mut Decoder::new(config_file, &mut diagnostics)));
+    let raw_settings = settings_file.and_then(|id| {
+        let tree = read::parse_tree(sources.get(id), id, &mut diagnostics)?;
+        Some((
+            id,
+            parse_settings(&tree, &mut Decoder::new(id, &mut diagnostics)),
+        ))
+    });
+
+    let project = raw_config.and_then(|raw| {
+        let dir = config_path.parent().unwrap_or(Path::new(""));
+        let settings = raw_settings.as_ref().map(|(file, settings)| SettingsInput {
+            file: *file,
+            settings,
+        });
+        let project = lower(&raw, config_file, settings, dir, &mut diagnostics);
+        check(project, &mut diagnostics)
+    });
+    Ok(Compilation {
+        sources,
+        diagnostics,
+        project,
+    })
+}

@@ -1,0 +1,178 @@
+//! Diagnostics: what went wrong, where, and how to fix it.
+//!
+//! Stages push diagnostics into a [`Diagnostics`] sink and keep going, so one run reports every
+//! problem. Rendering lives in [`crate::render`].
+
+use crate::source::{FileId, Span};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Note,
+}
+
+/// A place in a source file, with a short label shown under the snippet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub file: FileId,
+    pub span: Span,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable kebab-case identifier, e.g. `unknown-service`.
+    pub code: &'static str,
+    pub message: String,
+    /// The user's key the problem is about, as a path: `services.web.bindings[0].service`.
+    pub key: Option<String>,
+    pub primary: Option<Label>,
+    pub secondary: Vec<Label>,
+    /// How to fix it.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(severity: Severity, code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity,
+            code,
+            message: message.into(),
+            key: None,
+            primary: None,
+            secondary: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, code, message)
+    }
+
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, code, message)
+    }
+
+    pub fn note(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(Severity::Note, code, message)
+    }
+
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    pub fn at(mut self, file: FileId, span: Span, label: impl Into<String>) -> Self {
+        self.primary = Some(Label {
+            file,
+            span,
+            text: label.into(),
+        });
+        self
+    }
+
+    pub fn also(mut self, file: FileId, span: Span, label: impl Into<String>) -> Self {
+        self.secondary.push(Label {
+            file,
+            span,
+            text: label.into(),
+        });
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// The sink every stage reports into.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.items.push(diagnostic);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.items.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter()
+    }
+
+    /// Diagnostics in source order (file, then position), so output reads top to bottom.
+    pub fn sorted(&self) -> Vec<&Diagnostic> {
+        let mut items: Vec<&Diagnostic> = self.items.iter().collect();
+        items.sort_by_key(|d| {
+            d.primary
+                .as_ref()
+                .map(|l| (0, l.file.index(), l.span.start))
+                .unwrap_or((1, 0, 0))
+        });
+        items
+    }
+}
+
+/// The closest candidate to `word`, for "did you mean" hints: a small edit distance (typos,
+/// swapped letters) or a long shared prefix (`outputDir` for `outputDirectory`).
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .filter_map(|candidate| {
+            let distance = strsim::osa_distance(word, candidate);
+            let close = distance <= (word.len().max(candidate.len()) / 3).max(1);
+            let similar = strsim::jaro_winkler(word, candidate);
+            (close || similar >= 0.9).then_some((distance, candidate))
+        })
+        .min()
+        .map(|(_, candidate)| candidate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn did_you_mean_finds_a_near_miss_and_ignores_strangers() {
+        let names = ["my_frontend", "my_backend"];
+        assert_eq!(did_you_mean("my_backnd", names), Some("my_backend"));
+        assert_eq!(did_you_mean("database", names), None);
+        assert_eq!(did_you_mean("wbe", ["web", "api"]), Some("web"));
+        assert_eq!(
+            did_you_mean("outputDir", ["outputDirectory", "root"]),
+            Some("outputDirectory")
+        );
+        assert_eq!(did_you_mean("x", ["y"]), Some("y"));
+    }
+}

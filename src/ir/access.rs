@@ -1,0 +1,67 @@
+//! Who may connect to whom: the promise every target enforces.
+
+use super::{Project, ServiceId};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// A connection's source.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Peer {
+    /// Anyone on the public side of the gateway.
+    Internet,
+    Service(ServiceId),
+}
+
+/// The derived access facts of a project, for review and for targets.
+#[derive(Debug, Clone, Serialize)]
+pub struct Access {
+    /// Services a top-level rewrite or route sends public traffic to.
+    pub public: BTreeSet<ServiceId>,
+    pub private: BTreeSet<ServiceId>,
+    /// Every ordered (caller, target) pair a binding allows.
+    pub grants: BTreeSet<(ServiceId, ServiceId)>,
+}
+
+impl Project {
+    /// Services named by a top-level rule's service destination.
+    pub fn public_services(&self) -> BTreeSet<ServiceId> {
+        self.routing.service_destinations().cloned().collect()
+    }
+
+    pub fn is_public(&self, service: &ServiceId) -> bool {
+        self.routing.service_destinations().any(|s| s == service)
+    }
+
+    /// Whether `from` may open a connection to `to`. Bindings are one-way grants; public
+    /// routes admit only the internet (through the gateway), never other services.
+    pub fn allows(&self, from: &Peer, to: &ServiceId) -> bool {
+        match from {
+            Peer::Internet => self.is_public(to),
+            Peer::Service(caller) => self
+                .bindings
+                .iter()
+                .any(|b| &b.caller == caller && &b.target == to),
+        }
+    }
+
+    pub fn access(&self) -> Access {
+        let public = self.public_services();
+        let private = self
+            .services
+            .keys()
+            .filter(|s| !public.contains(*s))
+            .cloned()
+            .collect();
+        let grants = self
+            .bindings
+            .iter()
+            .map(|b| (b.caller.clone(), b.target.clone()))
+            .collect();
+        Access {
+            public,
+            private,
+            grants,
+        }
+    }
+}

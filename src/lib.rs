@@ -1,0 +1,16 @@
+//! `svc`: compiles the `services` config of vercel.json into deployable infrastructure.
+//!
+//! The pipeline is read -> parse -> lower -> check -> emit -> write; see ARCHITECTURE.md.
+
+pub mod check;
+pub mod compile;
+pub mod diag;
+pub mod graph;
+pub mod ir;
+pub mod lower;
+pub mod naming;
+pub mod parse;
+pub mod pattern;
+pub mod read;
+pub mod render;
+pub mod source;

@@ -1,0 +1,157 @@
+//! Lower stage: the raw config (and svc.yaml) into the IR [`Project`]: names resolved, roots
+//! and entrypoints checked on disk, runtimes and ports decided, routing patterns parsed.
+//!
+//! What cannot be resolved is reported and left out, so later checks still run on the rest.
+
+mod frameworks;
+mod root;
+mod routing;
+mod service;
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::ir::{Binding, Cron, Origin, Project, ServiceId};
+use crate::parse::decode::KeyPath;
+use crate::parse::raw::RawConfig;
+use crate::parse::settings::RawSettings;
+use crate::source::{FileId, Span};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+pub use frameworks::{all_framework_slugs, framework_runtime};
+
+/// svc.yaml, when there is one.
+pub struct SettingsInput<'a> {
+    pub file: FileId,
+    pub settings: &'a RawSettings,
+}
+
+pub(crate) struct Lowerer<'a> {
+    file: FileId,
+    dir: &'a Path,
+    diags: &'a mut Diagnostics,
+    service_names: BTreeSet<String>,
+}
+
+impl Lowerer<'_> {
+    fn error(
+        &mut self,
+        code: &'static str,
+        key: &KeyPath,
+        span: Span,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.diags.push(
+            Diagnostic::error(code, message)
+                .key(key.as_str())
+                .at(self.file, span, label)
+                .help(help),
+        );
+    }
+}
+
+/// Lowers a parsed config. `dir` is the directory holding the config file.
+pub fn lower(
+    raw: &RawConfig,
+    file: FileId,
+    settings: Option<SettingsInput>,
+    dir: &Path,
+    diags: &mut Diagnostics,
+) -> Project {
+    let entries = raw.services.as_ref().map_or(&[][..], |s| &s.entries[..]);
+    let mut lowerer = Lowerer {
+        file,
+        dir,
+        diags,
+        service_names: entries.iter().map(|s| s.name.value.clone()).collect(),
+    };
+    let service_settings = settings
+        .as_ref()
+        .map(|s| lowerer.index_settings(s))
+        .unwrap_or_default();
+    let mut services = BTreeMap::new();
+    let mut bindings = Vec::new();
+    for raw_service in entries {
+        let routing = lowerer.lower_routing(&raw_service.routing, false);
+        let service = lowerer.lower_service(
+            raw_service,
+            service_settings.get(&raw_service.name.value).copied(),
+            routing,
+        );
+        bindings.extend(lowerer.bindings(raw_service));
+        services.insert(service.name.clone(), service);
+    }
+    Project {
+        dir: dir.to_path_buf(),
+        services,
+        bindings,
+        routing: lowerer.lower_routing(&raw.routing, true),
+        crons: raw
+            .crons
+            .iter()
+            .map(|c| Cron {
+                path: c.path.value.clone(),
+                schedule: c.schedule.value.clone(),
+            })
+            .collect(),
+    }
+}
+
+impl<'a> Lowerer<'a> {
+    fn bindings(&mut self, raw: &crate::parse::raw::RawService) -> Vec<Binding> {
+        raw.bindings
+            .iter()
+            .filter_map(|b| {
+                let service = b.service.as_ref()?;
+                let target = self.resolve_service(service, &b.path.key("service"));
+                let env = b.env.as_ref()?;
+                Some(Binding {
+                    caller: ServiceId(raw.name.value.clone()),
+                    target: target?,
+                    env: env.value.clone(),
+                    env_origin: Origin {
+                        file: self.file,
+                        span: env.span,
+                    },
+                    target_origin: Origin {
+                        file: self.file,
+                        span: service.span,
+                    },
+                    key: b.path.as_str().to_string(),
+                })
+            })
+            .collect()
+    }
+
+    /// svc.yaml's per-service settings by name; settings for undeclared services are errors.
+    fn index_settings<'s>(
+        &mut self,
+        input: &SettingsInput<'s>,
+    ) -> BTreeMap<String, &'s crate::parse::settings::RawServiceSettings> {
+        let mut index = BTreeMap::new();
+        for entry in &input.settings.services {
+            if self.service_names.contains(&entry.name.value) {
+                index.insert(entry.name.value.clone(), entry);
+                continue;
+            }
+            let help = match crate::diag::did_you_mean(&entry.name.value, self.service_names.iter().map(String::as_str)) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "settings apply to services declared in vercel.json; remove this entry or declare the service".to_string(),
+            };
+            self.diags.push(
+                Diagnostic::error(
+                    "unknown-service",
+                    format!(
+                        "svc.yaml has settings for unknown service `{}`",
+                        entry.name.value
+                    ),
+                )
+                .key(entry.path.as_str())
+                .at(input.file, entry.name.span, "not a service in vercel.json")
+                .help(help),
+            );
+        }
+        index
+    }
+}

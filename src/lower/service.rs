@@ -1,0 +1,357 @@
+//! One raw service into an IR [`Service`]: root, runtime, framework, entrypoint and port,
+//! following Vercel's `resolveConfiguredServiceV2` rules.
+
+use super::Lowerer;
+use super::frameworks::{
+    RUNTIMES, all_framework_slugs, default_port, framework_runtime, runtime_named,
+    runtime_of_extension,
+};
+use super::root::{
+    CONTAINERFILES, RootProblem, classify_entrypoint, lowest_exposed_port, normalize_root,
+    required_path,
+};
+use crate::diag::did_you_mean;
+use crate::ir::{BuildSettings, Entrypoint, Origin, Routing, Runtime, Service, ServiceId};
+use crate::naming::dns_label;
+use crate::parse::decode::Spanned;
+use crate::parse::raw::RawService;
+use crate::parse::settings::RawServiceSettings;
+use std::path::PathBuf;
+
+/// The parts of a service that depend on the file system and the runtime rules.
+struct Resolved {
+    runtime: Runtime,
+    framework: Option<String>,
+    entrypoint: Option<Entrypoint>,
+    dockerfile: Option<PathBuf>,
+}
+
+impl Lowerer<'_> {
+    pub(super) fn lower_service(
+        &mut self,
+        raw: &RawService,
+        settings: Option<&RawServiceSettings>,
+        routing: Routing,
+    ) -> Service {
+        let root = raw.root.as_ref().and_then(|r| self.root(raw, r));
+        let root_dir = root
+            .as_ref()
+            .map(|r| self.dir.join(r))
+            .filter(|p| p.is_dir());
+        let resolved = self.resolve(raw, root_dir.as_ref());
+        let port = match settings.and_then(|s| s.port.as_ref()) {
+            Some(port) => port.value as u16,
+            None => self.default_port(&resolved),
+        };
+        Service {
+            name: ServiceId(raw.name.value.clone()),
+            hostname: dns_label(&raw.name.value),
+            root: root.unwrap_or_else(|| ".".to_string()),
+            runtime: resolved.runtime,
+            framework: resolved.framework,
+            entrypoint: resolved.entrypoint,
+            port,
+            command: raw.command.as_ref().map(|c| c.value.clone()),
+            build: build_settings(raw),
+            image: settings
+                .and_then(|s| s.image.as_ref())
+                .map(|i| i.value.clone()),
+            replicas: settings
+                .and_then(|s| s.replicas.as_ref())
+                .map_or(1, |r| r.value as u32),
+            egress: settings
+                .and_then(|s| s.egress.as_ref())
+                .is_none_or(|e| e.value),
+            routing,
+            origin: Origin {
+                file: self.file,
+                span: raw.name.span,
+            },
+        }
+    }
+
+    fn default_port(&self, resolved: &Resolved) -> u16 {
+        resolved
+            .dockerfile
+            .as_ref()
+            .and_then(|path| std::fs::read_to_string(path).ok())
+            .and_then(|text| lowest_exposed_port(&text))
+            .unwrap_or_else(|| default_port(resolved.runtime))
+    }
+
+    fn root(&mut self, raw: &RawService, root: &Spanned<String>) -> Option<String> {
+        let key = raw.path.key("root");
+        let normalized = match normalize_root(&root.value) {
+            Ok(normalized) => normalized,
+            Err(RootProblem::Absolute) => {
+                self.error(
+                    "invalid-root",
+                    &key,
+                    root.span,
+                    format!("root `{}` is an absolute path", root.value),
+                    "absolute path",
+                    "a root is relative to the directory holding vercel.json, e.g. `\"backend\"`",
+                );
+                return None;
+            }
+            Err(RootProblem::Escapes) => {
+                self.error(
+                    "invalid-root",
+                    &key,
+                    root.span,
+                    format!("root `{}` leaves the project directory", root.value),
+                    "escapes the project",
+                    "keep every service inside the project: a root may not start with `..`",
+                );
+                return None;
+            }
+        };
+        let path = self.dir.join(&normalized);
+        if !path.exists() {
+            self.error(
+                "root-not-found",
+                &key,
+                root.span,
+                format!("root `{}` does not exist", root.value),
+                "no such directory",
+                format!("create `{normalized}/` next to the config, or fix the path"),
+            );
+        } else if !path.is_dir() {
+            self.error(
+                "root-not-directory",
+                &key,
+                root.span,
+                format!("root `{}` is not a directory", root.value),
+                "a file, not a directory",
+                "point `root` at the service's directory",
+            );
+        }
+        Some(normalized)
+    }
+
+    fn resolve(&mut self, raw: &RawService, root_dir: Option<&PathBuf>) -> Resolved {
+        let explicit = raw.runtime.as_ref().and_then(|r| self.runtime(raw, r));
+        let framework = raw.framework.as_ref().and_then(|f| self.framework(raw, f));
+        let framework_runtime = framework.as_deref().and_then(framework_runtime);
+        if let (Some(runtime), Some(fw_runtime)) = (explicit, framework_runtime) {
+            self.check_runtime_agrees(raw, runtime, fw_runtime);
+        }
+        let entrypoint = raw.entrypoint.as_ref().map(|e| {
+            let is_dir = |p: &str| root_dir.is_some_and(|r| r.join(p).is_dir());
+            (classify_entrypoint(&e.value, is_dir), e)
+        });
+        if let (Some(dir), Some((entry, raw_entry))) = (root_dir, &entrypoint) {
+            self.check_entrypoint_exists(raw, dir, entry, raw_entry);
+        }
+        let is_container = explicit == Some(Runtime::Container)
+            || framework_runtime == Some(Runtime::Container)
+            || matches!(entrypoint, Some((Entrypoint::Dockerfile { .. }, _)));
+        let entrypoint = entrypoint.map(|(e, raw_entry)| (e, raw_entry.clone()));
+        if is_container {
+            return self.resolve_container(raw, root_dir, framework, entrypoint);
+        }
+        let from_entry = entrypoint.as_ref().and_then(|(e, _)| match e {
+            Entrypoint::File { path } => runtime_of_extension(path),
+            Entrypoint::Module { .. } | Entrypoint::Pyproject => Some(Runtime::Python),
+            _ => None,
+        });
+        let runtime = match framework_runtime {
+            Some(Runtime::Frontend) => Runtime::Frontend,
+            _ => explicit
+                .or(framework_runtime)
+                .or(from_entry)
+                .unwrap_or(Runtime::Static),
+        };
+        if explicit.is_some() && framework.is_none() && entrypoint.is_none() {
+            self.missing_entrypoint(raw, runtime);
+        }
+        Resolved {
+            runtime,
+            framework,
+            entrypoint: entrypoint.map(|(e, _)| e),
+            dockerfile: None,
+        }
+    }
+
+    fn resolve_container(
+        &mut self,
+        raw: &RawService,
+        root_dir: Option<&PathBuf>,
+        framework: Option<String>,
+        entrypoint: Option<(Entrypoint, Spanned<String>)>,
+    ) -> Resolved {
+        let entrypoint = match entrypoint {
+            Some((entry @ Entrypoint::Dockerfile { .. }, _)) => Some(entry),
+            Some((_, raw_entry)) => {
+                self.error("invalid-container-entrypoint", &raw.path.key("entrypoint"), raw_entry.span, format!("container entrypoint `{}` is not a Dockerfile or Containerfile", raw_entry.value), "not a container file", format!("name one of {} (relative to the root), or leave `entrypoint` out to have it found", CONTAINERFILES.join(", ")));
+                None
+            }
+            None => self.probe_containerfile(raw, root_dir),
+        };
+        let dockerfile = match (&entrypoint, root_dir) {
+            (Some(Entrypoint::Dockerfile { path }), Some(dir)) => Some(dir.join(path)),
+            _ => None,
+        };
+        Resolved {
+            runtime: Runtime::Container,
+            framework,
+            entrypoint,
+            dockerfile,
+        }
+    }
+
+    fn probe_containerfile(
+        &mut self,
+        raw: &RawService,
+        root_dir: Option<&PathBuf>,
+    ) -> Option<Entrypoint> {
+        let dir = root_dir?;
+        let found = CONTAINERFILES.iter().find(|name| dir.join(name).is_file());
+        if found.is_none() {
+            let span = raw.runtime.as_ref().map_or(raw.name.span, |r| r.span);
+            self.error(
+                "missing-dockerfile",
+                &raw.path.key("runtime"),
+                span,
+                format!("container service `{}` has no Dockerfile", raw.name.value),
+                "no Dockerfile in the root",
+                format!(
+                    "add one of {} to `{}`, or set `entrypoint` to the file",
+                    CONTAINERFILES.join(", "),
+                    raw.root.as_ref().map_or(".", |r| r.value.as_str())
+                ),
+            );
+        }
+        found.map(|name| Entrypoint::Dockerfile {
+            path: name.to_string(),
+        })
+    }
+
+    fn runtime(&mut self, raw: &RawService, runtime: &Spanned<String>) -> Option<Runtime> {
+        let found = runtime_named(&runtime.value);
+        if found.is_none() {
+            let names = RUNTIMES.iter().map(|(n, _)| *n);
+            let help = match did_you_mean(&runtime.value, names.clone()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("use one of: {}", names.collect::<Vec<_>>().join(", ")),
+            };
+            self.error(
+                "invalid-runtime",
+                &raw.path.key("runtime"),
+                runtime.span,
+                format!("unknown runtime `{}`", runtime.value),
+                "not a runtime",
+                help,
+            );
+        }
+        found
+    }
+
+    fn framework(&mut self, raw: &RawService, framework: &Spanned<String>) -> Option<String> {
+        if framework_runtime(&framework.value).is_some() {
+            return Some(framework.value.clone());
+        }
+        let help = match did_you_mean(&framework.value, all_framework_slugs()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => {
+                "use a Vercel framework slug such as nextjs, vite, fastapi, flask, express or hono"
+                    .to_string()
+            }
+        };
+        self.error(
+            "invalid-framework",
+            &raw.path.key("framework"),
+            framework.span,
+            format!("unknown framework `{}`", framework.value),
+            "not a Vercel framework slug",
+            help,
+        );
+        None
+    }
+
+    fn check_runtime_agrees(&mut self, raw: &RawService, runtime: Runtime, framework: Runtime) {
+        let agrees = match framework {
+            // Frontend frameworks build with Node tooling.
+            Runtime::Frontend => runtime == Runtime::Node,
+            other => other == runtime,
+        };
+        if agrees {
+            return;
+        }
+        if let (Some(r), Some(f)) = (&raw.runtime, &raw.framework) {
+            let diagnostic = crate::diag::Diagnostic::error(
+                "runtime-framework-mismatch",
+                format!(
+                    "runtime `{}` does not match framework `{}`",
+                    r.value, f.value
+                ),
+            )
+            .key(raw.path.key("runtime").as_str())
+            .at(self.file, r.span, "this runtime")
+            .also(self.file, f.span, "conflicts with this framework")
+            .help("remove `runtime`: the framework implies it");
+            self.diags.push(diagnostic);
+        }
+    }
+
+    fn check_entrypoint_exists(
+        &mut self,
+        raw: &RawService,
+        dir: &std::path::Path,
+        entry: &Entrypoint,
+        raw_entry: &Spanned<String>,
+    ) {
+        let path = required_path(entry);
+        if dir.join(path).exists() {
+            return;
+        }
+        let root = raw.root.as_ref().map_or(".", |r| r.value.as_str());
+        let what = match entry {
+            Entrypoint::Module { .. } => {
+                format!("`{}` resolves to `{path}`, which", raw_entry.value)
+            }
+            _ => format!("`{path}`"),
+        };
+        self.error(
+            "entrypoint-not-found",
+            &raw.path.key("entrypoint"),
+            raw_entry.span,
+            format!("entrypoint {what} does not exist in root `{root}`"),
+            "no such file",
+            "entrypoints are relative to the service's root: fix the path or create the file",
+        );
+    }
+
+    fn missing_entrypoint(&mut self, raw: &RawService, runtime: Runtime) {
+        let Some(r) = &raw.runtime else { return };
+        let example = match runtime {
+            Runtime::Python => "main:app",
+            Runtime::Go => "main.go",
+            Runtime::Rust => "src/main.rs",
+            Runtime::Ruby => "config.ru",
+            _ => "src/index.ts",
+        };
+        self.error(
+            "missing-entrypoint",
+            &raw.path.key("entrypoint"),
+            r.span,
+            format!(
+                "service `{}` sets runtime `{}` but no `entrypoint` or `framework`",
+                raw.name.value, r.value
+            ),
+            "which file runs?",
+            format!("add `\"entrypoint\": \"{example}\"` (relative to the root), or a `framework`"),
+        );
+    }
+}
+
+fn build_settings(raw: &RawService) -> BuildSettings {
+    let value = |s: &Option<Spanned<String>>| s.as_ref().map(|s| s.value.clone());
+    BuildSettings {
+        install_command: value(&raw.build.install_command),
+        build_command: value(&raw.build.build_command),
+        dev_command: value(&raw.build.dev_command),
+        ignore_command: value(&raw.build.ignore_command),
+        output_directory: value(&raw.build.output_directory),
+    }
+}

@@ -1,0 +1,195 @@
+//! The `svc` command line: parses arguments, runs the library, renders diagnostics and picks
+//! the exit code. Nothing else prints or exits.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use svc::compile::{Compilation, compile};
+use svc::read::discover_config;
+
+/// Exit codes: 0 clean (warnings allowed), 1 config errors, 2 usage errors.
+const EXIT_CONFIG: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "svc",
+    version,
+    about = "Compile a Vercel services config (vercel.json) into deployable infrastructure"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct ConfigArg {
+    /// The config file [default: ./vercel.json, then ./vercel.jsonc, then ./vercel.yaml]
+    #[arg(short, long, value_name = "PATH")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate the config and report every problem
+    #[command(
+        after_help = "Examples:\n  svc check\n  svc check -c examples/seed/vercel.json --format json"
+    )]
+    Check {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+        format: CheckFormat,
+    },
+    /// Draw the services graph: public routes from the internet, bindings between services
+    #[command(
+        after_help = "Examples:\n  svc graph > graph.mmd\n  svc graph --format dot | dot -Tsvg > graph.svg"
+    )]
+    Graph {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+    },
+    /// Generate infrastructure for a target
+    #[command(
+        after_help = "Examples:\n  svc emit --target compose --out deploy/\n  svc emit --target all --out deploy/ --check"
+    )]
+    Emit {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// What to generate; repeat for several
+        #[arg(long, value_enum, required = true)]
+        target: Vec<Target>,
+        /// Write files under DIR instead of printing to stdout
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Write nothing; fail if DIR differs from what would be written
+        #[arg(long, requires = "out")]
+        check: bool,
+        /// Overwrite files in DIR that svc did not generate
+        #[arg(long, requires = "out")]
+        force: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CheckFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    Mermaid,
+    Dot,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Target {
+    Compose,
+    Nginx,
+    Terraform,
+    All,
+}
+
+impl Target {
+    fn name(self) -> &'static str {
+        match self {
+            Target::Compose => "compose",
+            Target::Nginx => "nginx",
+            Target::Terraform => "terraform",
+            Target::All => "all",
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { config, format } => run_check(&config, format),
+        Command::Graph { config, format } => run_graph(&config, format),
+        Command::Emit { config, target, .. } => run_emit(&config, &target),
+    }
+}
+
+/// Compiles the config, printing diagnostics to stderr in human form.
+fn compile_or_report(config: &ConfigArg, format: CheckFormat) -> Result<Compilation, ExitCode> {
+    let path = discover_config(config.config.as_deref(), Path::new("")).map_err(usage_error)?;
+    let compilation = compile(&path).map_err(usage_error)?;
+    match format {
+        CheckFormat::Json => println!(
+            "{}",
+            svc::render::json(&compilation.diagnostics, &compilation.sources)
+        ),
+        CheckFormat::Human => {
+            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            eprint!(
+                "{}",
+                svc::render::human(&compilation.diagnostics, &compilation.sources, color)
+            );
+        }
+    }
+    Ok(compilation)
+}
+
+fn usage_error(error: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {error}");
+    ExitCode::from(EXIT_USAGE)
+}
+
+fn run_check(config: &ConfigArg, format: CheckFormat) -> ExitCode {
+    let compilation = match compile_or_report(config, format) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    match (&compilation.project, format) {
+        (Some(project), CheckFormat::Human) => {
+            let access = project.access();
+            let plural =
+                |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+            println!(
+                "ok: {} ({} public, {} private), {}",
+                plural(project.services.len(), "service"),
+                access.public.len(),
+                access.private.len(),
+                plural(project.bindings.len(), "binding")
+            );
+            ExitCode::SUCCESS
+        }
+        (Some(_), CheckFormat::Json) => ExitCode::SUCCESS,
+        (None, _) => ExitCode::from(EXIT_CONFIG),
+    }
+}
+
+fn run_graph(config: &ConfigArg, format: GraphFormat) -> ExitCode {
+    let compilation = match compile_or_report(config, CheckFormat::Human) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let Some(project) = compilation.project else {
+        return ExitCode::from(EXIT_CONFIG);
+    };
+    match format {
+        GraphFormat::Mermaid => print!("{}", svc::graph::mermaid(&project)),
+        GraphFormat::Dot => print!("{}", svc::graph::dot(&project)),
+    }
+    ExitCode::SUCCESS
+}
+
+fn run_emit(config: &ConfigArg, targets: &[Target]) -> ExitCode {
+    let compilation = match compile_or_report(config, CheckFormat::Human) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    if compilation.project.is_none() {
+        return ExitCode::from(EXIT_CONFIG);
+    }
+    let names: Vec<&str> = targets.iter().map(|t| t.name()).collect();
+    eprintln!(
+        "error: target {} is not implemented yet; `svc check` and `svc graph` work today",
+        names.join(", ")
+    );
+    ExitCode::from(EXIT_USAGE)
+}

@@ -1,0 +1,365 @@
+//! A small decoder from the [`Node`] tree into typed values that keeps going after an error.
+//!
+//! serde stops at the first error and forgets where keys were; users want every mistake in one
+//! run, each pointing at their key. So each field is read on its own and every problem is pushed
+//! to the [`Diagnostics`] sink with the key path and span.
+
+use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
+use crate::read::{Member, Node, NodeKind};
+use crate::source::{FileId, Span};
+
+/// A value with the span of the text it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, span: Span) -> Self {
+        Spanned { value, span }
+    }
+}
+
+/// The user's key path, `services.web.bindings[0].env`, used in every message.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KeyPath(String);
+
+impl KeyPath {
+    pub fn root() -> Self {
+        KeyPath(String::new())
+    }
+
+    pub fn key(&self, key: &str) -> KeyPath {
+        let plain = !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '$'));
+        let segment = if plain {
+            key.to_string()
+        } else {
+            format!("[{}]", serde_json::Value::String(key.to_string()))
+        };
+        match (self.0.is_empty(), plain) {
+            (true, _) => KeyPath(segment),
+            (false, true) => KeyPath(format!("{}.{segment}", self.0)),
+            (false, false) => KeyPath(format!("{}{segment}", self.0)),
+        }
+    }
+
+    pub fn index(&self, index: usize) -> KeyPath {
+        KeyPath(format!("{}[{index}]", self.0))
+    }
+
+    pub fn as_str(&self) -> &str {
+        if self.0.is_empty() {
+            "(top level)"
+        } else {
+            &self.0
+        }
+    }
+}
+
+impl std::fmt::Display for KeyPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+pub struct Decoder<'d> {
+    pub file: FileId,
+    pub diags: &'d mut Diagnostics,
+}
+
+impl<'d> Decoder<'d> {
+    pub fn new(file: FileId, diags: &'d mut Diagnostics) -> Self {
+        Decoder { file, diags }
+    }
+
+    pub fn report(&mut self, diagnostic: Diagnostic) {
+        self.diags.push(diagnostic);
+    }
+
+    /// An error about the value at `path`, pointing at `span`.
+    pub fn error(
+        &mut self,
+        code: &'static str,
+        path: &KeyPath,
+        span: Span,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        let diagnostic = Diagnostic::error(code, message)
+            .key(path.as_str())
+            .at(self.file, span, label)
+            .help(help);
+        self.diags.push(diagnostic);
+    }
+
+    pub fn type_error(&mut self, path: &KeyPath, node: &Node, expected: &str) {
+        self.error(
+            "invalid-type",
+            path,
+            node.span,
+            format!("`{path}` must be {expected}, found {}", node.describe()),
+            format!("expected {expected}"),
+            format!("write `{path}` as {expected}"),
+        );
+    }
+
+    pub fn object<'n>(&mut self, node: &'n Node, path: &KeyPath) -> Option<Fields<'n>> {
+        match &node.kind {
+            NodeKind::Object(members) => {
+                self.report_duplicate_keys(members, path);
+                Some(Fields::new(node, members, path.clone()))
+            }
+            _ => {
+                self.type_error(path, node, "an object");
+                None
+            }
+        }
+    }
+
+    /// The members of an object used as a map (service names, glob patterns, ...).
+    pub fn map<'n>(&mut self, node: &'n Node, path: &KeyPath) -> Option<&'n [Member]> {
+        match &node.kind {
+            NodeKind::Object(members) => {
+                self.report_duplicate_keys(members, path);
+                Some(members)
+            }
+            _ => {
+                self.type_error(path, node, "an object");
+                None
+            }
+        }
+    }
+
+    fn report_duplicate_keys(&mut self, members: &[Member], path: &KeyPath) {
+        for (i, member) in members.iter().enumerate() {
+            if let Some(first) = members[..i].iter().find(|m| m.key == member.key) {
+                let diagnostic = Diagnostic::error(
+                    "duplicate-key",
+                    format!("`{}` is defined twice", path.key(&member.key)),
+                )
+                .key(path.key(&member.key).as_str())
+                .at(self.file, member.key_span, "defined again here")
+                .also(self.file, first.key_span, "first defined here")
+                .help("keep one of the two; parsers disagree on which one wins");
+                self.diags.push(diagnostic);
+            }
+        }
+    }
+
+    pub fn array<'n>(&mut self, node: &'n Node, path: &KeyPath) -> Option<&'n [Node]> {
+        match &node.kind {
+            NodeKind::Array(items) => Some(items),
+            _ => {
+                self.type_error(path, node, "an array");
+                None
+            }
+        }
+    }
+
+    /// A string whose length (in characters) must be within `min..=max`, as Vercel's schema says.
+    pub fn string(
+        &mut self,
+        node: &Node,
+        path: &KeyPath,
+        min: usize,
+        max: usize,
+    ) -> Option<Spanned<String>> {
+        let NodeKind::String(value) = &node.kind else {
+            self.type_error(path, node, "a string");
+            return None;
+        };
+        let len = value.chars().count();
+        if len < min || len > max {
+            let message = if len < min {
+                format!("`{path}` must not be empty")
+            } else {
+                format!("`{path}` is {len} characters long; at most {max} are allowed")
+            };
+            self.error(
+                "invalid-length",
+                path,
+                node.span,
+                message,
+                format!("{min} to {max} characters"),
+                format!("give `{path}` a value of {min} to {max} characters"),
+            );
+            return None;
+        }
+        Some(Spanned::new(value.clone(), node.span))
+    }
+
+    pub fn bool(&mut self, node: &Node, path: &KeyPath) -> Option<Spanned<bool>> {
+        match node.kind {
+            NodeKind::Bool(value) => Some(Spanned::new(value, node.span)),
+            _ => {
+                self.type_error(path, node, "`true` or `false`");
+                None
+            }
+        }
+    }
+
+    /// A whole number within `min..=max`.
+    pub fn integer(
+        &mut self,
+        node: &Node,
+        path: &KeyPath,
+        min: u64,
+        max: u64,
+    ) -> Option<Spanned<u64>> {
+        let NodeKind::Number(n) = node.kind else {
+            self.type_error(path, node, "a whole number");
+            return None;
+        };
+        if n.fract() != 0.0 || n < min as f64 || n > max as f64 {
+            self.error(
+                "invalid-number",
+                path,
+                node.span,
+                format!("`{path}` must be a whole number from {min} to {max}, found {n}"),
+                format!("expected {min} to {max}"),
+                format!("set `{path}` to a whole number from {min} to {max}"),
+            );
+            return None;
+        }
+        Some(Spanned::new(n as u64, node.span))
+    }
+
+    /// A string, or an array of strings (normalised to a list).
+    pub fn string_or_list(
+        &mut self,
+        node: &Node,
+        path: &KeyPath,
+        max_len: usize,
+    ) -> Option<Spanned<Vec<String>>> {
+        match &node.kind {
+            NodeKind::String(_) => {
+                let s = self.string(node, path, 1, max_len)?;
+                Some(Spanned::new(vec![s.value], node.span))
+            }
+            NodeKind::Array(items) => {
+                let values: Vec<String> = items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, item)| self.string(item, &path.index(i), 1, max_len))
+                    .map(|s| s.value)
+                    .collect();
+                (values.len() == items.len()).then(|| Spanned::new(values, node.span))
+            }
+            _ => {
+                self.type_error(path, node, "a string or an array of strings");
+                None
+            }
+        }
+    }
+}
+
+/// The members of one object being decoded: fields are taken by name, and whatever is left at
+/// [`Fields::finish`] is an unknown key.
+pub struct Fields<'n> {
+    pub node: &'n Node,
+    members: &'n [Member],
+    taken: Vec<bool>,
+    known: Vec<&'static str>,
+    pub path: KeyPath,
+}
+
+impl<'n> Fields<'n> {
+    fn new(node: &'n Node, members: &'n [Member], path: KeyPath) -> Self {
+        Fields {
+            node,
+            members,
+            taken: vec![false; members.len()],
+            known: Vec::new(),
+            path,
+        }
+    }
+
+    /// Fields of an object that was already decoded, for wording messages about it.
+    pub fn view(node: &'n Node, path: KeyPath) -> Self {
+        Fields::new(node, &[], path)
+    }
+
+    /// The member named `name`, if present; marks the name as known either way.
+    pub fn take(&mut self, name: &'static str) -> Option<&'n Member> {
+        self.known.push(name);
+        let members = self.members;
+        let index = members.iter().rposition(|m| m.key == name)?;
+        for (i, member) in members.iter().enumerate() {
+            if member.key == name {
+                self.taken[i] = true;
+            }
+        }
+        Some(&members[index])
+    }
+
+    /// The value of `name` with its key path, if present.
+    pub fn field(&mut self, name: &'static str) -> Option<(&'n Node, KeyPath)> {
+        let member = self.take(name)?;
+        Some((&member.value, self.path.key(name)))
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.members.iter().any(|m| m.key == name)
+    }
+
+    /// Marks every remaining key as accepted without reading it.
+    pub fn take_rest(&mut self) -> Vec<&'n Member> {
+        let members = self.members;
+
+        members
+            .iter()
+            .zip(self.taken.iter_mut())
+            .filter(|(_, taken)| !**taken)
+            .map(|(member, taken)| {
+                *taken = true;
+                member
+            })
+            .collect()
+    }
+
+    /// Reports every key that was not taken, with a did-you-mean among the known ones.
+    pub fn finish(self, d: &mut Decoder, what: &str) {
+        for (member, taken) in self.members.iter().zip(&self.taken) {
+            if *taken {
+                continue;
+            }
+            let path = self.path.key(&member.key);
+            let suggestion = did_you_mean(&member.key, self.known.iter().copied());
+            let help = match (suggestion, self.known.is_empty()) {
+                (Some(s), _) => format!("did you mean `{s}`?"),
+                (None, true) => format!("{what} has no settings yet; remove `{}`", member.key),
+                (None, false) => format!("{what} accepts: {}", self.known.join(", ")),
+            };
+            d.error(
+                "unknown-key",
+                &path,
+                member.key_span,
+                format!("unknown key `{}` in {what}", member.key),
+                "unknown key",
+                help,
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_paths_quote_keys_that_are_not_identifiers() {
+        let p = KeyPath::root()
+            .key("services")
+            .key("my web")
+            .key("bindings")
+            .index(0);
+        assert_eq!(p.as_str(), "services[\"my web\"].bindings[0]");
+        assert_eq!(KeyPath::root().key("$schema").as_str(), "$schema");
+        assert_eq!(KeyPath::root().as_str(), "(top level)");
+    }
+}

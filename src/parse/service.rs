@@ -1,0 +1,167 @@
+//! One entry of `services`.
+
+use super::decode::{Decoder, KeyPath, Spanned};
+use super::raw::{RawBinding, RawBuildSettings, RawService};
+use super::routing::parse_routing;
+use super::top::{missing_field, optional_string, required_string};
+use crate::diag::Diagnostic;
+use crate::read::{Member, Node};
+
+/// Vercel's limit on bindings per service.
+pub const MAX_BINDINGS: usize = 100;
+
+pub fn parse_service(entry: &Member, services: &KeyPath, d: &mut Decoder) -> Option<RawService> {
+    let path = services.key(&entry.key);
+    let mut fields = d.object(&entry.value, &path)?;
+    reject_legacy_service_keys(&mut fields, d);
+    let root = required_string(&mut fields, d, "root", 1, 512);
+    let framework = optional_string(&mut fields, d, "framework", 1, 256);
+    let runtime = optional_string(&mut fields, d, "runtime", 1, 256);
+    let entrypoint = optional_string(&mut fields, d, "entrypoint", 1, 512);
+    let command = fields
+        .field("command")
+        .and_then(|(value, path)| d.string_or_list(value, &path, 4096));
+    let build = RawBuildSettings {
+        install_command: optional_string(&mut fields, d, "installCommand", 1, 2048),
+        build_command: optional_string(&mut fields, d, "buildCommand", 1, 2048),
+        dev_command: optional_string(&mut fields, d, "devCommand", 1, 2048),
+        ignore_command: optional_string(&mut fields, d, "ignoreCommand", 1, 2048),
+        output_directory: optional_string(&mut fields, d, "outputDirectory", 1, 512),
+    };
+    let bindings = fields
+        .field("bindings")
+        .map(|(value, path)| parse_bindings(value, &path, d))
+        .unwrap_or_default();
+    let functions = fields.field("functions").and_then(|(value, path)| {
+        d.map(value, &path)?;
+        Some(value.clone())
+    });
+    let routing = parse_routing(&mut fields, d, true);
+    fields.finish(d, "a service");
+    Some(RawService {
+        name: Spanned::new(entry.key.clone(), entry.key_span),
+        path,
+        span: entry.value.span,
+        root,
+        framework,
+        runtime,
+        entrypoint,
+        command,
+        build,
+        bindings,
+        functions,
+        routing,
+    })
+}
+
+/// Keys of the legacy and intermediate forms: a plain "unknown key" would not tell the user
+/// what to write instead.
+fn reject_legacy_service_keys(fields: &mut super::decode::Fields, d: &mut Decoder) {
+    const LEGACY: &[(&str, &str)] = &[
+        (
+            "routePrefix",
+            "route to the service with a top-level rewrite: `{\"source\": \"/api/:path*\", \"destination\": {\"service\": \"<name>\"}}`",
+        ),
+        (
+            "mount",
+            "route to the service with a top-level rewrite: `{\"source\": \"/api/:path*\", \"destination\": {\"service\": \"<name>\"}}`",
+        ),
+        (
+            "subdomain",
+            "route by host with a top-level rewrite that has `\"has\": [{\"type\": \"host\", \"value\": \"api.example.com\"}]`",
+        ),
+        (
+            "type",
+            "services in the current form have no `type`; background work is expressed with top-level `crons`",
+        ),
+        (
+            "env",
+            "to give a service another service's URL, declare a binding: `\"bindings\": [{\"service\": \"<name>\", \"format\": \"url\", \"env\": \"<VAR>\"}]`",
+        ),
+    ];
+    for (name, fix) in LEGACY {
+        if let Some(member) = fields.take(name) {
+            d.report(
+                Diagnostic::error(
+                    "legacy-service-key",
+                    format!("`{name}` is not a key of the current `services` form"),
+                )
+                .key(fields.path.key(name).as_str())
+                .at(
+                    d.file,
+                    member.key_span,
+                    "from the legacy or intermediate form",
+                )
+                .help(*fix),
+            );
+        }
+    }
+}
+
+fn parse_bindings(node: &Node, path: &KeyPath, d: &mut Decoder) -> Vec<RawBinding> {
+    let Some(items) = d.array(node, path) else {
+        return Vec::new();
+    };
+    if items.len() > MAX_BINDINGS {
+        d.error(
+            "too-many-bindings",
+            path,
+            items[MAX_BINDINGS].span,
+            format!(
+                "`{path}` has {} bindings; a service may have at most {MAX_BINDINGS}",
+                items.len()
+            ),
+            format!("binding {} is over the limit", MAX_BINDINGS + 1),
+            "split the service, or drop bindings it does not call",
+        );
+    }
+    items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| parse_binding(item, &path.index(i), d))
+        .collect()
+}
+
+fn parse_binding(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<RawBinding> {
+    let mut fields = d.object(node, path)?;
+    if let Some((value, key)) = fields.field("type") {
+        expect_literal(
+            d,
+            value,
+            &key,
+            "service",
+            "the only binding type is `service`",
+        );
+    }
+    match fields.field("format") {
+        Some((value, key)) => {
+            expect_literal(d, value, &key, "url", "the only binding format is `url`")
+        }
+        None => missing_field(&fields, d, "format"),
+    }
+    let service = required_string(&mut fields, d, "service", 1, 64);
+    let env = required_string(&mut fields, d, "env", 1, 256);
+    fields.finish(d, "a binding");
+    Some(RawBinding {
+        path: path.clone(),
+        span: node.span,
+        service,
+        env,
+    })
+}
+
+fn expect_literal(d: &mut Decoder, node: &Node, path: &KeyPath, expected: &str, why: &str) {
+    let Some(value) = d.string(node, path, 0, usize::MAX) else {
+        return;
+    };
+    if value.value != expected {
+        d.error(
+            "invalid-value",
+            path,
+            value.span,
+            format!("`{path}` is `{}`; it must be `{expected}`", value.value),
+            format!("expected `{expected}`"),
+            format!("{why}: write `\"{expected}\"`"),
+        );
+    }
+}

@@ -1,0 +1,315 @@
+//! The top level of vercel.json.
+
+use super::decode::{Decoder, Fields, KeyPath, Spanned};
+use super::raw::{RawConfig, RawCron, RawServices};
+use super::routing::parse_routing;
+use super::service::parse_service;
+use crate::diag::Diagnostic;
+use crate::read::Node;
+
+/// Top-level Vercel keys that have nothing to do with services; accepted and ignored.
+const IGNORED_VERCEL_KEYS: &[&str] = &[
+    "alias",
+    "build",
+    "bulkRedirectsPath",
+    "bunVersion",
+    "daemons",
+    "env",
+    "fluid",
+    "functionFailoverRegions",
+    "git",
+    "github",
+    "images",
+    "name",
+    "nodeVersion",
+    "public",
+    "regions",
+    "relatedProjects",
+    "scope",
+    "version",
+];
+
+/// Build settings that belong to one service once `services` is used.
+const TOP_LEVEL_BUILD_SETTINGS: &[&str] = &[
+    "framework",
+    "functions",
+    "installCommand",
+    "buildCommand",
+    "devCommand",
+    "ignoreCommand",
+    "outputDirectory",
+];
+
+pub fn parse_config(node: &Node, d: &mut Decoder) -> RawConfig {
+    let root = KeyPath::root();
+    let mut config = RawConfig {
+        span: node.span,
+        ..RawConfig::default()
+    };
+    let Some(mut fields) = d.object(node, &root) else {
+        return config;
+    };
+    if let Some((value, path)) = fields.field("$schema") {
+        d.string(value, &path, 0, usize::MAX);
+    }
+    config.services = parse_services_key(&mut fields, d);
+    config.legacy_services = parse_legacy(&mut fields, d, config.services.as_ref());
+    config.routing = parse_routing(&mut fields, d, false);
+    if let Some((value, path)) = fields.field("crons") {
+        config.crons = parse_crons(value, &path, d);
+    }
+    reject_build_settings(&mut fields, d, config.services.as_ref());
+    note_ignored_keys(&mut fields, d);
+    fields.finish(d, "vercel.json");
+    if config.services.is_none() && config.legacy_services.is_none() {
+        d.report(
+            Diagnostic::error("no-services", "vercel.json declares no `services`")
+                .at(d.file, node.span.start_only(), "expected a `services` key in this object")
+                .help("add `\"services\": { \"web\": { \"root\": \".\" } }` and route to it with `rewrites`"),
+        );
+    }
+    config
+}
+
+fn parse_services_key(fields: &mut Fields, d: &mut Decoder) -> Option<RawServices> {
+    let current = fields.take("services");
+    let alias = fields.take("experimentalServicesV2");
+    if let (Some(current), Some(alias)) = (current, alias) {
+        d.report(
+            Diagnostic::error(
+                "services-and-alias",
+                "`services` and `experimentalServicesV2` are both set",
+            )
+            .key("experimentalServicesV2")
+            .at(d.file, alias.key_span, "the deprecated alias")
+            .also(d.file, current.key_span, "the current key")
+            .help("`experimentalServicesV2` is the old name of `services`: move its entries into `services` and delete it"),
+        );
+    }
+    let (member, key) = match (current, alias) {
+        (Some(m), _) => (m, "services"),
+        (None, Some(m)) => (m, "experimentalServicesV2"),
+        (None, None) => return None,
+    };
+    let path = KeyPath::root().key(key);
+    let entries = d.map(&member.value, &path)?;
+    let entries = entries
+        .iter()
+        .filter_map(|entry| parse_service(entry, &path, d))
+        .collect();
+    Some(RawServices {
+        key,
+        key_span: member.key_span,
+        entries,
+    })
+}
+
+fn parse_legacy(
+    fields: &mut Fields,
+    d: &mut Decoder,
+    services: Option<&RawServices>,
+) -> Option<crate::source::Span> {
+    let legacy = fields.take("experimentalServices");
+    let groups = fields.take("experimentalServiceGroups");
+    if let (Some(groups), None) = (groups, legacy) {
+        d.report(
+            Diagnostic::error(
+                "service-groups-without-services",
+                "`experimentalServiceGroups` needs `experimentalServices`",
+            )
+            .key("experimentalServiceGroups")
+            .at(
+                d.file,
+                groups.key_span,
+                "groups of services that are not declared",
+            )
+            .help("service groups belong to the legacy form; remove them when using `services`"),
+        );
+    }
+    let legacy = legacy?;
+    match services {
+        Some(current) => d.report(
+            Diagnostic::error(
+                "services-and-legacy",
+                format!("`{}` and `experimentalServices` are both set", current.key),
+            )
+            .key("experimentalServices")
+            .at(d.file, legacy.key_span, "the legacy form")
+            .also(d.file, current.key_span, "the current form")
+            .help("use one form: move every service into `services` and delete `experimentalServices`"),
+        ),
+        None => d.report(
+            Diagnostic::error(
+                "legacy-services-unsupported",
+                "the legacy `experimentalServices` form is not supported yet",
+            )
+            .key("experimentalServices")
+            .at(d.file, legacy.key_span, "legacy form (routePrefix, type, ...)")
+            .help("svc reads the current `services` form: give each service a `root` and route to it with top-level `rewrites` (`{\"source\": \"/api/(.*)\", \"destination\": {\"service\": \"api\"}}`); translation of the legacy form is planned"),
+        ),
+    }
+    Some(legacy.key_span)
+}
+
+fn reject_build_settings(fields: &mut Fields, d: &mut Decoder, services: Option<&RawServices>) {
+    for name in TOP_LEVEL_BUILD_SETTINGS {
+        let Some(member) = fields.take(name) else {
+            continue;
+        };
+        let Some(services) = services else {
+            continue;
+        };
+        d.report(
+            Diagnostic::error(
+                "top-level-build-setting",
+                format!("top-level `{name}` is not allowed with `{}`", services.key),
+            )
+            .key(*name)
+            .at(d.file, member.key_span, "which service does this belong to?")
+            .help(format!(
+                "the owning service is ambiguous: move `{name}` into the service it is for, e.g. `services.<name>.{name}`"
+            )),
+        );
+    }
+    if let Some(member) = fields.take("builds") {
+        d.report(
+            Diagnostic::error("services-and-builds", "`builds` cannot be used with `services`")
+                .key("builds")
+                .at(d.file, member.key_span, "legacy builds")
+                .help("describe each part of the project as a service (`root`, `framework`, `entrypoint`) and delete `builds`"),
+        );
+    }
+}
+
+fn note_ignored_keys(fields: &mut Fields, d: &mut Decoder) {
+    let ignored: Vec<_> = IGNORED_VERCEL_KEYS
+        .iter()
+        .filter_map(|name| fields.take(name))
+        .collect();
+    let Some(first) = ignored.iter().min_by_key(|m| m.key_span.start) else {
+        return;
+    };
+    let mut names: Vec<&str> = ignored.iter().map(|m| m.key.as_str()).collect();
+    names.sort_unstable();
+    d.report(
+        Diagnostic::note(
+            "ignored-keys",
+            format!(
+                "ignoring top-level keys that do not affect services: {}",
+                names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+        .at(d.file, first.key_span, "not used by svc")
+        .help("these are Vercel platform settings; svc's targets have no equivalent"),
+    );
+}
+
+fn parse_crons(node: &Node, path: &KeyPath, d: &mut Decoder) -> Vec<RawCron> {
+    let Some(items) = d.array(node, path) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| parse_cron(item, &path.index(i), d))
+        .collect()
+}
+
+fn parse_cron(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<RawCron> {
+    let mut fields = d.object(node, path)?;
+    let cron_path = required_string(&mut fields, d, "path", 1, 512);
+    let schedule = required_string(&mut fields, d, "schedule", 9, 256);
+    fields.finish(d, "a cron");
+    if let Some(p) = &cron_path
+        && !p.value.starts_with('/')
+    {
+        d.error(
+            "invalid-cron-path",
+            &path.key("path"),
+            p.span,
+            format!("cron path `{}` must start with `/`", p.value),
+            "not an absolute path",
+            format!("write it as `/{}`", p.value),
+        );
+    }
+    Some(RawCron {
+        path_key: path.clone(),
+        span: node.span,
+        path: cron_path?,
+        schedule: schedule?,
+    })
+}
+
+/// A required string field; reports it missing, pointing at the object.
+pub(super) fn required_string(
+    fields: &mut Fields,
+    d: &mut Decoder,
+    name: &'static str,
+    min: usize,
+    max: usize,
+) -> Option<Spanned<String>> {
+    match fields.field(name) {
+        Some((value, path)) => d.string(value, &path, min, max),
+        None => {
+            missing_field(fields, d, name);
+            None
+        }
+    }
+}
+
+pub(super) fn missing_field(fields: &Fields, d: &mut Decoder, name: &str) {
+    let path = fields.path.key(name);
+    let example = example_value(name)
+        .map(|value| format!("`\"{name}\": {value}`"))
+        .unwrap_or_else(|| format!("`{name}`"));
+    d.error(
+        "missing-key",
+        &path,
+        fields.node.span.start_only(),
+        format!("`{}` is missing `{name}`", fields.path),
+        format!("this object needs `{name}`"),
+        format!("add {example} to `{}`", fields.path),
+    );
+}
+
+/// A typical value for a required key, so the fix can be copied.
+fn example_value(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "root" => "\".\"",
+        "format" => "\"url\"",
+        "service" => "\"<service name>\"",
+        "env" => "\"BACKEND_URL\"",
+        "source" => "\"/path/:param*\"",
+        "destination" => "{ \"service\": \"<service name>\" }",
+        "headers" => "[{ \"key\": \"X-Frame-Options\", \"value\": \"DENY\" }]",
+        "key" => "\"<name>\"",
+        "value" => "\"<regex>\"",
+        "path" => "\"/api/cron\"",
+        "schedule" => "\"0 * * * *\"",
+        _ => return None,
+    })
+}
+
+pub(super) fn optional_string(
+    fields: &mut Fields,
+    d: &mut Decoder,
+    name: &'static str,
+    min: usize,
+    max: usize,
+) -> Option<Spanned<String>> {
+    let (value, path) = fields.field(name)?;
+    d.string(value, &path, min, max)
+}
+
+pub(super) fn optional_bool(
+    fields: &mut Fields,
+    d: &mut Decoder,
+    name: &'static str,
+) -> Option<Spanned<bool>> {
+    let (value, path) = fields.field(name)?;
+    d.bool(value, &path)
+}

@@ -1,0 +1,118 @@
+//! Read stage: find the config file, load it, and turn its text into a [`Node`] tree that keeps
+//! the byte span of every key and value.
+//!
+//! JSON, JSONC and YAML all become the same tree, so later stages never care about syntax.
+
+mod jsonc;
+mod node;
+mod yaml;
+
+pub use node::{Member, Node, NodeKind};
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::source::{FileId, SourceFile, Syntax};
+use std::path::{Path, PathBuf};
+
+/// Config file names tried, in order, when no `--config` is given.
+pub const DEFAULT_CONFIG_NAMES: [&str; 3] = ["vercel.json", "vercel.jsonc", "vercel.yaml"];
+
+/// Deploy-settings file names tried beside the config, in order.
+pub const SETTINGS_NAMES: [&str; 3] = ["svc.yaml", "svc.yml", "svc.json"];
+
+#[derive(Debug)]
+pub enum ReadError {
+    NoConfig {
+        dir: PathBuf,
+    },
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::NoConfig { dir } => write!(
+                f,
+                "no config found in {}: looked for {}; pass one with --config PATH",
+                display_dir(dir),
+                DEFAULT_CONFIG_NAMES.join(", ")
+            ),
+            ReadError::Io { path, error } => write!(f, "cannot read {}: {error}", path.display()),
+        }
+    }
+}
+
+fn display_dir(dir: &Path) -> String {
+    if dir.as_os_str().is_empty() {
+        ".".to_string()
+    } else {
+        dir.display().to_string()
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// The config path: the explicit one, else the first default name that exists in `dir`.
+pub fn discover_config(explicit: Option<&Path>, dir: &Path) -> Result<PathBuf, ReadError> {
+    if let Some(path) = explicit {
+        return Ok(path.to_path_buf());
+    }
+    DEFAULT_CONFIG_NAMES
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|path| path.is_file())
+        .ok_or_else(|| ReadError::NoConfig {
+            dir: dir.to_path_buf(),
+        })
+}
+
+/// The deploy-settings file beside the config, if there is one.
+pub fn discover_settings(config_path: &Path) -> Option<PathBuf> {
+    let dir = config_path.parent().unwrap_or(Path::new(""));
+    SETTINGS_NAMES
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|path| path.is_file())
+}
+
+pub fn load(path: &Path) -> Result<SourceFile, ReadError> {
+    let text = std::fs::read_to_string(path).map_err(|error| ReadError::Io {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    Ok(SourceFile::new(path, text))
+}
+
+/// Parses a file's text into a tree; syntax errors become diagnostics.
+pub fn parse_tree(file: &SourceFile, id: FileId, diags: &mut Diagnostics) -> Option<Node> {
+    let result = match file.syntax {
+        Syntax::Jsonc => jsonc::parse(&file.text),
+        Syntax::Yaml => yaml::parse(&file.text),
+    };
+    match result {
+        Ok(node) => Some(node),
+        Err(error) => {
+            let kind = match file.syntax {
+                Syntax::Jsonc => "JSON",
+                Syntax::Yaml => "YAML",
+            };
+            diags.push(
+                Diagnostic::error("syntax", format!("invalid {kind}: {}", error.message))
+                    .at(id, error.span, error.label)
+                    .help(error.help),
+            );
+            None
+        }
+    }
+}
+
+/// A syntax error, positioned in the file's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub message: String,
+    pub label: String,
+    pub span: crate::source::Span,
+    pub help: String,
+}

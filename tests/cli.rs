@@ -1,0 +1,288 @@
+//! The command line as users run it: exit codes, where output goes, and the seed example.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn svc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_svc"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+/// A scratch copy of an example, so a test can edit its config.
+fn copy_example(name: &str, test: &str) -> PathBuf {
+    let to = std::env::temp_dir().join(format!("svc-cli-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&to);
+    copy_dir(&Path::new("examples").join(name), &to);
+    to
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_seed_example_checks_clean() {
+    let output = svc(&["check", "-c", "examples/seed/vercel.json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        text(&output.stdout),
+        "ok: 2 services (1 public, 1 private), 1 binding\n"
+    );
+    assert_eq!(text(&output.stderr), "");
+}
+
+#[test]
+fn the_seed_graph_shows_the_public_frontend_the_private_backend_and_the_binding() {
+    let output = svc(&["graph", "-c", "examples/seed/vercel.json"]);
+    assert_eq!(output.status.code(), Some(0));
+    let mermaid = text(&output.stdout);
+    assert!(
+        mermaid.contains("svc_my_frontend[\"my_frontend<br/>public · nextjs · :3000\"]"),
+        "{mermaid}"
+    );
+    assert!(
+        mermaid.contains("svc_my_backend[/\"my_backend<br/>private · python · :8000\"/]"),
+        "{mermaid}"
+    );
+    assert!(
+        mermaid.contains("internet -- \"/(.*)\" --> svc_my_frontend"),
+        "{mermaid}"
+    );
+    assert!(
+        mermaid.contains("svc_my_frontend -. \"BACKEND_INTERNAL_URL\" .-> svc_my_backend"),
+        "{mermaid}"
+    );
+    assert!(
+        !mermaid.contains("--> svc_my_backend"),
+        "no public edge may reach the backend:\n{mermaid}"
+    );
+
+    let dot = text(
+        &svc(&[
+            "graph",
+            "-c",
+            "examples/seed/vercel.json",
+            "--format",
+            "dot",
+        ])
+        .stdout,
+    );
+    assert!(
+        dot.contains("internet -> svc_my_frontend [label=\"/(.*)\"]"),
+        "{dot}"
+    );
+    assert!(
+        dot.contains(
+            "svc_my_frontend -> svc_my_backend [style=dashed, label=\"BACKEND_INTERNAL_URL\"]"
+        ),
+        "{dot}"
+    );
+    assert!(
+        dot.contains("svc_my_backend [shape=box, style=dashed"),
+        "{dot}"
+    );
+    assert!(!dot.contains("internet -> svc_my_backend"), "{dot}");
+}
+
+#[test]
+fn a_misspelled_binding_target_points_at_the_value_and_suggests_the_service() {
+    let dir = copy_example("seed", "typo");
+    let config = dir.join("vercel.json");
+    let original = std::fs::read_to_string(&config).unwrap();
+    let edited = original.replace("\"service\": \"my_backend\"", "\"service\": \"my_backnd\"");
+    std::fs::write(&config, &edited).unwrap();
+    let (line, column) = position_of(&edited, "\"my_backnd\"");
+
+    let output = svc(&["check", "-c", config.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(&format!("vercel.json:{line}:{column}")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("help: did you mean `my_backend`?"),
+        "{stderr}"
+    );
+
+    let json = svc(&["check", "-c", config.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(json.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let diagnostic = &report["diagnostics"][0];
+    assert_eq!(diagnostic["code"], "unknown-service");
+    assert_eq!(
+        diagnostic["key"],
+        "services.my_frontend.bindings[0].service"
+    );
+    assert_eq!(diagnostic["location"]["line"], line);
+    assert_eq!(diagnostic["location"]["column"], column);
+    assert_eq!(diagnostic["help"], "did you mean `my_backend`?");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// 1-based line and column of the first occurrence of `needle`.
+fn position_of(text: &str, needle: &str) -> (usize, usize) {
+    let offset = text.find(needle).unwrap();
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line, column)
+}
+
+#[test]
+fn json_format_reports_every_diagnostic_on_stdout_and_nothing_on_stderr() {
+    let output = svc(&[
+        "check",
+        "-c",
+        "examples/invalid/unknown-keys/vercel.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(text(&output.stderr), "");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["errors"], 5);
+    let codes: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "unknown-key",
+            "legacy-service-key",
+            "unknown-key",
+            "unknown-key",
+            "unknown-key",
+            "ignored-keys"
+        ]
+    );
+}
+
+#[test]
+fn ignored_top_level_keys_get_one_note_on_stderr_only() {
+    let dir = copy_example("seed", "ignored");
+    let config = dir.join("vercel.json");
+    let original = std::fs::read_to_string(&config).unwrap();
+    let edited = original.replacen('{', "{\n  \"regions\": [\"iad1\"],\n  \"images\": {},", 1);
+    std::fs::write(&config, edited).unwrap();
+    let output = svc(&["check", "-c", config.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = text(&output.stderr);
+    assert_eq!(stderr.matches("note[ignored-keys]").count(), 1, "{stderr}");
+    assert!(stderr.contains("`images`, `regions`"), "{stderr}");
+    assert!(text(&output.stdout).starts_with("ok:"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_deprecated_alias_reads_like_services() {
+    let dir = copy_example("seed", "alias");
+    let config = dir.join("vercel.json");
+    let original = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        original.replace("\"services\"", "\"experimentalServicesV2\""),
+    )
+    .unwrap();
+    let output = svc(&["check", "-c", config.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let missing = svc(&["check", "-c", "examples/does-not-exist/vercel.json"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        text(&missing.stderr).starts_with("error: cannot read examples/does-not-exist/vercel.json")
+    );
+    assert_eq!(svc(&["check", "--format", "xml"]).status.code(), Some(2));
+    assert_eq!(svc(&["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn emit_compiles_the_config_then_says_the_target_is_not_implemented() {
+    let output = svc(&[
+        "emit",
+        "--target",
+        "compose",
+        "-c",
+        "examples/seed/vercel.json",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("target compose is not implemented yet"));
+    let invalid = svc(&[
+        "emit",
+        "--target",
+        "nginx",
+        "-c",
+        "examples/invalid/roots/vercel.json",
+    ]);
+    assert_eq!(invalid.status.code(), Some(1), "config errors come first");
+}
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    for command in ["check", "graph", "emit"] {
+        let output = svc(&[command, "--help"]);
+        assert_eq!(output.status.code(), Some(0));
+        let help = text(&output.stdout);
+        assert!(help.contains("Examples:\n  svc "), "{command}: {help}");
+        assert!(help.contains("--config <PATH>"), "{command}: {help}");
+    }
+}
+
+#[test]
+fn the_same_config_in_json_and_yaml_lowers_to_the_same_project() {
+    let dir = copy_example("seed", "yaml");
+    let yaml = "\
+services:
+  my_frontend:
+    root: frontend/
+    framework: nextjs
+    bindings:
+      - type: service
+        service: my_backend
+        format: url
+        env: BACKEND_INTERNAL_URL
+  my_backend:
+    root: backend/
+    entrypoint: main:app
+rewrites:
+  - source: /(.*)
+    destination: { service: my_frontend }
+";
+    std::fs::write(dir.join("vercel.yaml"), yaml).unwrap();
+    let from_json = svc::compile::compile(&dir.join("vercel.json"))
+        .unwrap()
+        .project
+        .unwrap();
+    let from_yaml = svc::compile::compile(&dir.join("vercel.yaml"))
+        .unwrap()
+        .project
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&*from_json).unwrap(),
+        serde_json::to_value(&*from_yaml).unwrap()
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
