@@ -3,11 +3,12 @@
 use crate::check::{Checked, check};
 use crate::diag::Diagnostics;
 use crate::ir::Project;
-use crate::lower::{SettingsInput, lower};
+use crate::lower::{SettingsInput, lower, lower_target_settings};
 use crate::parse::decode::Decoder;
 use crate::parse::parse_config;
 use crate::parse::settings::parse_settings;
 use crate::read::{self, ReadError};
+use crate::settings::TargetSettings;
 use crate::source::SourceMap;
 use std::path::Path;
 
@@ -18,6 +19,8 @@ pub struct Compilation {
     pub sources: SourceMap,
     pub diagnostics: Diagnostics,
     pub project: Option<Checked<Project>>,
+    /// svc.yaml's per-target settings, for the emit stage.
+    pub settings: TargetSettings,
 }
 
 /// Compiles the config at `config_path` and the svc.yaml beside it, if any.
@@ -42,18 +45,23 @@ pub fn compile(config_path: &Path) -> Result<Compilation, ReadError> {
         ))
     });
 
-    let project = raw_config.and_then(|raw| {
-        let dir = config_path.parent().unwrap_or(Path::new(""));
-        let settings = raw_settings.as_ref().map(|(file, settings)| SettingsInput {
+    let settings_input = || {
+        raw_settings.as_ref().map(|(file, settings)| SettingsInput {
             file: *file,
             settings,
-        });
-        let project = lower(&raw, config_file, settings, dir, &mut diagnostics);
+        })
+    };
+    let mut settings = TargetSettings::default();
+    let project = raw_config.and_then(|raw| {
+        let dir = config_path.parent().unwrap_or(Path::new(""));
+        let project = lower(&raw, config_file, settings_input(), dir, &mut diagnostics);
+        settings = lower_target_settings(settings_input(), &project, &mut diagnostics);
         check(project, &mut diagnostics)
     });
     Ok(Compilation {
         sources,
         diagnostics,
         project,
+        settings,
     })
 }

@@ -45,8 +45,17 @@ fn node_label(project: &Project, id: &ServiceId) -> String {
     format!("{id}\n{visibility} · {kind} · :{}", service.port)
 }
 
+/// Mermaid labels are HTML: quotes and angle brackets become entities.
+fn mermaid_text(s: &str) -> String {
+    s.replace('"', "#quot;")
+        .replace('<', "#lt;")
+        .replace('>', "#gt;")
+        .replace('\n', "<br/>")
+}
+
 pub fn mermaid(project: &Checked<Project>) -> String {
-    let escape = |s: &str| s.replace('"', "#quot;").replace('\n', "<br/>");
+    let ids = NodeIds::new(project);
+    let escape = mermaid_text;
     let mut out = String::from("flowchart LR\n  internet((internet))\n");
     for id in project.services.keys() {
         let shape = if project.is_public(id) {
@@ -56,7 +65,7 @@ pub fn mermaid(project: &Checked<Project>) -> String {
         };
         out.push_str(&format!(
             "  {}{}{}{}\n",
-            node_id(id),
+            ids.of(id),
             shape.0,
             escape(&node_label(project, id)),
             shape.1
@@ -66,30 +75,47 @@ pub fn mermaid(project: &Checked<Project>) -> String {
         out.push_str(&format!(
             "  internet -- \"{}\" --> {}\n",
             escape(&edge.label),
-            node_id(edge.service)
+            ids.of(edge.service)
         ));
     }
     for binding in &project.bindings {
         out.push_str(&format!(
             "  {} -. \"{}\" .-> {}\n",
-            node_id(&binding.caller),
+            ids.of(&binding.caller),
             escape(&binding.env),
-            node_id(&binding.target)
+            ids.of(&binding.target)
         ));
     }
     for id in project.services.keys().filter(|id| !project.is_public(id)) {
-        out.push_str(&format!("  class {} private\n", node_id(id)));
+        out.push_str(&format!("  class {} private\n", ids.of(id)));
     }
     out.push_str("  classDef private stroke-dasharray: 5 5\n");
     out
 }
 
-/// Mermaid and DOT ids: names are `[a-z_-]`, and `-` is not allowed in ids.
-fn node_id(id: &ServiceId) -> String {
-    format!("svc_{}", id.as_str().replace('-', "__"))
+/// Node ids by position: service names may hold characters ids cannot, and any escaping of
+/// them risks two services sharing a node.
+struct NodeIds(std::collections::BTreeMap<ServiceId, String>);
+
+impl NodeIds {
+    fn new(project: &Project) -> Self {
+        NodeIds(
+            project
+                .services
+                .keys()
+                .enumerate()
+                .map(|(i, id)| (id.clone(), format!("s{i}")))
+                .collect(),
+        )
+    }
+
+    fn of(&self, id: &ServiceId) -> &str {
+        self.0.get(id).map_or("unknown", String::as_str)
+    }
 }
 
 pub fn dot(project: &Checked<Project>) -> String {
+    let ids = NodeIds::new(project);
     let quote = |s: &str| serde_json::Value::String(s.to_string()).to_string();
     let mut out = String::from(
         "digraph services {\n  rankdir=LR;\n  internet [shape=circle, label=\"internet\"];\n",
@@ -102,22 +128,22 @@ pub fn dot(project: &Checked<Project>) -> String {
         };
         out.push_str(&format!(
             "  {} [shape=box, style={style}, label={}];\n",
-            node_id(id),
+            ids.of(id),
             quote(&node_label(project, id))
         ));
     }
     for edge in public_edges(project) {
         out.push_str(&format!(
             "  internet -> {} [label={}];\n",
-            node_id(edge.service),
+            ids.of(edge.service),
             quote(&edge.label)
         ));
     }
     for binding in &project.bindings {
         out.push_str(&format!(
             "  {} -> {} [style=dashed, label={}];\n",
-            node_id(&binding.caller),
-            node_id(&binding.target),
+            ids.of(&binding.caller),
+            ids.of(&binding.target),
             quote(&binding.env)
         ));
     }

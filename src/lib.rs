@@ -5,6 +5,7 @@
 pub mod check;
 pub mod compile;
 pub mod diag;
+pub mod emit;
 pub mod graph;
 pub mod ir;
 pub mod lower;
@@ -13,4 +14,5 @@ pub mod parse;
 pub mod pattern;
 pub mod read;
 pub mod render;
+pub mod settings;
 pub mod source;

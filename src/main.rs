@@ -16,7 +16,8 @@ const EXIT_USAGE: u8 = 2;
 #[command(
     name = "svc",
     version,
-    about = "Compile a Vercel services config (vercel.json) into deployable infrastructure"
+    about = "Compile a Vercel services config (vercel.json) into deployable infrastructure",
+    after_help = "Examples:\n  svc check -c examples/seed/vercel.json\n  svc graph --format dot\n  svc emit --target nginx --out deploy/"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -110,7 +111,12 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { config, format } => run_check(&config, format),
         Command::Graph { config, format } => run_graph(&config, format),
-        Command::Emit { config, target, .. } => run_emit(&config, &target),
+        Command::Emit {
+            config,
+            target,
+            out,
+            ..
+        } => run_emit(&config, &target, out.as_deref()),
     }
 }
 
@@ -178,18 +184,59 @@ fn run_graph(config: &ConfigArg, format: GraphFormat) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn run_emit(config: &ConfigArg, targets: &[Target]) -> ExitCode {
+fn run_emit(config: &ConfigArg, targets: &[Target], out: Option<&Path>) -> ExitCode {
     let compilation = match compile_or_report(config, CheckFormat::Human) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    if compilation.project.is_none() {
+    let Some(project) = &compilation.project else {
         return ExitCode::from(EXIT_CONFIG);
+    };
+    let mut outputs = Vec::new();
+    for target in targets {
+        let result = match target {
+            Target::Nginx => {
+                let options =
+                    svc::emit::nginx::Options::from_settings(project, &compilation.settings.nginx);
+                svc::emit::nginx::emit(project, &options)
+            }
+            other => {
+                eprintln!(
+                    "error: target {} is not implemented yet; `nginx` is",
+                    other.name()
+                );
+                return ExitCode::from(EXIT_USAGE);
+            }
+        };
+        match result {
+            Ok(artifacts) => outputs.push(artifacts),
+            Err(diagnostics) => {
+                eprint!(
+                    "{}",
+                    svc::render::human(&diagnostics, &compilation.sources, color())
+                );
+                return ExitCode::from(EXIT_CONFIG);
+            }
+        }
     }
-    let names: Vec<&str> = targets.iter().map(|t| t.name()).collect();
-    eprintln!(
-        "error: target {} is not implemented yet; `svc check` and `svc graph` work today",
-        names.join(", ")
-    );
-    ExitCode::from(EXIT_USAGE)
+    for artifacts in outputs {
+        for (path, content) in &artifacts.files {
+            match out {
+                None => print!("{content}"),
+                Some(dir) => {
+                    if let Err(error) = std::fs::create_dir_all(dir)
+                        .and_then(|()| std::fs::write(dir.join(path), content))
+                    {
+                        eprintln!("error: cannot write {}: {error}", dir.join(path).display());
+                        return ExitCode::from(EXIT_CONFIG);
+                    }
+                }
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn color() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }

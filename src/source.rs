@@ -53,6 +53,8 @@ pub struct SourceFile {
     pub path: PathBuf,
     pub text: String,
     pub syntax: Syntax,
+    /// Byte offset of the first byte that was not UTF-8, if any (it reads as U+FFFD in `text`).
+    pub invalid_utf8_at: Option<usize>,
 }
 
 impl SourceFile {
@@ -63,6 +65,7 @@ impl SourceFile {
             path,
             text: text.into(),
             syntax,
+            invalid_utf8_at: None,
         }
     }
 

@@ -53,23 +53,23 @@ fn the_seed_graph_shows_the_public_frontend_the_private_backend_and_the_binding(
     assert_eq!(output.status.code(), Some(0));
     let mermaid = text(&output.stdout);
     assert!(
-        mermaid.contains("svc_my_frontend[\"my_frontend<br/>public · nextjs · :3000\"]"),
+        mermaid.contains("s1[\"my_frontend<br/>public · nextjs · :3000\"]"),
         "{mermaid}"
     );
     assert!(
-        mermaid.contains("svc_my_backend[/\"my_backend<br/>private · python · :8000\"/]"),
+        mermaid.contains("s0[/\"my_backend<br/>private · python · :8000\"/]"),
         "{mermaid}"
     );
     assert!(
-        mermaid.contains("internet -- \"/(.*)\" --> svc_my_frontend"),
+        mermaid.contains("internet -- \"/(.*)\" --> s1"),
         "{mermaid}"
     );
     assert!(
-        mermaid.contains("svc_my_frontend -. \"BACKEND_INTERNAL_URL\" .-> svc_my_backend"),
+        mermaid.contains("s1 -. \"BACKEND_INTERNAL_URL\" .-> s0"),
         "{mermaid}"
     );
     assert!(
-        !mermaid.contains("--> svc_my_backend"),
+        !mermaid.contains("--> s0"),
         "no public edge may reach the backend:\n{mermaid}"
     );
 
@@ -83,21 +83,35 @@ fn the_seed_graph_shows_the_public_frontend_the_private_backend_and_the_binding(
         ])
         .stdout,
     );
+    assert!(dot.contains("internet -> s1 [label=\"/(.*)\"]"), "{dot}");
     assert!(
-        dot.contains("internet -> svc_my_frontend [label=\"/(.*)\"]"),
+        dot.contains("s1 -> s0 [style=dashed, label=\"BACKEND_INTERNAL_URL\"]"),
         "{dot}"
     );
+    assert!(dot.contains("s0 [shape=box, style=dashed"), "{dot}");
+    assert!(!dot.contains("internet -> s0"), "{dot}");
+}
+
+#[test]
+fn services_whose_names_differ_only_in_separators_get_distinct_graph_nodes() {
+    let dir = copy_example("seed", "graph-ids");
+    std::fs::write(
+        dir.join("vercel.json"),
+        r#"{ "services": { "a-b": { "root": ".", "framework": "vite" }, "a__b": { "root": ".", "framework": "vite" } },
+             "rewrites": [{ "source": "/(.*)", "destination": { "service": "a-b" } }] }"#,
+    )
+    .unwrap();
+    let output = svc(&["graph", "-c", dir.join("vercel.json").to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mermaid = text(&output.stdout);
+    assert!(mermaid.contains("s0[\"a-b<br/>public"), "{mermaid}");
+    assert!(mermaid.contains("s1[/\"a__b<br/>private"), "{mermaid}");
     assert!(
-        dot.contains(
-            "svc_my_frontend -> svc_my_backend [style=dashed, label=\"BACKEND_INTERNAL_URL\"]"
-        ),
-        "{dot}"
+        mermaid.contains("internet -- \"/(.*)\" --> s0\n"),
+        "{mermaid}"
     );
-    assert!(
-        dot.contains("svc_my_backend [shape=box, style=dashed"),
-        "{dot}"
-    );
-    assert!(!dot.contains("internet -> svc_my_backend"), "{dot}");
+    assert!(!mermaid.contains("--> s1"), "{mermaid}");
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -284,5 +298,28 @@ rewrites:
         serde_json::to_value(&*from_json).unwrap(),
         serde_json::to_value(&*from_yaml).unwrap()
     );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_byte_order_mark_is_ignored_and_columns_stay_right() {
+    let dir = copy_example("seed", "bom");
+    let config = dir.join("vercel.json");
+    let original = std::fs::read_to_string(&config).unwrap();
+    let edited = original.replace("\"service\": \"my_backend\"", "\"service\": \"my_backnd\"");
+    std::fs::write(
+        &config,
+        [b"\xEF\xBB\xBF".as_slice(), edited.as_bytes()].concat(),
+    )
+    .unwrap();
+    let (line, column) = position_of(&edited, "\"my_backnd\"");
+    let output = svc(&["check", "-c", config.to_str().unwrap()]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("vercel.json:{line}:{column}")),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("error[").count(), 1, "{stderr}");
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -122,6 +122,9 @@ pub struct Service {
     pub routing: Routing,
     #[serde(skip)]
     pub origin: Origin,
+    /// The service's key path, e.g. `services.web`.
+    #[serde(skip)]
+    pub key: String,
 }
 
 /// Where something was declared, for diagnostics raised after lowering.
@@ -137,15 +140,6 @@ pub struct Binding {
     pub caller: ServiceId,
     pub target: ServiceId,
     pub env: String,
-    /// The `env` value's position.
-    #[serde(skip)]
-    pub env_origin: Origin,
-    /// The `service` value's position.
-    #[serde(skip)]
-    pub target_origin: Origin,
-    /// The key path of the binding, e.g. `services.web.bindings[0]`.
-    #[serde(skip)]
-    pub key: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

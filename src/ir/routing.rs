@@ -1,7 +1,7 @@
 //! Routing rules in Vercel's evaluation order: cleanUrls and trailingSlash redirects, low-level
 //! routes, redirects, headers, rewrites. Each list keeps the file's order (first match wins).
 
-use super::ServiceId;
+use super::{Origin, ServiceId};
 use crate::pattern::PathPattern;
 use serde::{Serialize, Serializer};
 
@@ -85,6 +85,14 @@ impl Destination {
     }
 }
 
+/// Where a rule was written, for diagnostics a target raises about it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleOrigin {
+    pub at: Origin,
+    /// The rule's key path, e.g. `rewrites[2]`.
+    pub key: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Rewrite {
     #[serde(serialize_with = "serialize_pattern")]
@@ -92,6 +100,8 @@ pub struct Rewrite {
     pub destination: Destination,
     #[serde(flatten)]
     pub conditions: Conditions,
+    #[serde(skip)]
+    pub origin: RuleOrigin,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -102,6 +112,8 @@ pub struct Redirect {
     pub status: u16,
     #[serde(flatten)]
     pub conditions: Conditions,
+    #[serde(skip)]
+    pub origin: RuleOrigin,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -117,6 +129,8 @@ pub struct HeaderRule {
     pub headers: Vec<Header>,
     #[serde(flatten)]
     pub conditions: Conditions,
+    #[serde(skip)]
+    pub origin: RuleOrigin,
 }
 
 /// A low-level route: `src` is a regular expression, anchored as Vercel anchors it.
@@ -147,6 +161,8 @@ pub struct Route {
     /// Keys kept but not interpreted (`transforms`, ...); a target refuses what it cannot honour.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub uninterpreted: Vec<String>,
+    #[serde(skip)]
+    pub origin: RuleOrigin,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -9,10 +9,11 @@ mod routing;
 mod service;
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::ir::{Binding, Cron, Origin, Project, ServiceId};
+use crate::ir::{Binding, Cron, Project, ServiceId};
 use crate::parse::decode::KeyPath;
 use crate::parse::raw::RawConfig;
 use crate::parse::settings::RawSettings;
+use crate::settings::{NginxSettings, TargetSettings};
 use crate::source::{FileId, Span};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -48,6 +49,56 @@ impl Lowerer<'_> {
                 .at(self.file, span, label)
                 .help(help),
         );
+    }
+}
+
+/// svc.yaml's target sections, with service names resolved.
+pub fn lower_target_settings(
+    settings: Option<SettingsInput>,
+    project: &Project,
+    diags: &mut Diagnostics,
+) -> TargetSettings {
+    let Some(input) = settings else {
+        return TargetSettings::default();
+    };
+    let raw = &input.settings.nginx;
+    let value =
+        |s: &Option<crate::parse::decode::Spanned<String>>| s.as_ref().map(|s| s.value.clone());
+    let mut upstreams = BTreeMap::new();
+    for (name, address) in &raw.upstreams {
+        let id = ServiceId(name.value.clone());
+        if project.services.contains_key(&id) {
+            upstreams.insert(id, address.value.clone());
+            continue;
+        }
+        let names = project.services.keys().map(ServiceId::as_str);
+        let help = match crate::diag::did_you_mean(&name.value, names) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "list upstreams for services declared in vercel.json".to_string(),
+        };
+        diags.push(
+            Diagnostic::error(
+                "unknown-service",
+                format!(
+                    "svc.yaml sets an nginx upstream for unknown service `{}`",
+                    name.value
+                ),
+            )
+            .key(format!("nginx.upstreams.{}", name.value))
+            .at(input.file, name.span, "not a service in vercel.json")
+            .help(help),
+        );
+    }
+    TargetSettings {
+        nginx: NginxSettings {
+            listen: raw.listen.as_ref().map(|l| l.value as u16),
+            resolver: value(&raw.resolver),
+            upstreams,
+            client_max_body_size: value(&raw.client_max_body_size),
+            proxy_connect_timeout: value(&raw.proxy_connect_timeout),
+            proxy_read_timeout: value(&raw.proxy_read_timeout),
+            proxy_send_timeout: value(&raw.proxy_send_timeout),
+        },
     }
 }
 
@@ -110,15 +161,6 @@ impl<'a> Lowerer<'a> {
                     caller: ServiceId(raw.name.value.clone()),
                     target: target?,
                     env: env.value.clone(),
-                    env_origin: Origin {
-                        file: self.file,
-                        span: env.span,
-                    },
-                    target_origin: Origin {
-                        file: self.file,
-                        span: service.span,
-                    },
-                    key: b.path.as_str().to_string(),
                 })
             })
             .collect()

@@ -2,8 +2,8 @@
 
 use super::Lowerer;
 use crate::ir::{
-    Condition, ConditionKind, ConditionValue, Conditions, Destination, Header, HeaderRule,
-    Redirect, Rewrite, Route, Routing, ServiceDestination, ServiceId, ValueMatch,
+    Condition, ConditionKind, ConditionValue, Conditions, Destination, Header, HeaderRule, Origin,
+    Redirect, Rewrite, Route, Routing, RuleOrigin, ServiceDestination, ServiceId, ValueMatch,
 };
 use crate::parse::decode::{KeyPath, Spanned};
 use crate::parse::raw::{self, RawConditionValue, RawRouting, RawServiceDestination};
@@ -21,7 +21,11 @@ impl Lowerer<'_> {
         Routing {
             clean_urls: raw.clean_urls.as_ref().is_some_and(|b| b.value),
             trailing_slash: raw.trailing_slash.as_ref().map(|b| b.value),
-            routes: raw.routes.iter().filter_map(|r| self.route(r)).collect(),
+            routes: raw
+                .routes
+                .iter()
+                .filter_map(|r| self.route(r, public))
+                .collect(),
             redirects: raw
                 .redirects
                 .iter()
@@ -69,6 +73,7 @@ impl Lowerer<'_> {
             source: source?,
             destination: destination?,
             conditions,
+            origin: self.rule_origin(raw.span, &raw.path),
         })
     }
 
@@ -108,6 +113,7 @@ impl Lowerer<'_> {
             destination: raw.destination.value.clone(),
             status,
             conditions: self.conditions(&raw.conditions),
+            origin: self.rule_origin(raw.span, &raw.path),
         })
     }
 
@@ -117,10 +123,22 @@ impl Lowerer<'_> {
             source: source?,
             headers: raw.headers.iter().map(header).collect(),
             conditions: self.conditions(&raw.conditions),
+            origin: self.rule_origin(raw.span, &raw.path),
         })
     }
 
-    fn route(&mut self, raw: &raw::RawRoute) -> Option<Route> {
+    fn route(&mut self, raw: &raw::RawRoute, public: bool) -> Option<Route> {
+        if let Some(src) = raw.src.as_ref().filter(|s| public && is_reserved(&s.value)) {
+            self.error(
+                "reserved-path",
+                &raw.path.key("src"),
+                src.span,
+                format!("`{}` is under `/_svc`, which is reserved", src.value),
+                "reserved for Vercel's internal routing",
+                "choose another path prefix",
+            );
+            return None;
+        }
         let src = raw.src.as_ref().map(|src| self.route_regex(src, &raw.path));
         if let (Some(cont), Some(dest)) = (&raw.continue_, &raw.service)
             && cont.value
@@ -163,7 +181,18 @@ impl Lowerer<'_> {
             handle: raw.handle.as_ref().map(|h| h.value.clone()),
             conditions: self.conditions(&raw.conditions),
             uninterpreted: raw.uninterpreted.iter().map(|(k, _)| k.clone()).collect(),
+            origin: self.rule_origin(raw.span, &raw.path),
         })
+    }
+
+    fn rule_origin(&self, span: Span, path: &KeyPath) -> RuleOrigin {
+        RuleOrigin {
+            at: Origin {
+                file: self.file,
+                span,
+            },
+            key: path.as_str().to_string(),
+        }
     }
 
     fn check_handle(&mut self, handle: &Spanned<String>, path: &KeyPath) {
@@ -209,7 +238,7 @@ impl Lowerer<'_> {
         public: bool,
     ) -> Option<PathPattern> {
         let key = path.key("source");
-        if public && (source.value == RESERVED_PREFIX || source.value.starts_with("/_svc/")) {
+        if public && is_reserved(&source.value) {
             self.error(
                 "reserved-path",
                 &key,
@@ -260,12 +289,9 @@ impl Lowerer<'_> {
                 ),
             };
             let label = format!("`:{name}` is not defined");
-            let span = destination
-                .value
-                .find(&format!(":{name}"))
-                .map_or(destination.span, |at| {
-                    inner_span_len(destination, at, name.len() + 1)
-                });
+            let span = find_param(&destination.value, &name).map_or(destination.span, |at| {
+                inner_span_len(destination, at, name.len() + 1)
+            });
             self.error(
                 "unknown-parameter",
                 key,
@@ -330,6 +356,24 @@ impl Lowerer<'_> {
         );
         None
     }
+}
+
+/// A source or `src` whose literal start is `/_svc`, Vercel's reserved prefix (`/_svcs` is
+/// another path).
+fn is_reserved(source: &str) -> bool {
+    let plain = source.trim_start_matches('^').replace("\\/", "/");
+    plain.strip_prefix(RESERVED_PREFIX).is_some_and(|rest| {
+        !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+    })
+}
+
+/// Where `:name` stands as a whole parameter (not the start of `:names`).
+fn find_param(text: &str, name: &str) -> Option<usize> {
+    let needle = format!(":{name}");
+    text.match_indices(&needle).map(|(at, _)| at).find(|at| {
+        let next = text[at + needle.len()..].chars().next();
+        !next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
 }
 
 /// The span of the character at byte `offset` inside a quoted string value.

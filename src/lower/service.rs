@@ -67,6 +67,7 @@ impl Lowerer<'_> {
                 file: self.file,
                 span: raw.name.span,
             },
+            key: raw.path.as_str().to_string(),
         }
     }
 
@@ -136,10 +137,14 @@ impl Lowerer<'_> {
         if let (Some(runtime), Some(fw_runtime)) = (explicit, framework_runtime) {
             self.check_runtime_agrees(raw, runtime, fw_runtime);
         }
-        let entrypoint = raw.entrypoint.as_ref().map(|e| {
-            let is_dir = |p: &str| root_dir.is_some_and(|r| r.join(p).is_dir());
-            (classify_entrypoint(&e.value, is_dir), e)
-        });
+        let entrypoint = raw
+            .entrypoint
+            .as_ref()
+            .filter(|e| self.entrypoint_inside_root(raw, e))
+            .map(|e| {
+                let is_dir = |p: &str| root_dir.is_some_and(|r| r.join(p).is_dir());
+                (classify_entrypoint(&e.value, is_dir), e)
+            });
         if let (Some(dir), Some((entry, raw_entry))) = (root_dir, &entrypoint) {
             self.check_entrypoint_exists(raw, dir, entry, raw_entry);
         }
@@ -225,6 +230,15 @@ impl Lowerer<'_> {
         found.map(|name| Entrypoint::Dockerfile {
             path: name.to_string(),
         })
+    }
+
+    /// An entrypoint is a path inside the root: not absolute, not climbing out with `..`.
+    fn entrypoint_inside_root(&mut self, raw: &RawService, entrypoint: &Spanned<String>) -> bool {
+        if normalize_root(&entrypoint.value).is_ok() {
+            return true;
+        }
+        self.error("invalid-entrypoint", &raw.path.key("entrypoint"), entrypoint.span, format!("entrypoint `{}` is outside the service's root", entrypoint.value), "not inside the root", "an entrypoint is relative to the service's `root` and stays inside it, e.g. `src/index.ts` or `main:app`");
+        false
     }
 
     fn runtime(&mut self, raw: &RawService, runtime: &Spanned<String>) -> Option<Runtime> {

@@ -136,8 +136,11 @@ impl<'d> Decoder<'d> {
     }
 
     fn report_duplicate_keys(&mut self, members: &[Member], path: &KeyPath) {
-        for (i, member) in members.iter().enumerate() {
-            if let Some(first) = members[..i].iter().find(|m| m.key == member.key) {
+        let mut first_of: std::collections::HashMap<&str, &Member> =
+            std::collections::HashMap::new();
+        for member in members {
+            let first = *first_of.entry(member.key.as_str()).or_insert(member);
+            if !std::ptr::eq(first, member) {
                 let diagnostic = Diagnostic::error(
                     "duplicate-key",
                     format!("`{}` is defined twice", path.key(&member.key)),
@@ -175,8 +178,10 @@ impl<'d> Decoder<'d> {
         };
         let len = value.chars().count();
         if len < min || len > max {
-            let message = if len < min {
+            let message = if len == 0 {
                 format!("`{path}` must not be empty")
+            } else if len < min {
+                format!("`{path}` is {len} characters long; at least {min} are needed")
             } else {
                 format!("`{path}` is {len} characters long; at most {max} are allowed")
             };

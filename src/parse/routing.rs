@@ -298,9 +298,8 @@ fn route_destination(
 ) -> (Option<Spanned<String>>, Option<RawServiceDestination>) {
     let dest = fields.field("dest");
     let destination = fields.field("destination");
-    if let (Some((_, dest_key)), Some((dest_node, _))) = (&dest, &destination) {
-        both_error(d, dest_key, dest_node, "dest", "destination");
-        return (None, None);
+    if let (Some((_, dest_key)), Some((destination_node, _))) = (&dest, &destination) {
+        both_error(d, dest_key, destination_node, "dest", "destination");
     }
     if let Some((node, key)) = dest {
         return (d.string(node, &key, 1, MAX_PATTERN), None);
@@ -321,9 +320,10 @@ fn aliased<'n>(
     let first = fields.field(name);
     let second = fields.field(alias);
     match (first, second) {
-        (Some((_, key)), Some((node, _))) => {
+        (Some((first_node, key)), Some((node, _))) => {
+            // Keep reading the first so one conflict does not cascade into "missing" errors.
             both_error(d, &key, node, name, alias);
-            None
+            Some((first_node, key))
         }
         (first, second) => first.or(second),
     }

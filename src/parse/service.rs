@@ -5,6 +5,7 @@ use super::raw::{RawBinding, RawBuildSettings, RawService};
 use super::routing::parse_routing;
 use super::top::{missing_field, optional_string, required_string};
 use crate::diag::Diagnostic;
+use crate::naming::is_valid_env_name;
 use crate::read::{Member, Node};
 
 /// Vercel's limit on bindings per service.
@@ -32,6 +33,7 @@ pub fn parse_service(entry: &Member, services: &KeyPath, d: &mut Decoder) -> Opt
         .field("bindings")
         .map(|(value, path)| parse_bindings(value, &path, d))
         .unwrap_or_default();
+    check_binding_envs(&entry.key, &bindings, d);
     let functions = fields.field("functions").and_then(|(value, path)| {
         d.map(value, &path)?;
         Some(value.clone())
@@ -120,6 +122,63 @@ fn parse_bindings(node: &Node, path: &KeyPath, d: &mut Decoder) -> Vec<RawBindin
         .enumerate()
         .filter_map(|(i, item)| parse_binding(item, &path.index(i), d))
         .collect()
+}
+
+/// Env names a binding may not set: the platform injects them.
+fn is_reserved_env(name: &str) -> bool {
+    name == "PORT" || name.starts_with("VERCEL_")
+}
+
+/// Every binding's env on its own, whether or not its target resolves, so one mistake never
+/// hides another.
+fn check_binding_envs(caller: &str, bindings: &[RawBinding], d: &mut Decoder) {
+    let mut first_use: std::collections::HashMap<&str, &RawBinding> =
+        std::collections::HashMap::new();
+    for binding in bindings {
+        if let Some(service) = binding.service.as_ref().filter(|s| s.value == caller) {
+            d.report(
+                Diagnostic::warning(
+                    "self-binding",
+                    format!("service `{caller}` binds to itself"),
+                )
+                .key(binding.path.key("service").as_str())
+                .at(d.file, service.span, "the caller itself")
+                .help("a service reaches itself on localhost; remove this binding"),
+            );
+        }
+        let Some(env) = &binding.env else { continue };
+        let key = binding.path.key("env");
+        if !is_valid_env_name(&env.value) {
+            d.error(
+                "invalid-env-name",
+                &key,
+                env.span,
+                format!("`{}` is not a valid environment variable name", env.value),
+                "invalid name",
+                "use letters, digits and `_`, not starting with a digit, e.g. `BACKEND_URL`",
+            );
+        } else if is_reserved_env(&env.value) {
+            d.error("reserved-env-name", &key, env.span, format!("binding env `{}` is reserved", env.value), "set by the platform", "`PORT` and `VERCEL_*` are injected into every service; choose another name, e.g. `BACKEND_URL`");
+        }
+        match first_use.get(env.value.as_str()) {
+            Some(first) => {
+                let first_span = first.env.as_ref().map_or(first.span, |e| e.span);
+                d.report(
+                    Diagnostic::error(
+                        "duplicate-env",
+                        format!("service `{caller}` binds `{}` twice", env.value),
+                    )
+                    .key(key.as_str())
+                    .at(d.file, env.span, "bound again here")
+                    .also(d.file, first_span, "first bound here")
+                    .help("each binding needs its own env name; rename one of them"),
+                );
+            }
+            None => {
+                first_use.insert(&env.value, binding);
+            }
+        }
+    }
 }
 
 fn parse_binding(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<RawBinding> {

@@ -8,6 +8,20 @@ use crate::read::Node;
 #[derive(Debug, Clone, Default)]
 pub struct RawSettings {
     pub services: Vec<RawServiceSettings>,
+    pub nginx: RawNginxSettings,
+}
+
+/// The `nginx:` section: how the standalone gateway listens and reaches services.
+#[derive(Debug, Clone, Default)]
+pub struct RawNginxSettings {
+    pub listen: Option<Spanned<u64>>,
+    pub resolver: Option<Spanned<String>>,
+    /// Service name -> `host:port` the gateway proxies to.
+    pub upstreams: Vec<(Spanned<String>, Spanned<String>)>,
+    pub client_max_body_size: Option<Spanned<String>>,
+    pub proxy_connect_timeout: Option<Spanned<String>>,
+    pub proxy_read_timeout: Option<Spanned<String>>,
+    pub proxy_send_timeout: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -20,9 +34,9 @@ pub struct RawServiceSettings {
     pub egress: Option<Spanned<bool>>,
 }
 
-/// Per-target sections. Each target issue defines its keys; until then a section is accepted
-/// but must be empty, so a typo never passes silently.
-const TARGET_SECTIONS: [&str; 3] = ["compose", "nginx", "terraform"];
+/// Target sections whose keys are not defined yet: accepted but must be empty, so a typo never
+/// passes silently.
+const EMPTY_SECTIONS: [&str; 2] = ["compose", "terraform"];
 
 pub fn parse_settings(node: &Node, d: &mut Decoder) -> RawSettings {
     let root = KeyPath::root();
@@ -33,7 +47,10 @@ pub fn parse_settings(node: &Node, d: &mut Decoder) -> RawSettings {
     if let Some((value, path)) = fields.field("services") {
         settings.services = parse_service_settings(value, &path, d);
     }
-    for section in TARGET_SECTIONS {
+    if let Some((value, path)) = fields.field("nginx") {
+        settings.nginx = parse_nginx(value, &path, d);
+    }
+    for section in EMPTY_SECTIONS {
         if let Some((value, path)) = fields.field(section)
             && let Some(section_fields) = d.object(value, &path)
         {
@@ -65,6 +82,137 @@ fn parse_service_settings(node: &Node, path: &KeyPath, d: &mut Decoder) -> Vec<R
             Some(settings)
         })
         .collect()
+}
+
+fn parse_nginx(node: &Node, path: &KeyPath, d: &mut Decoder) -> RawNginxSettings {
+    let Some(mut fields) = d.object(node, path) else {
+        return RawNginxSettings::default();
+    };
+    let nginx = RawNginxSettings {
+        listen: integer(&mut fields, d, "listen", 1, 65535),
+        resolver: optional_string(&mut fields, d, "resolver", 1, 255).and_then(|r| {
+            checked(
+                d,
+                &path.key("resolver"),
+                r,
+                is_host,
+                "a host name or IP address, e.g. `127.0.0.53`",
+            )
+        }),
+        upstreams: fields
+            .field("upstreams")
+            .map(|(value, key)| parse_upstreams(value, &key, d))
+            .unwrap_or_default(),
+        client_max_body_size: optional_string(&mut fields, d, "client_max_body_size", 1, 16)
+            .and_then(|v| {
+                checked(
+                    d,
+                    &path.key("client_max_body_size"),
+                    v,
+                    is_size,
+                    "a size such as `10m`, `512k` or `0` (no limit)",
+                )
+            }),
+        proxy_connect_timeout: timeout(&mut fields, d, path, "proxy_connect_timeout"),
+        proxy_read_timeout: timeout(&mut fields, d, path, "proxy_read_timeout"),
+        proxy_send_timeout: timeout(&mut fields, d, path, "proxy_send_timeout"),
+    };
+    fields.finish(d, "the `nginx` section of svc.yaml");
+    nginx
+}
+
+fn parse_upstreams(
+    node: &Node,
+    path: &KeyPath,
+    d: &mut Decoder,
+) -> Vec<(Spanned<String>, Spanned<String>)> {
+    let Some(members) = d.map(node, path) else {
+        return Vec::new();
+    };
+    members
+        .iter()
+        .filter_map(|m| {
+            let key = path.key(&m.key);
+            let value = d.string(&m.value, &key, 1, 255)?;
+            let value = checked(
+                d,
+                &key,
+                value,
+                is_host_port,
+                "`host:port`, e.g. `backend.internal:8000` or `10.0.0.5:8000`",
+            )?;
+            Some((Spanned::new(m.key.clone(), m.key_span), value))
+        })
+        .collect()
+}
+
+fn timeout(
+    fields: &mut Fields,
+    d: &mut Decoder,
+    path: &KeyPath,
+    name: &'static str,
+) -> Option<Spanned<String>> {
+    let value = optional_string(fields, d, name, 1, 16)?;
+    checked(
+        d,
+        &path.key(name),
+        value,
+        is_duration,
+        "a duration such as `60s`, `500ms` or `2m`",
+    )
+}
+
+/// Keeps `value` if `valid`, else reports it with the expected shape.
+fn checked(
+    d: &mut Decoder,
+    path: &KeyPath,
+    value: Spanned<String>,
+    valid: fn(&str) -> bool,
+    expected: &str,
+) -> Option<Spanned<String>> {
+    if valid(&value.value) {
+        return Some(value);
+    }
+    d.error(
+        "invalid-value",
+        path,
+        value.span,
+        format!("`{path}` is `{}`, which is not {expected}", value.value),
+        "invalid value",
+        format!("write {expected}"),
+    );
+    None
+}
+
+/// A DNS name or IPv4 address: letters, digits, `-` and `.`.
+fn is_host(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}
+
+fn is_host_port(s: &str) -> bool {
+    s.rsplit_once(':')
+        .is_some_and(|(host, port)| is_host(host) && port.parse::<u16>().is_ok_and(|p| p > 0))
+}
+
+fn is_size(s: &str) -> bool {
+    let digits = s.trim_end_matches(['k', 'K', 'm', 'M', 'g', 'G']);
+    !digits.is_empty() && s.len() - digits.len() <= 1 && digits.chars().all(|c| c.is_ascii_digit())
+}
+
+fn is_duration(s: &str) -> bool {
+    let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = &s[digits.len()..];
+    !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && ["", "ms", "s", "m", "h"].contains(&unit)
 }
 
 fn integer(

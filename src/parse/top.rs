@@ -60,10 +60,10 @@ pub fn parse_config(node: &Node, d: &mut Decoder) -> RawConfig {
     }
     reject_build_settings(&mut fields, d, config.services.as_ref());
     note_ignored_keys(&mut fields, d);
-    fields.finish(d, "vercel.json");
+    fields.finish(d, "the config's top level");
     if config.services.is_none() && config.legacy_services.is_none() {
         d.report(
-            Diagnostic::error("no-services", "vercel.json declares no `services`")
+            Diagnostic::error("no-services", "the config declares no `services`")
                 .at(d.file, node.span.start_only(), "expected a `services` key in this object")
                 .help("add `\"services\": { \"web\": { \"root\": \".\" } }` and route to it with `rewrites`"),
         );
@@ -85,6 +85,15 @@ fn parse_services_key(fields: &mut Fields, d: &mut Decoder) -> Option<RawService
             .also(d.file, current.key_span, "the current key")
             .help("`experimentalServicesV2` is the old name of `services`: move its entries into `services` and delete it"),
         );
+    }
+    if let (Some(_), Some(alias)) = (current, alias) {
+        // Still decode the ignored map, so its own mistakes are reported in this run too.
+        let path = KeyPath::root().key("experimentalServicesV2");
+        if let Some(entries) = d.map(&alias.value, &path) {
+            entries.iter().for_each(|entry| {
+                parse_service(entry, &path, d);
+            });
+        }
     }
     let (member, key) = match (current, alias) {
         (Some(m), _) => (m, "services"),

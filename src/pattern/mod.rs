@@ -156,6 +156,16 @@ impl PathPattern {
         regexp_source(&route)
     }
 
+    /// Each capture group's parameter name, in group order (`None` for an unnamed group).
+    pub fn key_names(&self) -> Vec<Option<&str>> {
+        self.keys()
+            .map(|param| match &param.name {
+                ParamName::Named(name) => Some(name.as_str()),
+                ParamName::Index(_) => None,
+            })
+            .collect()
+    }
+
     /// path-to-regexp only records params that capture as `keys`.
     fn keys(&self) -> impl Iterator<Item = &Param> {
         self.tokens.iter().filter_map(|token| match token {
@@ -163,6 +173,11 @@ impl PathPattern {
             _ => None,
         })
     }
+}
+
+/// path-to-regexp's `parse` alone (what its `compile` uses): tokens, no regex built.
+pub fn tokenize(source: &str) -> Result<Vec<Token>, PatternError> {
+    Parser::new(lex(source)?, source.len()).run()
 }
 
 fn compile(regex: &str) -> Result<(), PatternError> {

@@ -77,16 +77,35 @@ pub fn discover_settings(config_path: &Path) -> Option<PathBuf> {
         .find(|path| path.is_file())
 }
 
+/// Reads a file. A leading byte-order mark is dropped (editors on Windows add one); bytes that
+/// are not UTF-8 are kept as U+FFFD and reported by [`parse_tree`].
 pub fn load(path: &Path) -> Result<SourceFile, ReadError> {
-    let text = std::fs::read_to_string(path).map_err(|error| ReadError::Io {
+    let bytes = std::fs::read(path).map_err(|error| ReadError::Io {
         path: path.to_path_buf(),
         error,
     })?;
-    Ok(SourceFile::new(path, text))
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let mut file = SourceFile::new(path, String::from_utf8_lossy(bytes).into_owned());
+    if let Err(error) = std::str::from_utf8(bytes) {
+        file.invalid_utf8_at = Some(error.valid_up_to());
+    }
+    Ok(file)
 }
 
 /// Parses a file's text into a tree; syntax errors become diagnostics.
 pub fn parse_tree(file: &SourceFile, id: FileId, diags: &mut Diagnostics) -> Option<Node> {
+    if let Some(at) = file.invalid_utf8_at {
+        diags.push(
+            Diagnostic::error("not-utf8", "the file is not valid UTF-8")
+                .at(
+                    id,
+                    crate::source::Span::new(at, at + 1),
+                    "this byte is not UTF-8",
+                )
+                .help("save the file as UTF-8"),
+        );
+        return None;
+    }
     let result = match file.syntax {
         Syntax::Jsonc => jsonc::parse(&file.text),
         Syntax::Yaml => yaml::parse(&file.text),

@@ -14,6 +14,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         parser: Parser::new_from_str(text),
         anchors: HashMap::new(),
         text_len: text.len(),
+        values: 0,
     };
     builder.document()
 }
@@ -52,9 +53,15 @@ impl CharOffsets {
 struct TreeBuilder<'t> {
     offsets: &'t CharOffsets,
     parser: Parser<'t, saphyr_parser::StrInput<'t>>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes with their size in values, so aliases can be charged for what they copy.
+    anchors: HashMap<usize, (Node, usize)>,
     text_len: usize,
+    /// Values in the tree so far, aliases counted as the copies they are.
+    values: usize,
 }
+
+/// A config has hundreds of values; a document that expands past this is an alias bomb.
+const MAX_VALUES: usize = 1_000_000;
 
 impl TreeBuilder<'_> {
     fn next(&mut self) -> Result<(Event<'_>, Span), SyntaxError> {
@@ -125,12 +132,13 @@ impl TreeBuilder<'_> {
             OwnedEvent::SequenceStart(anchor) => (anchor, self.sequence(span)?),
             OwnedEvent::MappingStart(anchor) => (anchor, self.mapping(span)?),
             OwnedEvent::Alias(id) => {
-                let node = self.anchors.get(&id).cloned().ok_or_else(|| SyntaxError {
+                let (node, size) = self.anchors.get(&id).cloned().ok_or_else(|| SyntaxError {
                     message: "unknown alias".to_string(),
                     label: "this alias has no anchor before it".to_string(),
                     span,
                     help: "define the anchor (`&name`) before using `*name`".to_string(),
                 })?;
+                self.charge(size, span)?;
                 return Ok(Node { span, ..node });
             }
             OwnedEvent::Other => {
@@ -142,8 +150,10 @@ impl TreeBuilder<'_> {
                 });
             }
         };
+        self.charge(1, span)?;
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            let size = count_values(&node);
+            self.anchors.insert(anchor, (node.clone(), size));
         }
         Ok(node)
     }
@@ -197,6 +207,29 @@ impl TreeBuilder<'_> {
                 value,
             });
         }
+    }
+}
+
+impl TreeBuilder<'_> {
+    fn charge(&mut self, values: usize, span: Span) -> Result<(), SyntaxError> {
+        self.values = self.values.saturating_add(values);
+        if self.values <= MAX_VALUES {
+            return Ok(());
+        }
+        Err(SyntaxError {
+            message: format!("the document expands to more than {MAX_VALUES} values"),
+            label: "aliases expand past the limit here".to_string(),
+            span,
+            help: "an alias copies what its anchor holds; nested aliases multiply (an \"alias bomb\"); write the values out or use fewer aliases".to_string(),
+        })
+    }
+}
+
+fn count_values(node: &Node) -> usize {
+    1 + match &node.kind {
+        NodeKind::Array(items) => items.iter().map(count_values).sum(),
+        NodeKind::Object(members) => members.iter().map(|m| count_values(&m.value)).sum(),
+        _ => 0,
     }
 }
 
@@ -291,6 +324,21 @@ mod tests {
         let top = members(parse("a: &x {k: 1}\nb: *x\na: 2\n").unwrap());
         assert_eq!(top.len(), 3);
         assert!(matches!(top[1].value.kind, NodeKind::Object(_)));
+    }
+
+    #[test]
+    fn an_alias_bomb_is_refused_instead_of_expanded() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..9 {
+            let prev = level - 1;
+            let refs = vec![format!("*a{prev}"); 10].join(", ");
+            text.push_str(&format!("a{level}: &a{level} [{refs}]\n"));
+        }
+        let error = parse(&text).unwrap_err();
+        assert!(
+            error.message.contains("more than 1000000 values"),
+            "{error:?}"
+        );
     }
 
     #[test]

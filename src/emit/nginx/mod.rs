@@ -1,0 +1,345 @@
+//! The nginx target: Vercel's public routing as a standalone gateway config (`nginx.conf`).
+//!
+//! The compose and terraform targets run this same config as their gateway, so this module is
+//! the single implementation of public routing. The config is built as a directive tree
+//! ([`conf`]) and printed by one writer that quotes every argument.
+
+mod conditions;
+pub mod conf;
+mod dest;
+mod options;
+mod regex;
+mod table;
+
+pub use options::{DOCKER_RESOLVER, Options};
+
+use crate::check::Checked;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::emit::Artifacts;
+use crate::ir::Project;
+use conditions::{ARGS, LOOKUP, PHASE, set};
+use conf::{Arg, DOLLAR_VAR, Item, Part, block, comment, if_block, simple};
+use table::{
+    EXTERNAL, PATH, Phases, Program, QUERY_APPEND, QUERY_SUFFIX, REWRITTEN, TARGET, UPSTREAM,
+};
+
+pub const FILE_NAME: &str = "nginx.conf";
+
+/// Internal locations the routing program hands requests to.
+const SERVICE_LOCATION: &str = "/__svc_gateway/service";
+const EXTERNAL_LOCATION: &str = "/__svc_gateway/external";
+
+pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, Diagnostics> {
+    let gateway = Gateway::build(project, options)?;
+    Ok(Artifacts::single(
+        FILE_NAME,
+        conf::print(&gateway.config(Vec::new())),
+    ))
+}
+
+/// The compiled gateway: http-level definitions and the public server's contents.
+pub struct Gateway {
+    pub http: Vec<Item>,
+    pub public_server: Vec<Item>,
+}
+
+impl Gateway {
+    pub fn build(project: &Checked<Project>, options: &Options) -> Result<Gateway, Diagnostics> {
+        let mut program = Program::new(options);
+        program.table(&project.routing, &Phases::top());
+        for id in project.public_services() {
+            let service = &project.services[&id];
+            if has_rules(&service.routing) {
+                program.items.push(Item::Blank);
+                program.items.push(comment(format!(
+                    "service `{id}`: its own routing, after the hand-off"
+                )));
+                program.table(&service.routing, &Phases::service(id.as_str()));
+            }
+        }
+        if !program.errors.is_empty() {
+            let mut diags = Diagnostics::default();
+            program
+                .errors
+                .into_iter()
+                .for_each(|d: Diagnostic| diags.push(d));
+            return Err(diags);
+        }
+        Ok(Gateway {
+            http: http_level(options),
+            public_server: public_server(options, program),
+        })
+    }
+
+    /// The whole config: `events`, `http` with the public server, and any extra servers (the
+    /// compose target's binding listeners).
+    pub fn config(&self, extra_servers: Vec<Item>) -> Vec<Item> {
+        let mut http = self.http.clone();
+        http.push(Item::Blank);
+        http.push(comment("the public entry: Vercel's routing table"));
+        http.push(block("server", vec![], self.public_server.clone()));
+        http.extend(extra_servers);
+        vec![
+            simple("worker_processes", vec![Arg::Word("auto")]),
+            Item::Blank,
+            block(
+                "events",
+                vec![],
+                vec![simple("worker_connections", vec![Arg::Number(1024)])],
+            ),
+            Item::Blank,
+            block("http", vec![], http),
+        ]
+    }
+}
+
+fn has_rules(routing: &crate::ir::Routing) -> bool {
+    routing.clean_urls
+        || routing.trailing_slash.is_some()
+        || !routing.routes.is_empty()
+        || !routing.redirects.is_empty()
+        || !routing.headers.is_empty()
+        || !routing.rewrites.is_empty()
+}
+
+fn http_level(options: &Options) -> Vec<Item> {
+    let mut items = vec![
+        simple("server_tokens", vec![Arg::Word("off")]),
+        // Location headers exactly as the config wrote them, not made absolute.
+        simple("absolute_redirect", vec![Arg::Word("off")]),
+        simple(
+            "client_max_body_size",
+            vec![Arg::text(&options.client_max_body_size)],
+        ),
+        simple(
+            "proxy_connect_timeout",
+            vec![Arg::text(&options.proxy_connect_timeout)],
+        ),
+        simple(
+            "proxy_read_timeout",
+            vec![Arg::text(&options.proxy_read_timeout)],
+        ),
+        simple(
+            "proxy_send_timeout",
+            vec![Arg::text(&options.proxy_send_timeout)],
+        ),
+    ];
+    if let Some(resolver) = &options.resolver {
+        items.push(simple(
+            "resolver",
+            vec![
+                Arg::text(resolver),
+                Arg::Word("valid=10s"),
+                Arg::Word("ipv6=off"),
+            ],
+        ));
+    }
+    items.extend([
+        Item::Blank,
+        comment("nginx has no escape for `$` in a value; this variable holds one"),
+        block(
+            "geo",
+            vec![Arg::var(DOLLAR_VAR)],
+            vec![simple("default", vec![Arg::Word("\"$\"")])],
+        ),
+        block(
+            "map",
+            vec![Arg::var("http_upgrade"), Arg::var("svc_connection_upgrade")],
+            vec![
+                simple("default", vec![Arg::Word("upgrade")]),
+                simple("\"\"", vec![Arg::Word("close")]),
+            ],
+        ),
+        comment("the current query string as `?query` and `&query`, or nothing when empty"),
+        block(
+            "map",
+            vec![Arg::var(ARGS), Arg::var(QUERY_SUFFIX)],
+            vec![
+                simple("\"\"", vec![Arg::text("")]),
+                simple(
+                    "default",
+                    vec![Arg::Value(vec![
+                        Part::Text("?".into()),
+                        Part::Var(ARGS.into()),
+                    ])],
+                ),
+            ],
+        ),
+        block(
+            "map",
+            vec![Arg::var(ARGS), Arg::var(QUERY_APPEND)],
+            vec![
+                simple("\"\"", vec![Arg::text("")]),
+                simple(
+                    "default",
+                    vec![Arg::Value(vec![
+                        Part::Text("&".into()),
+                        Part::Var(ARGS.into()),
+                    ])],
+                ),
+            ],
+        ),
+    ]);
+    items
+}
+
+fn public_server(options: &Options, program: Program) -> Vec<Item> {
+    let mut items = vec![
+        simple("listen", vec![Arg::Number(u64::from(options.listen))]),
+        Item::Blank,
+        comment("response headers set by `headers` rules; empty ones are not sent"),
+    ];
+    for slot in &program.headers {
+        items.push(simple(
+            "add_header",
+            vec![
+                Arg::text(&slot.key),
+                Arg::var(&slot.var),
+                Arg::Word("always"),
+            ],
+        ));
+    }
+    items.push(Item::Blank);
+    items.extend(prelude(&program));
+    items.push(Item::Blank);
+    items.extend(program.items);
+    items.push(Item::Blank);
+    items.extend(epilogue());
+    items.push(Item::Blank);
+    items.extend(locations());
+    items
+}
+
+/// State every request starts with.
+fn prelude(program: &Program) -> Vec<Item> {
+    let mut items = vec![
+        comment("routing state: the path as sent (no decoding), the query, and the outcome"),
+        set(PATH, Arg::text("")),
+        if_block(
+            vec![
+                Arg::var("request_uri"),
+                Arg::Word("~"),
+                Arg::Regex(format!("^(?<{PATH}>[^?]*)")),
+            ],
+            vec![set(REWRITTEN, Arg::text(""))],
+        ),
+        set(LOOKUP, Arg::var(PATH)),
+        set(ARGS, Arg::var("args")),
+        set(REWRITTEN, Arg::text("")),
+        set(PHASE, Arg::text(&Phases::top().before)),
+        set(TARGET, Arg::text("")),
+        set(UPSTREAM, Arg::text("")),
+        set(EXTERNAL, Arg::text("")),
+    ];
+    items.extend(
+        program
+            .headers
+            .iter()
+            .map(|slot| set(&slot.var, Arg::text(""))),
+    );
+    items
+}
+
+/// After every table: no terminal rule matched means 404; otherwise proxy.
+fn epilogue() -> Vec<Item> {
+    let target_is = |target: &str, body| {
+        if_block(
+            vec![Arg::var(TARGET), Arg::Word("="), Arg::text(target)],
+            body,
+        )
+    };
+    vec![
+        comment("no rule handed the request to a service or an external URL"),
+        target_is("", vec![simple("return", vec![Arg::Number(404)])]),
+        set("svc_uri", Arg::var("request_uri")),
+        if_block(
+            vec![Arg::var(REWRITTEN), Arg::Word("="), Arg::text("1")],
+            vec![set(
+                "svc_uri",
+                Arg::Value(vec![Part::Var(PATH.into()), Part::Var(QUERY_SUFFIX.into())]),
+            )],
+        ),
+        target_is(
+            "service",
+            vec![simple(
+                "rewrite",
+                vec![
+                    Arg::Regex("^".into()),
+                    Arg::text(SERVICE_LOCATION),
+                    Arg::Word("last"),
+                ],
+            )],
+        ),
+        target_is(
+            "external",
+            vec![simple(
+                "rewrite",
+                vec![
+                    Arg::Regex("^".into()),
+                    Arg::text(EXTERNAL_LOCATION),
+                    Arg::Word("last"),
+                ],
+            )],
+        ),
+    ]
+}
+
+fn proxy_headers() -> Vec<Item> {
+    let header = |name: &str, value: Arg| simple("proxy_set_header", vec![Arg::text(name), value]);
+    vec![
+        simple("proxy_http_version", vec![Arg::Word("1.1")]),
+        header("Upgrade", Arg::var("http_upgrade")),
+        header("Connection", Arg::var("svc_connection_upgrade")),
+        header("X-Forwarded-For", Arg::var("proxy_add_x_forwarded_for")),
+        header("X-Forwarded-Proto", Arg::var("scheme")),
+        header("X-Forwarded-Host", Arg::var("host")),
+        simple("proxy_redirect", vec![Arg::Word("off")]),
+    ]
+}
+
+fn locations() -> Vec<Item> {
+    let mut service = vec![
+        simple("internal", vec![]),
+        simple(
+            "proxy_pass",
+            vec![Arg::Value(vec![
+                Part::Text("http://".into()),
+                Part::Var(UPSTREAM.into()),
+                Part::Var("svc_uri".into()),
+            ])],
+        ),
+        simple(
+            "proxy_set_header",
+            vec![Arg::text("Host"), Arg::var("host")],
+        ),
+    ];
+    service.extend(proxy_headers());
+    let mut external = vec![
+        simple("internal", vec![]),
+        simple("proxy_pass", vec![Arg::var(EXTERNAL)]),
+        simple("proxy_ssl_server_name", vec![Arg::Word("on")]),
+        simple(
+            "proxy_set_header",
+            vec![Arg::text("Host"), Arg::var("proxy_host")],
+        ),
+    ];
+    external.extend(proxy_headers());
+    vec![
+        block(
+            "location",
+            vec![Arg::Word("="), Arg::text(SERVICE_LOCATION)],
+            service,
+        ),
+        block(
+            "location",
+            vec![Arg::Word("="), Arg::text(EXTERNAL_LOCATION)],
+            external,
+        ),
+        comment("unreachable: the program above always returns or hands off"),
+        block(
+            "location",
+            vec![Arg::text("/")],
+            vec![simple("return", vec![Arg::Number(404)])],
+        ),
+    ]
+}

@@ -1,0 +1,463 @@
+//! Routing tables compiled to a program of rewrite-module statements in the server block.
+//!
+//! Vercel evaluates one ordered list: cleanUrls and trailingSlash redirects, `routes`,
+//! `redirects`, `headers`, then (after the filesystem phase) `rewrites`. nginx's `location`
+//! matching has no such order, but `if`/`set`/`return`/`rewrite` in server context run top to
+//! bottom, so each rule becomes a few of those statements. `$svc_phase` says which table and
+//! phase is live; a service hand-off switches it to that service's own table.
+
+use super::conditions::{ARGS, LOOKUP, MATCH, PHASE, PathTest, match_rule, set};
+use super::conf::{Arg, Item, Part, comment, if_block, simple};
+use super::dest::{self, Captures, Kind, Url};
+use super::options::Options;
+use crate::diag::Diagnostic;
+use crate::ir::{
+    Conditions, Destination, Header, HeaderRule, Redirect, Rewrite, Route, Routing, RuleOrigin,
+    ServiceDestination,
+};
+
+pub const PATH: &str = "svc_path";
+pub const REWRITTEN: &str = "svc_rewritten";
+pub const TARGET: &str = "svc_target";
+pub const UPSTREAM: &str = "svc_upstream";
+pub const EXTERNAL: &str = "svc_external";
+/// `?` + the current query, or nothing.
+pub const QUERY_SUFFIX: &str = "svc_qq";
+/// `&` + the current query, or nothing.
+pub const QUERY_APPEND: &str = "svc_qa";
+
+/// One response header that some rule may set; sent when its variable is not empty.
+pub struct HeaderSlot {
+    pub key: String,
+    pub var: String,
+}
+
+pub struct Program<'o> {
+    pub items: Vec<Item>,
+    pub headers: Vec<HeaderSlot>,
+    pub errors: Vec<Diagnostic>,
+    options: &'o Options,
+    next_rule: usize,
+}
+
+/// A table's two phases: before and after Vercel's filesystem check.
+pub struct Phases {
+    pub before: String,
+    pub after: String,
+}
+
+impl Phases {
+    pub fn top() -> Phases {
+        Phases {
+            before: "top".to_string(),
+            after: "top:rewrites".to_string(),
+        }
+    }
+
+    pub fn service(name: &str) -> Phases {
+        Phases {
+            before: format!("service:{name}"),
+            after: format!("service:{name}:rewrites"),
+        }
+    }
+}
+
+fn word_if(var: &str, op: &'static str, value: &str, body: Vec<Item>) -> Item {
+    if_block(vec![Arg::var(var), Arg::Word(op), Arg::text(value)], body)
+}
+
+fn matched(body: Vec<Item>) -> Item {
+    word_if(MATCH, "=", "1", body)
+}
+
+/// Synthetic routes Vercel adds for `cleanUrls` and `trailingSlash` (routing-utils).
+enum Synthetic {
+    Redirect {
+        src: &'static str,
+        location: &'static str,
+    },
+    /// Matches and ends the phase without doing anything (`/.well-known` is exempt).
+    Skip { src: &'static str },
+}
+
+fn synthetic_routes(routing: &Routing) -> Vec<Synthetic> {
+    let mut routes = Vec::new();
+    if routing.clean_urls {
+        let location = if routing.trailing_slash == Some(true) {
+            "/$1/"
+        } else {
+            "/$1"
+        };
+        routes.push(Synthetic::Redirect {
+            src: r"^/(?:(.+)/)?index(?:\.html)?/?$",
+            location,
+        });
+        routes.push(Synthetic::Redirect {
+            src: r"^/(.*)\.html/?$",
+            location,
+        });
+    }
+    match routing.trailing_slash {
+        Some(true) => {
+            routes.push(Synthetic::Skip {
+                src: r"^/\.well-known(?:/.*)?$",
+            });
+            routes.push(Synthetic::Redirect {
+                src: r"^/((?:[^/]+/)*[^/\.]+)$",
+                location: "/$1/",
+            });
+            routes.push(Synthetic::Redirect {
+                src: r"^/((?:[^/]+/)*[^/]+\.\w+)/$",
+                location: "/$1",
+            });
+        }
+        Some(false) => routes.push(Synthetic::Redirect {
+            src: r"^/(.*)\/$",
+            location: "/$1",
+        }),
+        None => {}
+    }
+    routes
+}
+
+impl<'o> Program<'o> {
+    pub fn new(options: &'o Options) -> Self {
+        Program {
+            items: Vec::new(),
+            headers: Vec::new(),
+            errors: Vec::new(),
+            options,
+            next_rule: 0,
+        }
+    }
+
+    pub fn table(&mut self, routing: &Routing, phases: &Phases) {
+        for route in synthetic_routes(routing) {
+            self.synthetic(&route, phases);
+        }
+        for route in &routing.routes {
+            self.rule(&route.origin, |p, prefix| p.route(route, prefix, phases));
+        }
+        for redirect in &routing.redirects {
+            self.rule(&redirect.origin, |p, prefix| {
+                p.redirect(redirect, prefix, &phases.before)
+            });
+        }
+        for rule in &routing.headers {
+            self.rule(&rule.origin, |p, prefix| {
+                p.header_rule(rule, prefix, &phases.before)
+            });
+        }
+        self.items.push(word_if(
+            PHASE,
+            "=",
+            &phases.before,
+            vec![set(PHASE, Arg::text(&phases.after))],
+        ));
+        for rewrite in &routing.rewrites {
+            self.rule(&rewrite.origin, |p, prefix| {
+                p.rewrite(rewrite, prefix, &phases.after)
+            });
+        }
+    }
+
+    /// Compiles one rule into a scratch list, so a rule that cannot be translated leaves
+    /// nothing half-written behind.
+    fn rule(
+        &mut self,
+        origin: &RuleOrigin,
+        compile: impl FnOnce(&mut Program<'o>, &str) -> Result<Vec<Item>, String>,
+    ) {
+        let prefix = format!("svc_r{}_", self.next_rule);
+        self.next_rule += 1;
+        match compile(self, &prefix) {
+            Ok(items) => {
+                self.items.push(comment(origin.key.clone()));
+                self.items.extend(items);
+            }
+            Err(reason) => self.errors.push(
+                Diagnostic::error("nginx-untranslatable", format!("`{}` cannot be translated to nginx exactly: {reason}", origin.key))
+                    .key(origin.key.clone())
+                    .at(origin.at.file, origin.at.span, "this rule")
+                    .help("svc never approximates a routing rule; rewrite it with the supported forms (see docs/nginx.md)"),
+            ),
+        }
+    }
+
+    fn synthetic(&mut self, route: &Synthetic, phases: &Phases) {
+        let prefix = format!("svc_r{}_", self.next_rule);
+        self.next_rule += 1;
+        let mut out = Vec::new();
+        let (src, action) = match route {
+            Synthetic::Redirect { src, location } => (*src, Some(*location)),
+            Synthetic::Skip { src } => (*src, None),
+        };
+        let path = PathTest {
+            regex: src,
+            names: Vec::new(),
+            case_insensitive: true,
+        };
+        let Ok(captures) = match_rule(
+            &mut out,
+            &prefix,
+            &phases.before,
+            path,
+            &[],
+            &Conditions::default(),
+        ) else {
+            return;
+        };
+        let body = match action {
+            Some(location) => vec![redirect_return(308, &dest::render_raw(location, &captures))],
+            None => vec![set(PHASE, Arg::text(&phases.after))],
+        };
+        out.push(matched(body));
+        self.items.push(comment(format!(
+            "{src} ({})",
+            if action.is_some() {
+                "cleanUrls/trailingSlash redirect"
+            } else {
+                "exempt from trailingSlash"
+            }
+        )));
+        self.items.extend(out);
+    }
+
+    fn redirect(
+        &mut self,
+        rule: &Redirect,
+        prefix: &str,
+        phase: &str,
+    ) -> Result<Vec<Item>, String> {
+        let mut out = Vec::new();
+        let captures =
+            self.match_pattern(&mut out, prefix, phase, &rule.source, &rule.conditions)?;
+        let url = dest::render(&rule.destination, &captures, Kind::Redirect);
+        out.push(matched(vec![redirect_return(rule.status, &url)]));
+        Ok(out)
+    }
+
+    fn header_rule(
+        &mut self,
+        rule: &HeaderRule,
+        prefix: &str,
+        phase: &str,
+    ) -> Result<Vec<Item>, String> {
+        let mut out = Vec::new();
+        let captures =
+            self.match_pattern(&mut out, prefix, phase, &rule.source, &rule.conditions)?;
+        let body = self.set_headers(&rule.headers, &captures, true)?;
+        out.push(matched(body));
+        Ok(out)
+    }
+
+    fn rewrite(&mut self, rule: &Rewrite, prefix: &str, phase: &str) -> Result<Vec<Item>, String> {
+        let mut out = Vec::new();
+        let captures =
+            self.match_pattern(&mut out, prefix, phase, &rule.source, &rule.conditions)?;
+        let body = match &rule.destination {
+            Destination::Service(service) => self.hand_off(service, &captures)?,
+            Destination::Path(path) | Destination::External(path) => {
+                let url = dest::render(path, &captures, Kind::Rewrite);
+                self.go_to(&url, None)
+            }
+        };
+        out.push(matched(body));
+        Ok(out)
+    }
+
+    fn route(&mut self, route: &Route, prefix: &str, phases: &Phases) -> Result<Vec<Item>, String> {
+        if let Some(handle) = &route.handle {
+            return Err(format!("`handle: {handle}` phases are not supported"));
+        }
+        if let Some(key) = route.uninterpreted.first() {
+            return Err(format!("`{key}` is not supported by the nginx target"));
+        }
+        let Some(src) = &route.src else {
+            return Err("a route without `src`".to_string());
+        };
+        let mut out = Vec::new();
+        let path = PathTest {
+            regex: src,
+            names: Vec::new(),
+            case_insensitive: !route.case_sensitive,
+        };
+        let captures = match_rule(
+            &mut out,
+            prefix,
+            &phases.before,
+            path,
+            &route.methods,
+            &route.conditions,
+        )?;
+        let location = route
+            .headers
+            .iter()
+            .find(|h| h.key.eq_ignore_ascii_case("location"));
+        let others: Vec<Header> = route
+            .headers
+            .iter()
+            .filter(|h| !h.key.eq_ignore_ascii_case("location"))
+            .cloned()
+            .collect();
+        let mut body = self.set_headers(&others, &captures, false)?;
+        let redirect_status = route.status.filter(|s| (300..400).contains(s));
+        match (&route.service, &route.dest, redirect_status, location) {
+            (Some(service), None, None, None) => body.extend(self.hand_off(service, &captures)?),
+            (None, None, Some(status), Some(location)) => {
+                body.push(redirect_return(status, &dest::render_raw(&location.value, &captures)));
+            }
+            (None, Some(dest), None, None) => {
+                let url = dest::render_raw(dest, &captures);
+                let end_phase = (!route.r#continue).then_some(phases.after.as_str());
+                body.extend(self.go_to(&url, end_phase));
+            }
+            (None, None, Some(_), None) | (None, None, None, Some(_)) => {
+                return Err("a redirect route needs both a 3xx `status` and a `Location` header".to_string());
+            }
+            (None, None, None, None) => match route.status {
+                Some(status) => body.push(simple("return", vec![Arg::Number(u64::from(status))])),
+                None if !route.r#continue => body.push(set(PHASE, Arg::text(&phases.after))),
+                None => {}
+            },
+            _ => return Err("this combination of `dest`, `destination`, `status` and `Location` has no exact nginx form".to_string()),
+        }
+        out.push(matched(body));
+        Ok(out)
+    }
+
+    fn match_pattern(
+        &mut self,
+        out: &mut Vec<Item>,
+        prefix: &str,
+        phase: &str,
+        pattern: &crate::pattern::PathPattern,
+        conditions: &Conditions,
+    ) -> Result<Captures, String> {
+        let names = pattern
+            .key_names()
+            .into_iter()
+            .map(|n| n.map(str::to_string))
+            .collect();
+        let regex = pattern.to_regex();
+        let path = PathTest {
+            regex: &regex,
+            names,
+            case_insensitive: false,
+        };
+        match_rule(out, prefix, phase, path, &[], conditions)
+    }
+
+    /// Terminal hand-off to a service: its own table runs next, then the request is proxied.
+    fn hand_off(
+        &mut self,
+        destination: &ServiceDestination,
+        captures: &Captures,
+    ) -> Result<Vec<Item>, String> {
+        let service = &destination.service;
+        let upstream = self
+            .options
+            .upstreams
+            .get(service)
+            .ok_or_else(|| format!("no upstream address for service `{service}`"))?;
+        let mut body = vec![
+            set(TARGET, Arg::text("service")),
+            set(UPSTREAM, Arg::text(upstream)),
+            set(PHASE, Arg::text(&Phases::service(service.as_str()).before)),
+        ];
+        if let Some(path) = &destination.path {
+            let url = dest::render(path, captures, Kind::LookupPath);
+            body.push(set(LOOKUP, Arg::Value(url.path)));
+        }
+        Ok(body)
+    }
+
+    /// A string destination: an absolute URL is proxied to (terminal); a path becomes the
+    /// request's new path and query, and evaluation goes on.
+    fn go_to(&mut self, url: &Url, end_phase: Option<&str>) -> Vec<Item> {
+        if url.is_external() {
+            let mut value = url.origin.clone();
+            value.extend(url.path.iter().cloned());
+            value.extend(query_with_original(url));
+            return vec![
+                set(TARGET, Arg::text("external")),
+                set(EXTERNAL, Arg::Value(value)),
+                set(PHASE, Arg::text("done")),
+            ];
+        }
+        let mut body = vec![
+            set(PATH, Arg::Value(url.path.clone())),
+            set(LOOKUP, Arg::Value(url.path.clone())),
+            set(REWRITTEN, Arg::text("1")),
+        ];
+        if let Some(query) = &url.query {
+            let mut value = query.clone();
+            value.push(Part::Var(QUERY_APPEND.to_string()));
+            body.push(set(ARGS, Arg::Value(value)));
+        }
+        if let Some(phase) = end_phase {
+            body.push(set(PHASE, Arg::text(phase)));
+        }
+        body
+    }
+
+    fn set_headers(
+        &mut self,
+        headers: &[Header],
+        captures: &Captures,
+        with_params: bool,
+    ) -> Result<Vec<Item>, String> {
+        let mut body = Vec::new();
+        for header in headers {
+            let var = self.header_var(&header.key);
+            let value = if with_params {
+                dest::render_text(&header.value, captures)
+            } else {
+                dest::render_raw(&header.value, captures).joined()
+            };
+            body.push(set(&var, Arg::Value(value)));
+        }
+        Ok(body)
+    }
+
+    /// One variable per response header name (case-insensitive): the last matching rule wins.
+    fn header_var(&mut self, key: &str) -> String {
+        if let Some(slot) = self
+            .headers
+            .iter()
+            .find(|s| s.key.eq_ignore_ascii_case(key))
+        {
+            return slot.var.clone();
+        }
+        let var = format!("svc_h{}", self.headers.len());
+        self.headers.push(HeaderSlot {
+            key: key.to_string(),
+            var: var.clone(),
+        });
+        var
+    }
+}
+
+/// `return <status> "<location>"` with the request's query carried over, before any `#`.
+fn redirect_return(status: u16, url: &Url) -> Item {
+    let mut value = url.origin.clone();
+    value.extend(url.path.iter().cloned());
+    value.extend(query_with_original(url));
+    value.extend(url.hash.iter().cloned());
+    simple(
+        "return",
+        vec![Arg::Number(u64::from(status)), Arg::Value(value)],
+    )
+}
+
+fn query_with_original(url: &Url) -> Vec<Part> {
+    match &url.query {
+        Some(query) => {
+            let mut parts = vec![Part::Text("?".to_string())];
+            parts.extend(query.iter().cloned());
+            parts.push(Part::Var(QUERY_APPEND.to_string()));
+            parts
+        }
+        None => vec![Part::Var(QUERY_SUFFIX.to_string())],
+    }
+}

@@ -1,0 +1,22 @@
+//! Deploy settings from svc.yaml that belong to a target rather than to the IR, checked
+//! against the project (service names resolved).
+
+use crate::ir::ServiceId;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TargetSettings {
+    pub nginx: NginxSettings,
+}
+
+/// svc.yaml `nginx:`; every field is optional and the target supplies defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NginxSettings {
+    pub listen: Option<u16>,
+    pub resolver: Option<String>,
+    pub upstreams: BTreeMap<ServiceId, String>,
+    pub client_max_body_size: Option<String>,
+    pub proxy_connect_timeout: Option<String>,
+    pub proxy_read_timeout: Option<String>,
+    pub proxy_send_timeout: Option<String>,
+}
