@@ -77,6 +77,24 @@ fn valid_examples_check_clean_and_their_ir_is_stable() {
 }
 
 #[test]
+fn every_valid_example_has_a_stable_nginx_config() {
+    for dir in example_dirs(&examples_dir()) {
+        let compilation = compile(&config_in(&dir)).unwrap();
+        let project = compilation.project.expect("a valid example");
+        let options =
+            svc::emit::nginx::Options::from_settings(&project, &compilation.settings.nginx);
+        let artifacts = svc::emit::nginx::emit(&project, &options)
+            .unwrap_or_else(|d| panic!("{}: {d:?}", dir.display()));
+        snapshot_settings().bind(|| {
+            insta::assert_snapshot!(
+                format!("nginx-{}", name_of(&dir)),
+                artifacts.files["nginx.conf"]
+            );
+        });
+    }
+}
+
+#[test]
 fn every_invalid_example_reports_its_diagnostics_through_the_cli() {
     for dir in example_dirs(&examples_dir().join("invalid")) {
         let config = config_in(&dir);

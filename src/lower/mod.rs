@@ -4,6 +4,7 @@
 //! What cannot be resolved is reported and left out, so later checks still run on the rest.
 
 mod frameworks;
+mod http;
 mod root;
 mod routing;
 mod service;

@@ -18,6 +18,7 @@ const HANDLES: [&str; 6] = ["filesystem", "hit", "miss", "rewrite", "error", "re
 
 impl Lowerer<'_> {
     pub(super) fn lower_routing(&mut self, raw: &RawRouting, public: bool) -> Routing {
+        self.check_http_text(raw);
         Routing {
             clean_urls: raw.clean_urls.as_ref().is_some_and(|b| b.value),
             trailing_slash: raw.trailing_slash.as_ref().map(|b| b.value),

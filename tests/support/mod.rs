@@ -1,0 +1,58 @@
+//! Shared helpers for tests that run real tools: finding them, skipping politely on a developer
+//! machine, failing loudly under CI, stub upstream servers, and a raw HTTP client.
+
+#![allow(dead_code)]
+
+pub mod cases;
+pub mod gateway;
+pub mod http;
+
+use std::path::PathBuf;
+
+/// Under CI (`CI=true`) or with `SVC_E2E=1`, a missing tool fails the test instead of skipping.
+pub fn tools_required() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+        || std::env::var("SVC_E2E").is_ok_and(|v| v == "1")
+}
+
+/// The path of a program on PATH (or in the sbin directories where Debian puts nginx).
+pub fn find_tool(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/usr/local/sbin", "/sbin"].map(PathBuf::from))
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// The tool, or `None` after printing why the test is skipped; panics when tools are required.
+pub fn require_tool(name: &str, test: &str) -> Option<PathBuf> {
+    match find_tool(name) {
+        Some(path) => Some(path),
+        None if tools_required() => panic!(
+            "{test}: `{name}` is not installed, and CI=true/SVC_E2E=1 requires it (.ci/run installs it)"
+        ),
+        None => {
+            eprintln!(
+                "SKIPPED {test}: `{name}` is not installed (install it, or run under CI=true to make this a failure)"
+            );
+            None
+        }
+    }
+}
+
+/// A fresh scratch directory for one test.
+pub fn scratch_dir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("svc-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A port that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
