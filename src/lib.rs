@@ -11,6 +11,7 @@ pub mod ir;
 pub mod lower;
 pub mod naming;
 pub mod parse;
+pub mod paths;
 pub mod pattern;
 pub mod read;
 pub mod render;

@@ -121,7 +121,10 @@ fn main() -> ExitCode {
 }
 
 /// Compiles the config, printing diagnostics to stderr in human form.
-fn compile_or_report(config: &ConfigArg, format: CheckFormat) -> Result<Compilation, ExitCode> {
+fn compile_or_report(
+    config: &ConfigArg,
+    format: CheckFormat,
+) -> Result<(PathBuf, Compilation), ExitCode> {
     let path = discover_config(config.config.as_deref(), Path::new("")).map_err(usage_error)?;
     let compilation = compile(&path).map_err(usage_error)?;
     match format {
@@ -137,7 +140,7 @@ fn compile_or_report(config: &ConfigArg, format: CheckFormat) -> Result<Compilat
             );
         }
     }
-    Ok(compilation)
+    Ok((path, compilation))
 }
 
 fn usage_error(error: impl std::fmt::Display) -> ExitCode {
@@ -147,7 +150,7 @@ fn usage_error(error: impl std::fmt::Display) -> ExitCode {
 
 fn run_check(config: &ConfigArg, format: CheckFormat) -> ExitCode {
     let compilation = match compile_or_report(config, format) {
-        Ok(c) => c,
+        Ok((_, c)) => c,
         Err(code) => return code,
     };
     match (&compilation.project, format) {
@@ -171,7 +174,7 @@ fn run_check(config: &ConfigArg, format: CheckFormat) -> ExitCode {
 
 fn run_graph(config: &ConfigArg, format: GraphFormat) -> ExitCode {
     let compilation = match compile_or_report(config, CheckFormat::Human) {
-        Ok(c) => c,
+        Ok((_, c)) => c,
         Err(code) => return code,
     };
     let Some(project) = compilation.project else {
@@ -185,7 +188,7 @@ fn run_graph(config: &ConfigArg, format: GraphFormat) -> ExitCode {
 }
 
 fn run_emit(config: &ConfigArg, targets: &[Target], out: Option<&Path>) -> ExitCode {
-    let compilation = match compile_or_report(config, CheckFormat::Human) {
+    let (config_path, compilation) = match compile_or_report(config, CheckFormat::Human) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -200,9 +203,22 @@ fn run_emit(config: &ConfigArg, targets: &[Target], out: Option<&Path>) -> ExitC
                     svc::emit::nginx::Options::from_settings(project, &compilation.settings.nginx);
                 svc::emit::nginx::emit(project, &options)
             }
+            Target::Compose => {
+                let gateway =
+                    svc::emit::nginx::Options::from_settings(project, &compilation.settings.nginx);
+                let config_dir = config_path.parent().unwrap_or(Path::new(""));
+                let project_dir = svc::paths::relative(out.unwrap_or(config_dir), config_dir);
+                let options = svc::emit::compose::Options::from_settings(
+                    &compilation.settings.compose,
+                    gateway,
+                    &svc::paths::dir_name(&config_path),
+                    &project_dir,
+                );
+                svc::emit::compose::emit(project, &options)
+            }
             other => {
                 eprintln!(
-                    "error: target {} is not implemented yet; `nginx` is",
+                    "error: target {} is not implemented yet; `nginx` and `compose` are",
                     other.name()
                 );
                 return ExitCode::from(EXIT_USAGE);

@@ -7,6 +7,17 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TargetSettings {
     pub nginx: NginxSettings,
+    pub compose: ComposeSettings,
+}
+
+/// svc.yaml `compose:`; every field is optional and the target supplies defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ComposeSettings {
+    pub name: Option<String>,
+    pub gateway_image: Option<String>,
+    pub host_port: Option<u16>,
+    pub bind_address: Option<String>,
+    pub subnet_pool: Option<String>,
 }
 
 /// svc.yaml `nginx:`; every field is optional and the target supplies defaults.

@@ -95,6 +95,7 @@ fn the_seed_graph_shows_the_public_frontend_the_private_backend_and_the_binding(
 #[test]
 fn services_whose_names_differ_only_in_separators_get_distinct_graph_nodes() {
     let dir = copy_example("seed", "graph-ids");
+    std::fs::remove_file(dir.join("svc.yaml")).unwrap();
     std::fs::write(
         dir.join("vercel.json"),
         r#"{ "services": { "a-b": { "root": ".", "framework": "vite" }, "a__b": { "root": ".", "framework": "vite" } },
@@ -234,16 +235,16 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
-fn emit_compiles_the_config_then_says_the_target_is_not_implemented() {
+fn emit_compiles_the_config_first_and_names_targets_still_to_come() {
     let output = svc(&[
         "emit",
         "--target",
-        "compose",
+        "terraform",
         "-c",
         "examples/seed/vercel.json",
     ]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(text(&output.stderr).contains("target compose is not implemented yet"));
+    assert!(text(&output.stderr).contains("target terraform is not implemented yet"));
     let invalid = svc(&[
         "emit",
         "--target",
@@ -252,6 +253,24 @@ fn emit_compiles_the_config_then_says_the_target_is_not_implemented() {
         "examples/invalid/roots/vercel.json",
     ]);
     assert_eq!(invalid.status.code(), Some(1), "config errors come first");
+    let nginx = svc(&[
+        "emit",
+        "--target",
+        "nginx",
+        "-c",
+        "examples/seed/vercel.json",
+    ]);
+    assert_eq!(nginx.status.code(), Some(0));
+    assert!(text(&nginx.stdout).starts_with("worker_processes auto;"));
+    let compose = svc(&[
+        "emit",
+        "--target",
+        "compose",
+        "-c",
+        "examples/seed/vercel.json",
+    ]);
+    assert_eq!(compose.status.code(), Some(0));
+    assert!(text(&compose.stdout).starts_with("name: seed\n"));
 }
 
 #[test]

@@ -95,6 +95,31 @@ fn every_valid_example_has_a_stable_nginx_config() {
 }
 
 #[test]
+fn every_valid_example_has_a_stable_compose_file() {
+    for dir in example_dirs(&examples_dir()) {
+        let config = config_in(&dir);
+        let compilation = compile(&config).unwrap();
+        let project = compilation.project.expect("a valid example");
+        let gateway =
+            svc::emit::nginx::Options::from_settings(&project, &compilation.settings.nginx);
+        let options = svc::emit::compose::Options::from_settings(
+            &compilation.settings.compose,
+            gateway,
+            &name_of(&dir),
+            "",
+        );
+        let artifacts = svc::emit::compose::emit(&project, &options)
+            .unwrap_or_else(|d| panic!("{}: {d:?}", dir.display()));
+        snapshot_settings().bind(|| {
+            insta::assert_snapshot!(
+                format!("compose-{}", name_of(&dir)),
+                artifacts.files["compose.yaml"]
+            );
+        });
+    }
+}
+
+#[test]
 fn every_invalid_example_reports_its_diagnostics_through_the_cli() {
     for dir in example_dirs(&examples_dir().join("invalid")) {
         let config = config_in(&dir);

@@ -3,6 +3,7 @@
 //! Every target takes a `&Checked<Project>`, so it never sees an unchecked graph; what a target
 //! cannot express exactly is reported as a diagnostic, never approximated.
 
+pub mod compose;
 pub mod nginx;
 
 use std::collections::BTreeMap;

@@ -81,6 +81,16 @@ pub enum Entrypoint {
     Pyproject,
 }
 
+/// A container's command, in the form the config wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Command {
+    /// One string, split into words like a shell would (no shell runs it).
+    Line(String),
+    /// An exec-form list, used as is.
+    Exec(Vec<String>),
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BuildSettings {
@@ -110,7 +120,7 @@ pub struct Service {
     pub entrypoint: Option<Entrypoint>,
     pub port: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub command: Option<Vec<String>>,
+    pub command: Option<Command>,
     pub build: BuildSettings,
     /// A prebuilt image from svc.yaml.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -14,7 +14,7 @@ use crate::ir::{Binding, Cron, Project, ServiceId};
 use crate::parse::decode::KeyPath;
 use crate::parse::raw::RawConfig;
 use crate::parse::settings::RawSettings;
-use crate::settings::{NginxSettings, TargetSettings};
+use crate::settings::{ComposeSettings, NginxSettings, TargetSettings};
 use crate::source::{FileId, Span};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -90,7 +90,15 @@ pub fn lower_target_settings(
             .help(help),
         );
     }
+    let compose = &input.settings.compose;
     TargetSettings {
+        compose: ComposeSettings {
+            name: value(&compose.name),
+            gateway_image: value(&compose.gateway_image),
+            host_port: compose.host_port.as_ref().map(|p| p.value as u16),
+            bind_address: value(&compose.bind_address),
+            subnet_pool: value(&compose.subnet_pool),
+        },
         nginx: NginxSettings {
             listen: raw.listen.as_ref().map(|l| l.value as u16),
             resolver: value(&raw.resolver),

@@ -11,10 +11,10 @@ use super::root::{
     required_path,
 };
 use crate::diag::did_you_mean;
-use crate::ir::{BuildSettings, Entrypoint, Origin, Routing, Runtime, Service, ServiceId};
+use crate::ir::{BuildSettings, Command, Entrypoint, Origin, Routing, Runtime, Service, ServiceId};
 use crate::naming::dns_label;
 use crate::parse::decode::Spanned;
-use crate::parse::raw::RawService;
+use crate::parse::raw::{RawCommand, RawService};
 use crate::parse::settings::RawServiceSettings;
 use std::path::PathBuf;
 
@@ -51,7 +51,10 @@ impl Lowerer<'_> {
             framework: resolved.framework,
             entrypoint: resolved.entrypoint,
             port,
-            command: raw.command.as_ref().map(|c| c.value.clone()),
+            command: raw.command.as_ref().map(|c| match &c.value {
+                RawCommand::Line(line) => Command::Line(line.clone()),
+                RawCommand::Exec(words) => Command::Exec(words.clone()),
+            }),
             build: build_settings(raw),
             image: settings
                 .and_then(|s| s.image.as_ref())

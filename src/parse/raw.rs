@@ -33,12 +33,19 @@ pub struct RawService {
     pub framework: Option<Spanned<String>>,
     pub runtime: Option<Spanned<String>>,
     pub entrypoint: Option<Spanned<String>>,
-    pub command: Option<Spanned<Vec<String>>>,
+    pub command: Option<Spanned<RawCommand>>,
     pub build: RawBuildSettings,
     pub bindings: Vec<RawBinding>,
     /// Kept as written: svc does not deploy functions, but the key is valid.
     pub functions: Option<Node>,
     pub routing: RawRouting,
+}
+
+/// `command` as written: one string, or a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RawCommand {
+    Line(String),
+    Exec(Vec<String>),
 }
 
 #[derive(Debug, Clone, Default)]

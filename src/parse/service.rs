@@ -1,7 +1,7 @@
 //! One entry of `services`.
 
 use super::decode::{Decoder, KeyPath, Spanned};
-use super::raw::{RawBinding, RawBuildSettings, RawService};
+use super::raw::{RawBinding, RawBuildSettings, RawCommand, RawService};
 use super::routing::parse_routing;
 use super::top::{missing_field, optional_string, required_string};
 use crate::diag::Diagnostic;
@@ -19,9 +19,14 @@ pub fn parse_service(entry: &Member, services: &KeyPath, d: &mut Decoder) -> Opt
     let framework = optional_string(&mut fields, d, "framework", 1, 256);
     let runtime = optional_string(&mut fields, d, "runtime", 1, 256);
     let entrypoint = optional_string(&mut fields, d, "entrypoint", 1, 512);
-    let command = fields
-        .field("command")
-        .and_then(|(value, path)| d.string_or_list(value, &path, 4096));
+    let command = fields.field("command").and_then(|(value, path)| {
+        let list = d.string_or_list(value, &path, 4096)?;
+        let command = match &value.kind {
+            crate::read::NodeKind::String(_) => RawCommand::Line(list.value.join(" ")),
+            _ => RawCommand::Exec(list.value),
+        };
+        Some(Spanned::new(command, list.span))
+    });
     let build = RawBuildSettings {
         install_command: optional_string(&mut fields, d, "installCommand", 1, 2048),
         build_command: optional_string(&mut fields, d, "buildCommand", 1, 2048),

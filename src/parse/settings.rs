@@ -9,6 +9,17 @@ use crate::read::Node;
 pub struct RawSettings {
     pub services: Vec<RawServiceSettings>,
     pub nginx: RawNginxSettings,
+    pub compose: RawComposeSettings,
+}
+
+/// The `compose:` section.
+#[derive(Debug, Clone, Default)]
+pub struct RawComposeSettings {
+    pub name: Option<Spanned<String>>,
+    pub gateway_image: Option<Spanned<String>>,
+    pub host_port: Option<Spanned<u64>>,
+    pub bind_address: Option<Spanned<String>>,
+    pub subnet_pool: Option<Spanned<String>>,
 }
 
 /// The `nginx:` section: how the standalone gateway listens and reaches services.
@@ -36,7 +47,7 @@ pub struct RawServiceSettings {
 
 /// Target sections whose keys are not defined yet: accepted but must be empty, so a typo never
 /// passes silently.
-const EMPTY_SECTIONS: [&str; 2] = ["compose", "terraform"];
+const EMPTY_SECTIONS: [&str; 1] = ["terraform"];
 
 pub fn parse_settings(node: &Node, d: &mut Decoder) -> RawSettings {
     let root = KeyPath::root();
@@ -49,6 +60,9 @@ pub fn parse_settings(node: &Node, d: &mut Decoder) -> RawSettings {
     }
     if let Some((value, path)) = fields.field("nginx") {
         settings.nginx = parse_nginx(value, &path, d);
+    }
+    if let Some((value, path)) = fields.field("compose") {
+        settings.compose = parse_compose(value, &path, d);
     }
     for section in EMPTY_SECTIONS {
         if let Some((value, path)) = fields.field(section)
@@ -119,6 +133,48 @@ fn parse_nginx(node: &Node, path: &KeyPath, d: &mut Decoder) -> RawNginxSettings
     };
     fields.finish(d, "the `nginx` section of svc.yaml");
     nginx
+}
+
+fn parse_compose(node: &Node, path: &KeyPath, d: &mut Decoder) -> RawComposeSettings {
+    let Some(mut fields) = d.object(node, path) else {
+        return RawComposeSettings::default();
+    };
+    let compose = RawComposeSettings {
+        name: optional_string(&mut fields, d, "name", 1, 63)
+            .and_then(|v| checked(d, &path.key("name"), v, is_project_name, "a compose project name: lowercase letters, digits, `-` and `_`, starting with a letter or digit")),
+        gateway_image: optional_string(&mut fields, d, "gateway_image", 1, 255)
+            .and_then(|v| checked(d, &path.key("gateway_image"), v, is_image_reference, "an image reference such as `nginx:1.27.5-alpine`")),
+        host_port: integer(&mut fields, d, "host_port", 1, 65535),
+        bind_address: optional_string(&mut fields, d, "bind_address", 7, 15)
+            .and_then(|v| checked(d, &path.key("bind_address"), v, is_ipv4, "an IPv4 address such as `0.0.0.0` or `127.0.0.1`")),
+        subnet_pool: optional_string(&mut fields, d, "subnet_pool", 9, 18)
+            .and_then(|v| checked(d, &path.key("subnet_pool"), v, is_pool, "an IPv4 CIDR block of /8 to /24, e.g. `10.213.0.0/16`")),
+    };
+    fields.finish(d, "the `compose` section of svc.yaml");
+    compose
+}
+
+fn is_project_name(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+/// `[registry/]name[:tag][@digest]` with the characters references allow.
+fn is_image_reference(s: &str) -> bool {
+    !s.starts_with(['-', '.', '/', ':', '@'])
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-/:@".contains(c))
+}
+
+fn is_ipv4(s: &str) -> bool {
+    s.parse::<std::net::Ipv4Addr>().is_ok()
+}
+
+fn is_pool(s: &str) -> bool {
+    s.split_once('/').is_some_and(|(address, prefix)| {
+        is_ipv4(address) && prefix.parse::<u8>().is_ok_and(|p| (8..=24).contains(&p))
+    })
 }
 
 fn parse_upstreams(

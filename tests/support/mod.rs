@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod cases;
+pub mod compose;
 pub mod gateway;
 pub mod http;
 

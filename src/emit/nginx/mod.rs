@@ -184,8 +184,12 @@ fn http_level(options: &Options) -> Vec<Item> {
 }
 
 fn public_server(options: &Options, program: Program) -> Vec<Item> {
+    let listen = match &options.listen_address {
+        Some(address) => Arg::text(format!("{address}:{}", options.listen)),
+        None => Arg::Number(u64::from(options.listen)),
+    };
     let mut items = vec![
-        simple("listen", vec![Arg::Number(u64::from(options.listen))]),
+        simple("listen", vec![listen]),
         Item::Blank,
         comment("response headers set by `headers` rules; empty ones are not sent"),
     ];
@@ -284,7 +288,8 @@ fn epilogue() -> Vec<Item> {
     ]
 }
 
-fn proxy_headers() -> Vec<Item> {
+/// Headers every proxied request carries: forwarding information and WebSocket upgrades.
+pub fn proxy_headers() -> Vec<Item> {
     let header = |name: &str, value: Arg| simple("proxy_set_header", vec![Arg::text(name), value]);
     vec![
         simple("proxy_http_version", vec![Arg::Word("1.1")]),

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 pub struct Options {
     /// Port of the public listener.
     pub listen: u16,
+    /// Address the public listener binds to; every address when `None`.
+    pub listen_address: Option<String>,
     /// DNS server nginx asks for upstream names at request time; `None` when every upstream is
     /// an address.
     pub resolver: Option<String>,
@@ -29,6 +31,7 @@ impl Options {
     pub fn defaults(project: &Project) -> Options {
         Options {
             listen: 80,
+            listen_address: None,
             resolver: Some(DOCKER_RESOLVER.to_string()),
             upstreams: project
                 .services

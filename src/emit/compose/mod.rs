@@ -1,0 +1,419 @@
+//! The compose target: a runnable stack where only declared callers reach private services.
+//!
+//! Docker networks are symmetric and bindings are not, so no two services ever share a
+//! network. Each service sits alone with the gateway on its own internal network; a binding
+//! from C to T is a gateway listener on the gateway's address in C's network, answering to T's
+//! alias there only, and proxying to T over T's network. See docs/compose.md.
+
+mod addresses;
+mod model;
+
+pub use addresses::Pool;
+
+use crate::check::Checked;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::emit::Artifacts;
+use crate::emit::nginx::conf::{self, Arg, Item, block, comment, simple};
+use crate::emit::nginx::{self, Gateway};
+use crate::ir::{Command, Entrypoint, Project, Runtime, Service, ServiceId};
+use crate::settings::ComposeSettings;
+use addresses::{Layout, allocate};
+use indexmap::IndexMap;
+use model::{
+    Attachment, Build, CommandValue, ComposeFile, Config, ConfigMount, Ipam, Network, Subnet,
+};
+use serde_saphyr::LitString;
+
+pub const FILE_NAME: &str = "compose.yaml";
+/// The compose service that runs the gateway.
+pub const GATEWAY: &str = "gateway";
+/// A pinned official nginx image.
+pub const DEFAULT_GATEWAY_IMAGE: &str = "nginx:1.27.5-alpine";
+pub const DEFAULT_POOL: &str = "10.213.0.0/16";
+const GATEWAY_CONFIG: &str = "gateway_conf";
+const PUBLIC_NETWORK: &str = "public";
+const EGRESS_NETWORK: &str = "egress";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// The compose project name.
+    pub name: String,
+    pub gateway_image: String,
+    pub host_port: u16,
+    pub bind_address: String,
+    pub subnet_pool: String,
+    /// The project directory as seen from the directory compose.yaml is written to (`""` when
+    /// it is the same), so build contexts resolve.
+    pub project_dir: String,
+    /// Limits and timeouts for the gateway; addresses are the compose target's own.
+    pub gateway: nginx::Options,
+}
+
+impl Options {
+    pub fn from_settings(
+        settings: &ComposeSettings,
+        gateway: nginx::Options,
+        default_name: &str,
+        project_dir: &str,
+    ) -> Options {
+        Options {
+            name: settings
+                .name
+                .clone()
+                .unwrap_or_else(|| project_name(default_name)),
+            gateway_image: settings
+                .gateway_image
+                .clone()
+                .unwrap_or_else(|| DEFAULT_GATEWAY_IMAGE.to_string()),
+            host_port: settings.host_port.unwrap_or(8080),
+            bind_address: settings
+                .bind_address
+                .clone()
+                .unwrap_or_else(|| "0.0.0.0".to_string()),
+            subnet_pool: settings
+                .subnet_pool
+                .clone()
+                .unwrap_or_else(|| DEFAULT_POOL.to_string()),
+            project_dir: project_dir.to_string(),
+            gateway,
+        }
+    }
+}
+
+/// A compose project name from a directory name: lowercase letters, digits, `-` and `_`.
+pub fn project_name(dir_name: &str) -> String {
+    let name: String = dir_name
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let name = name.trim_start_matches(['-', '_']).to_string();
+    if name.is_empty() {
+        "svc".to_string()
+    } else {
+        name
+    }
+}
+
+/// The name a bound target answers to inside its callers' networks. Compose service names
+/// cannot contain a dot, so an alias never collides with one.
+pub fn binding_alias(service: &Service) -> String {
+    format!("{}.internal", service.hostname)
+}
+
+fn network_name(service: &Service) -> String {
+    format!("svc-{}", service.hostname)
+}
+
+pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, Diagnostics> {
+    let mut diags = Diagnostics::default();
+    let ids: Vec<ServiceId> = project.services.keys().cloned().collect();
+    let layout = match Pool::parse(&options.subnet_pool).and_then(|pool| allocate(pool, &ids)) {
+        Ok(layout) => layout,
+        Err(reason) => {
+            diags.push(
+                Diagnostic::error("compose-addresses", format!("cannot lay out the compose networks: {reason}"))
+                    .key("compose.subnet_pool")
+                    .help("set `compose.subnet_pool` in svc.yaml to a larger free block, e.g. `10.213.0.0/16`"),
+            );
+            return Err(diags);
+        }
+    };
+    let gateway_config = gateway_config(project, options, &layout)?;
+    let mut services = IndexMap::new();
+    services.insert(
+        GATEWAY.to_string(),
+        gateway_service(project, options, &layout),
+    );
+    for service in project.services.values() {
+        if service.name.as_str() == GATEWAY {
+            diags.push(
+                Diagnostic::error(
+                    "compose-reserved-name",
+                    "a service named `gateway` collides with the compose target's gateway",
+                )
+                .key(&service.key)
+                .at(
+                    service.origin.file,
+                    service.origin.span,
+                    "reserved by the compose target",
+                )
+                .help("rename the service, e.g. `api_gateway`"),
+            );
+            continue;
+        }
+        match app_service(project, service, options, &layout) {
+            Ok(compose_service) => {
+                services.insert(service.name.0.clone(), compose_service);
+            }
+            Err(diagnostic) => diags.push(*diagnostic),
+        }
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    let file = ComposeFile {
+        name: options.name.clone(),
+        services,
+        networks: networks(project, &layout),
+        configs: IndexMap::from([(
+            GATEWAY_CONFIG.to_string(),
+            Config {
+                content: LitString(gateway_config),
+            },
+        )]),
+    };
+    match serde_saphyr::to_string(&file) {
+        Ok(yaml) => Ok(Artifacts::single(FILE_NAME, yaml)),
+        Err(error) => {
+            diags.push(Diagnostic::error(
+                "compose-serialize",
+                format!("cannot write compose.yaml: {error}"),
+            ));
+            Err(diags)
+        }
+    }
+}
+
+/// The nginx target's routing plus one listener per binding grant, with every `$` doubled
+/// because Compose interpolates config content.
+fn gateway_config(
+    project: &Checked<Project>,
+    options: &Options,
+    layout: &Layout,
+) -> Result<String, Diagnostics> {
+    let mut nginx_options = options.gateway.clone();
+    nginx_options.listen = 80;
+    nginx_options.listen_address = Some(layout.public_gateway.clone());
+    nginx_options.resolver = Some(nginx::DOCKER_RESOLVER.to_string());
+    nginx_options.upstreams = project
+        .services
+        .values()
+        .map(|s| {
+            (
+                s.name.clone(),
+                format!("{}:{}", layout.services[&s.name].service, s.port),
+            )
+        })
+        .collect();
+    let gateway = Gateway::build(project, &nginx_options)?;
+    let grants = grant_servers(project, layout);
+    Ok(conf::print(&gateway.config(grants)).replace('$', "$$"))
+}
+
+/// One server per binding: on the gateway's address in the caller's network, at the target's
+/// port, for the target's alias; it proxies to the target's address on the target's network.
+fn grant_servers(project: &Project, layout: &Layout) -> Vec<Item> {
+    let mut items = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for binding in &project.bindings {
+        let target = &project.services[&binding.target];
+        if !seen.insert((&binding.caller, &binding.target)) {
+            continue;
+        }
+        let caller_net = &layout.services[&binding.caller];
+        let target_net = &layout.services[&binding.target];
+        let mut location = vec![
+            simple(
+                "proxy_pass",
+                vec![Arg::text(format!(
+                    "http://{}:{}",
+                    target_net.service, target.port
+                ))],
+            ),
+            simple(
+                "proxy_set_header",
+                vec![Arg::text("Host"), Arg::var("http_host")],
+            ),
+        ];
+        location.extend(nginx::proxy_headers());
+        items.push(Item::Blank);
+        items.push(comment(format!(
+            "binding grant: {} -> {} ({})",
+            binding.caller, binding.target, binding.env
+        )));
+        items.push(block(
+            "server",
+            vec![],
+            vec![
+                simple(
+                    "listen",
+                    vec![Arg::text(format!("{}:{}", caller_net.gateway, target.port))],
+                ),
+                simple("server_name", vec![Arg::text(binding_alias(target))]),
+                block("location", vec![Arg::text("/")], location),
+            ],
+        ));
+    }
+    items
+}
+
+fn gateway_service(project: &Project, options: &Options, layout: &Layout) -> model::Service {
+    let mut networks = IndexMap::new();
+    networks.insert(
+        PUBLIC_NETWORK.to_string(),
+        Attachment {
+            ipv4_address: Some(layout.public_gateway.clone()),
+            aliases: Vec::new(),
+        },
+    );
+    for service in project.services.values() {
+        let mut aliases: Vec<String> = project
+            .bindings
+            .iter()
+            .filter(|b| b.caller == service.name)
+            .map(|b| binding_alias(&project.services[&b.target]))
+            .collect();
+        aliases.sort();
+        aliases.dedup();
+        networks.insert(
+            network_name(service),
+            Attachment {
+                ipv4_address: Some(layout.services[&service.name].gateway.clone()),
+                aliases,
+            },
+        );
+    }
+    model::Service {
+        image: Some(options.gateway_image.clone()),
+        init: true,
+        restart: "unless-stopped",
+        ports: vec![format!("{}:{}:80", options.bind_address, options.host_port)],
+        configs: vec![ConfigMount {
+            source: GATEWAY_CONFIG.to_string(),
+            target: "/etc/nginx/nginx.conf".to_string(),
+        }],
+        networks,
+        ..model::Service::default()
+    }
+}
+
+fn app_service(
+    project: &Project,
+    service: &Service,
+    options: &Options,
+    layout: &Layout,
+) -> Result<model::Service, Box<Diagnostic>> {
+    let (image, build) = image_or_build(service, options)?;
+    let mut environment = IndexMap::new();
+    environment.insert("PORT".to_string(), service.port.to_string());
+    for binding in project.bindings.iter().filter(|b| b.caller == service.name) {
+        let target = &project.services[&binding.target];
+        environment.insert(
+            binding.env.clone(),
+            format!("http://{}:{}", binding_alias(target), target.port),
+        );
+    }
+    let mut networks = IndexMap::new();
+    if service.egress {
+        networks.insert(EGRESS_NETWORK.to_string(), Attachment::default());
+    }
+    networks.insert(
+        network_name(service),
+        Attachment {
+            ipv4_address: Some(layout.services[&service.name].service.clone()),
+            aliases: Vec::new(),
+        },
+    );
+    Ok(model::Service {
+        image,
+        build,
+        init: true,
+        restart: "unless-stopped",
+        command: service.command.as_ref().map(|c| match c {
+            Command::Line(line) => CommandValue::Line(literal(line)),
+            Command::Exec(words) => CommandValue::Exec(words.iter().map(|w| literal(w)).collect()),
+        }),
+        environment,
+        networks,
+        ..model::Service::default()
+    })
+}
+
+/// A container service builds from its Dockerfile; anything else runs the image svc.yaml names.
+fn image_or_build(
+    service: &Service,
+    options: &Options,
+) -> Result<(Option<String>, Option<Build>), Box<Diagnostic>> {
+    if let (Runtime::Container, Some(Entrypoint::Dockerfile { path })) =
+        (service.runtime, &service.entrypoint)
+    {
+        let build = Build {
+            context: literal(&join(&options.project_dir, &service.root)),
+            dockerfile: literal(path),
+        };
+        return Ok((service.image.as_deref().map(literal), Some(build)));
+    }
+    match &service.image {
+        Some(image) => Ok((Some(literal(image)), None)),
+        None => Err(Box::new(Diagnostic::error(
+            "compose-no-image",
+            format!("service `{}` has no image to run: it is not a container service and svc.yaml gives it no `image`", service.name),
+        )
+        .key(&service.key)
+        .at(service.origin.file, service.origin.span, "what does compose run for this service?")
+        .help(format!(
+            "either set `services.{0}.image` in svc.yaml to a built image, or make it a container service: `\"runtime\": \"container\"` with a Dockerfile in its root",
+            service.name
+        )))),
+    }
+}
+
+/// Compose interpolates `$` in every value; a value from the config means what it says, so each
+/// `$` is doubled (a command's `$PORT` then reaches the container's shell intact).
+fn literal(value: &str) -> String {
+    value.replace('$', "$$")
+}
+
+fn join(base: &str, path: &str) -> String {
+    match (base.trim_end_matches('/'), path) {
+        ("", path) => path.to_string(),
+        (base, ".") => base.to_string(),
+        (base, path) => format!("{base}/{path}"),
+    }
+}
+
+fn networks(project: &Project, layout: &Layout) -> IndexMap<String, Network> {
+    let ipam = |subnet: &str| Ipam {
+        config: vec![Subnet {
+            subnet: subnet.to_string(),
+        }],
+    };
+    let mut networks = IndexMap::new();
+    networks.insert(
+        PUBLIC_NETWORK.to_string(),
+        Network {
+            internal: false,
+            driver_opts: IndexMap::new(),
+            ipam: ipam(&layout.public_subnet),
+        },
+    );
+    networks.insert(
+        EGRESS_NETWORK.to_string(),
+        Network {
+            internal: false,
+            driver_opts: IndexMap::from([(
+                "com.docker.network.bridge.enable_icc".to_string(),
+                "false".to_string(),
+            )]),
+            ipam: ipam(&layout.egress_subnet),
+        },
+    );
+    for service in project.services.values() {
+        networks.insert(
+            network_name(service),
+            Network {
+                internal: true,
+                driver_opts: IndexMap::new(),
+                ipam: ipam(&layout.services[&service.name].subnet),
+            },
+        );
+    }
+    networks
+}

@@ -1,0 +1,84 @@
+//! The Compose Specification, as much of it as svc writes, as serde data. Maps keep insertion
+//! order so the file reads gateway first, then services in name order.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde_saphyr::LitString;
+
+#[derive(Serialize)]
+pub struct ComposeFile {
+    pub name: String,
+    pub services: IndexMap<String, Service>,
+    pub networks: IndexMap<String, Network>,
+    pub configs: IndexMap<String, Config>,
+}
+
+#[derive(Serialize, Default)]
+pub struct Service {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build: Option<Build>,
+    pub init: bool,
+    pub restart: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<CommandValue>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub environment: IndexMap<String, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub configs: Vec<ConfigMount>,
+    pub networks: IndexMap<String, Attachment>,
+}
+
+#[derive(Serialize)]
+pub struct Build {
+    pub context: String,
+    pub dockerfile: String,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum CommandValue {
+    Line(String),
+    Exec(Vec<String>),
+}
+
+#[derive(Serialize)]
+pub struct ConfigMount {
+    pub source: String,
+    pub target: String,
+}
+
+#[derive(Serialize, Default)]
+pub struct Attachment {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ipv4_address: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct Network {
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub internal: bool,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub driver_opts: IndexMap<String, String>,
+    pub ipam: Ipam,
+}
+
+#[derive(Serialize)]
+pub struct Ipam {
+    pub config: Vec<Subnet>,
+}
+
+#[derive(Serialize)]
+pub struct Subnet {
+    pub subnet: String,
+}
+
+#[derive(Serialize)]
+pub struct Config {
+    pub content: LitString,
+}

@@ -1,0 +1,242 @@
+//! The compose target's output, checked by Compose itself and read back as data.
+
+mod support;
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+use support::{require_tool, scratch_dir};
+use svc::emit::{compose, nginx};
+
+/// compose.yaml for an example, written beside nothing (build contexts relative to the example).
+fn emit(example: &str) -> String {
+    let dir = Path::new("examples").join(example);
+    let config = ["vercel.json", "vercel.yaml"]
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
+        .unwrap();
+    let compilation = svc::compile::compile(&config).unwrap();
+    let project = compilation.project.unwrap();
+    let gateway = nginx::Options::from_settings(&project, &compilation.settings.nginx);
+    let options =
+        compose::Options::from_settings(&compilation.settings.compose, gateway, example, "");
+    compose::emit(&project, &options).unwrap().files[compose::FILE_NAME].clone()
+}
+
+fn parse(yaml: &str) -> Value {
+    serde_saphyr::from_str(yaml).unwrap()
+}
+
+#[test]
+fn every_example_passes_docker_compose_config() {
+    let Some(docker) = require_tool("docker", "every_example_passes_docker_compose_config") else {
+        return;
+    };
+    let has_compose = Command::new(&docker)
+        .args(["compose", "version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_compose {
+        assert!(
+            !support::tools_required(),
+            "the Docker Compose v2 plugin is missing (.ci/run installs it)"
+        );
+        eprintln!("SKIPPED every_example_passes_docker_compose_config: no `docker compose` plugin");
+        return;
+    }
+    let mut checked = 0;
+    for entry in std::fs::read_dir("examples").unwrap() {
+        let example = entry.unwrap().path();
+        let name = example.file_name().unwrap().to_string_lossy().into_owned();
+        if name == "invalid" {
+            continue;
+        }
+        // Written inside the example so build contexts resolve as they would for a user.
+        let dir = scratch_dir(&format!("compose-config-{name}"));
+        let file = dir.join("compose.yaml");
+        std::fs::write(&file, emit(&name)).unwrap();
+        let output = Command::new(&docker)
+            .args(["compose", "--project-directory"])
+            .arg(&example)
+            .arg("-f")
+            .arg(&file)
+            .args(["config", "-q"])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+        checked += 1;
+    }
+    assert!(checked >= 9, "only {checked} examples checked");
+}
+
+fn networks_of<'a>(compose: &'a Value, service: &str) -> Vec<&'a str> {
+    compose["services"][service]["networks"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
+#[test]
+fn the_seed_keeps_frontend_and_backend_apart() {
+    let yaml = emit("seed");
+    let compose = parse(&yaml);
+    let frontend = networks_of(&compose, "my_frontend");
+    let backend = networks_of(&compose, "my_backend");
+    let shared: Vec<_> = frontend.iter().filter(|n| backend.contains(n)).collect();
+    assert_eq!(
+        shared,
+        [&"egress"],
+        "the only shared network is egress, with inter-container traffic off"
+    );
+    assert_eq!(
+        compose["networks"]["egress"]["driver_opts"]["com.docker.network.bridge.enable_icc"],
+        "false"
+    );
+
+    // The env var names an alias that only the gateway carries, on my_frontend's network only.
+    let url = compose["services"]["my_frontend"]["environment"]["BACKEND_INTERNAL_URL"]
+        .as_str()
+        .unwrap();
+    assert_eq!(url, "http://my-backend.internal:8000");
+    let gateway_networks = compose["services"]["gateway"]["networks"]
+        .as_object()
+        .unwrap();
+    for (network, attachment) in gateway_networks {
+        let aliases: Vec<&str> = attachment["aliases"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            aliases.contains(&"my-backend.internal"),
+            network == "svc-my-frontend",
+            "{network}: {aliases:?}"
+        );
+    }
+    for service in ["my_frontend", "my_backend"] {
+        assert!(
+            compose["services"][service].get("ports").is_none(),
+            "{service} publishes nothing"
+        );
+    }
+    assert_eq!(
+        compose["services"]["gateway"]["ports"][0],
+        "0.0.0.0:8080:80"
+    );
+
+    // The public server proxies only to my_frontend; my_backend is reached by the grant only.
+    let config = compose["configs"]["gateway_conf"]["content"]
+        .as_str()
+        .unwrap();
+    let backend_ip =
+        compose["services"]["my_backend"]["networks"]["svc-my-backend"]["ipv4_address"]
+            .as_str()
+            .unwrap();
+    let public_server = config.split("# binding grant").next().unwrap();
+    assert!(
+        !public_server.contains(backend_ip),
+        "no public route reaches my_backend"
+    );
+    assert_eq!(
+        config
+            .matches(&format!("proxy_pass \"http://{backend_ip}:8000\""))
+            .count(),
+        1
+    );
+    assert!(
+        config.contains("$$svc_") && !config.replace("$$", "").contains('$'),
+        "every `$` is written `$$`"
+    );
+}
+
+#[test]
+fn a_service_with_nothing_to_run_is_an_error_naming_both_fixes() {
+    let dir = scratch_dir("compose-no-image");
+    std::fs::create_dir_all(dir.join("api")).unwrap();
+    std::fs::write(
+        dir.join("vercel.json"),
+        r#"{ "services": { "api": { "root": "api", "framework": "fastapi" } } }"#,
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_svc"))
+        .args(["emit", "--target", "compose", "-c"])
+        .arg(dir.join("vercel.json"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error[compose-no-image]: service `api` has no image to run"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("services.api.image") && stderr.contains("\"runtime\": \"container\""),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn dollars_from_the_config_survive_compose_interpolation() {
+    let yaml = emit("yaml-containers");
+    let compose = parse(&yaml);
+    assert_eq!(
+        compose["services"]["worker"]["command"],
+        "run-worker --queue default"
+    );
+    let dir = scratch_dir("compose-dollar");
+    std::fs::create_dir_all(dir.join("app")).unwrap();
+    std::fs::write(dir.join("app/Dockerfile"), "FROM scratch\n").unwrap();
+    std::fs::write(
+        dir.join("vercel.json"),
+        r#"{ "services": { "app": { "root": "app", "runtime": "container", "command": ["sh", "-c", "echo $PORT ${HOME}"] } } }"#,
+    )
+    .unwrap();
+    let compilation = svc::compile::compile(&dir.join("vercel.json")).unwrap();
+    let project = compilation.project.unwrap();
+    let options = compose::Options::from_settings(
+        &Default::default(),
+        nginx::Options::from_settings(&project, &Default::default()),
+        "x",
+        "",
+    );
+    let yaml = compose::emit(&project, &options).unwrap().files[compose::FILE_NAME].clone();
+    assert_eq!(
+        parse(&yaml)["services"]["app"]["command"][2],
+        "echo $$PORT $${HOME}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn ambiguous_scalars_are_quoted() {
+    let dir = scratch_dir("compose-quoting");
+    std::fs::create_dir_all(dir.join("app")).unwrap();
+    std::fs::write(dir.join("app/Dockerfile"), "FROM scratch\nEXPOSE 22\n").unwrap();
+    std::fs::write(
+        dir.join("vercel.json"),
+        r#"{ "services": { "app": { "root": "app", "runtime": "container", "command": "yes" } } }"#,
+    )
+    .unwrap();
+    let compilation = svc::compile::compile(&dir.join("vercel.json")).unwrap();
+    let project = compilation.project.unwrap();
+    let options = compose::Options::from_settings(
+        &Default::default(),
+        nginx::Options::from_settings(&project, &Default::default()),
+        "x",
+        "",
+    );
+    let yaml = compose::emit(&project, &options).unwrap().files[compose::FILE_NAME].clone();
+    assert!(yaml.contains("command: \"yes\""), "{yaml}");
+    assert!(yaml.contains("PORT: \"22\""), "{yaml}");
+    assert_eq!(parse(&yaml)["services"]["app"]["command"], "yes");
+    std::fs::remove_dir_all(dir).unwrap();
+}

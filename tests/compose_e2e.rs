@@ -1,0 +1,283 @@
+//! The compose target on a real Docker engine: each e2e example comes up, and the full
+//! reachability matrix holds. From the host only the gateway's port answers; through the
+//! gateway every public route reaches its service and no private one does; every caller reaches
+//! every bound target through the URL in its env var; every other ordered pair of services is
+//! refused by every name and address the source could try. Answers are judged by their body.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::time::Duration;
+use support::compose::{Stack, engine};
+
+fn hello(service: &str) -> String {
+    format!("hello from {service}")
+}
+
+/// A GET from the host; `None` when nothing accepts the connection.
+fn host_get(port: u16, path: &str, host: &str) -> Option<String> {
+    let mut stream =
+        TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_secs(2)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut body = String::new();
+    let _ = stream.read_to_string(&mut body);
+    Some(body)
+}
+
+fn assert_matrix(stack: &Stack, public_routes: &[(&str, &str)]) {
+    let project = &stack.project;
+    let port = stack.options.host_port;
+    let mut failures = Vec::new();
+
+    // From the host: the gateway's published port routes; no service port is published.
+    for (path, service) in public_routes {
+        let body = host_get(port, path, "svc.test").unwrap_or_default();
+        if !body.contains(&hello(service)) {
+            failures.push(format!(
+                "host -> gateway {path}: expected {service}, got {body:?}"
+            ));
+        }
+    }
+    for service in project.services.values() {
+        if let Some(body) = host_get(service.port, "/", "svc.test")
+            && body.contains(&hello(service.name.as_str()))
+        {
+            failures.push(format!(
+                "host reached {} on its own port {}",
+                service.name, service.port
+            ));
+        }
+    }
+
+    // Through the gateway, no path or Host reaches a private service.
+    let access = project.access();
+    for private in &access.private {
+        let service = &project.services[private];
+        let alias = svc::emit::compose::binding_alias(service);
+        for host in [
+            private.as_str(),
+            service.hostname.as_str(),
+            alias.as_str(),
+            "svc.test",
+        ] {
+            for path in [
+                "/",
+                &format!("/{private}"),
+                &format!("/{}/x", service.hostname),
+            ] {
+                let body = host_get(port, path, host).unwrap_or_default();
+                if body.contains(&hello(private.as_str())) {
+                    failures.push(format!(
+                        "gateway {path} (Host: {host}) reached private {private}"
+                    ));
+                }
+            }
+        }
+    }
+
+    // Every caller reaches every bound target through its env var, which holds the alias URL.
+    for binding in &project.bindings {
+        let target = &project.services[&binding.target];
+        let expected = format!(
+            "http://{}:{}",
+            svc::emit::compose::binding_alias(target),
+            target.port
+        );
+        let value = stack.env(binding.caller.as_str(), &binding.env);
+        if value != expected {
+            failures.push(format!(
+                "{}.{} = {value:?}, expected {expected:?}",
+                binding.caller, binding.env
+            ));
+        }
+        let answer = &stack.probe_from(binding.caller.as_str(), &[(value, None)])[0];
+        if !answer.contains(&hello(binding.target.as_str())) {
+            failures.push(format!(
+                "{} -> {} through ${}: got {answer:?}",
+                binding.caller, binding.target, binding.env
+            ));
+        }
+    }
+
+    // Every other ordered pair is refused, by name, alias, address, and the gateway's addresses.
+    let grants: BTreeSet<(String, String)> = project
+        .bindings
+        .iter()
+        .map(|b| (b.caller.0.clone(), b.target.0.clone()))
+        .collect();
+    let gateway_ips: Vec<String> = stack.addresses("gateway").into_values().collect();
+    for source in project.services.keys() {
+        let mut probes = Vec::new();
+        let mut about = Vec::new();
+        for (target_id, target) in &project.services {
+            if target_id == source || grants.contains(&(source.0.clone(), target_id.0.clone())) {
+                continue;
+            }
+            let alias = svc::emit::compose::binding_alias(target);
+            let mut urls: Vec<(String, Option<String>)> = vec![
+                (format!("http://{}:{}/", target_id, target.port), None),
+                (format!("http://{}:{}/", target.hostname, target.port), None),
+                (format!("http://{alias}:{}/", target.port), None),
+            ];
+            for ip in stack
+                .addresses(target_id.as_str())
+                .values()
+                .filter(|ip| !ip.is_empty())
+            {
+                urls.push((format!("http://{ip}:{}/", target.port), None));
+            }
+            for ip in &gateway_ips {
+                urls.push((
+                    format!("http://{ip}:{}/", target.port),
+                    Some(format!("{alias}:{}", target.port)),
+                ));
+            }
+            for url in urls {
+                about.push((target_id.0.clone(), url.0.clone()));
+                probes.push(url);
+            }
+        }
+        for ((target, url), answer) in about.iter().zip(stack.probe_from(source.as_str(), &probes))
+        {
+            if answer.contains(&hello(target)) {
+                failures.push(format!("{source} reached {target} at {url}"));
+            }
+        }
+    }
+
+    // A service with `egress: false` is on its own internal network only.
+    for service in project.services.values() {
+        let networks: Vec<String> = stack.addresses(service.name.as_str()).into_keys().collect();
+        let on_egress = networks.iter().any(|n| n.ends_with("_egress"));
+        if on_egress != service.egress || networks.len() != 1 + usize::from(service.egress) {
+            failures.push(format!(
+                "{} is on {networks:?} (egress: {})",
+                service.name, service.egress
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} reachability failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+fn run_example(name: &str, public_routes: &[(&str, &str)]) {
+    let Some(_engine) = engine(name) else { return };
+    let mut stack = Stack::emit(&Path::new("examples").join(name).join("vercel.json"), name);
+    stack.up();
+    assert_matrix(&stack, public_routes);
+}
+
+#[test]
+fn e2e_mesh_keeps_every_promise() {
+    run_example(
+        "e2e-mesh",
+        &[
+            ("/", "web"),
+            ("/anything", "web"),
+            ("/api/users", "api"),
+            ("/api", "api"),
+            ("/admin/x", "admin"),
+        ],
+    );
+}
+
+#[test]
+fn e2e_seed_keeps_every_promise() {
+    run_example(
+        "e2e-seed",
+        &[("/", "my_frontend"), ("/users", "my_frontend")],
+    );
+}
+
+#[test]
+fn e2e_cycle_keeps_every_promise() {
+    run_example("e2e-cycle", &[("/", "site"), ("/ping", "site")]);
+}
+
+/// Names `svc-aa`, `svc-ab`, ... (service names are letters, `-` and `_`).
+fn letters_name(i: usize) -> String {
+    let letter = |n: usize| char::from(b'a' + (n % 26) as u8);
+    format!("svc-{}{}", letter(i / 26), letter(i))
+}
+
+#[test]
+fn a_sixty_service_graph_comes_up() {
+    let Some(_engine) = engine("a_sixty_service_graph_comes_up") else {
+        return;
+    };
+    let dir = support::scratch_dir("compose-sixty-config");
+    let names: Vec<String> = (0..60).map(letters_name).collect();
+    let mut services = serde_json::Map::new();
+    let mut settings = String::from(
+        "compose:\n  gateway_image: svc-test/nginx\n  host_port: 18384\n  bind_address: 127.0.0.1\n  subnet_pool: 10.234.0.0/16\nservices:\n",
+    );
+    for (i, name) in names.iter().enumerate() {
+        std::fs::create_dir_all(dir.join(name)).unwrap();
+        // `$PORT` must reach the container's shell: compose.yaml writes it as `$$PORT`.
+        let command = format!(
+            "sh -c 'mkdir -p /www && echo hello from {name} > /www/index.html && exec httpd -f -p \"$PORT\" -h /www'"
+        );
+        let mut bindings = vec![
+            serde_json::json!({ "service": names[(i + 1) % 60], "format": "url", "env": "NEXT_URL" }),
+        ];
+        if i % 10 == 5 {
+            bindings.push(
+                serde_json::json!({ "service": names[0], "format": "url", "env": "FIRST_URL" }),
+            );
+        }
+        services.insert(
+            name.clone(),
+            serde_json::json!({ "root": name, "command": command, "bindings": bindings }),
+        );
+        settings.push_str(&format!(
+            "  {name}:\n    image: svc-test/busybox\n    port: {}\n",
+            3000 + i
+        ));
+    }
+    let config = serde_json::json!({
+        "services": services,
+        "rewrites": [{ "source": "/(.*)", "destination": { "service": names[0] } }]
+    });
+    std::fs::write(dir.join("vercel.json"), config.to_string()).unwrap();
+    std::fs::write(dir.join("svc.yaml"), settings).unwrap();
+
+    let mut stack = Stack::emit(&dir.join("vercel.json"), "compose-sixty");
+    stack.up();
+    let running =
+        support::compose::run(stack.compose().args(["ps", "--status", "running", "-q"])).stdout;
+    assert_eq!(
+        String::from_utf8_lossy(&running).lines().count(),
+        61,
+        "60 services and the gateway run"
+    );
+    assert!(
+        host_get(18384, "/", "svc.test")
+            .unwrap_or_default()
+            .contains(&hello(&names[0]))
+    );
+    let from_first = stack.probe_from(
+        &names[0],
+        &[
+            (stack.env(&names[0], "NEXT_URL"), None),
+            (format!("http://{}:{}/", names[2], 3002), None),
+        ],
+    );
+    assert!(from_first[0].contains(&hello(&names[1])), "{from_first:?}");
+    assert!(!from_first[1].contains(&hello(&names[2])), "{from_first:?}");
+    let from_fifth = stack.probe_from(&names[5], &[(stack.env(&names[5], "FIRST_URL"), None)]);
+    assert!(from_fifth[0].contains(&hello(&names[0])), "{from_fifth:?}");
+    drop(stack);
+    std::fs::remove_dir_all(dir).unwrap();
+}

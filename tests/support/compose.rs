@@ -1,0 +1,217 @@
+//! A generated compose stack running on a real Docker engine, torn down when dropped.
+
+use super::{require_tool, scratch_dir};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use svc::emit::{compose, nginx};
+
+/// Stacks share one engine and two cores: run them one at a time.
+static ENGINE: Mutex<()> = Mutex::new(());
+
+/// Whether a Docker engine answers; `None` (after saying why) when the test should skip.
+pub fn engine(test: &str) -> Option<MutexGuard<'static, ()>> {
+    require_tool("docker", test)?;
+    let answers = Command::new("docker")
+        .args(["info", "--format", "{{.ServerVersion}}"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !answers {
+        if super::tools_required() {
+            panic!(
+                "{test}: no Docker engine answers, and CI=true/SVC_E2E=1 requires one (.ci/run starts dockerd)"
+            );
+        }
+        eprintln!(
+            "SKIPPED {test}: no Docker engine answers (start dockerd, or run under CI=true to make this a failure)"
+        );
+        return None;
+    }
+    let guard = ENGINE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    build_test_images();
+    Some(guard)
+}
+
+fn build_test_images() {
+    let output = Command::new("bash")
+        .arg("tests/images/build.sh")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "tests/images/build.sh failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+pub fn run(command: &mut Command) -> Output {
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{command:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+pub struct Stack {
+    pub dir: PathBuf,
+    pub file: PathBuf,
+    pub project: svc::check::Checked<svc::ir::Project>,
+    pub options: compose::Options,
+    up: bool,
+}
+
+impl Stack {
+    /// Emits compose.yaml for the config into a scratch directory (build contexts point back at
+    /// the example) and checks it with `docker compose config -q`.
+    pub fn emit(config: &Path, test: &str) -> Stack {
+        let compilation = svc::compile::compile(config).unwrap();
+        let project = compilation.project.expect("the example checks clean");
+        let dir = scratch_dir(test);
+        let config_dir = config.parent().unwrap();
+        let gateway = nginx::Options::from_settings(&project, &compilation.settings.nginx);
+        let options = compose::Options::from_settings(
+            &compilation.settings.compose,
+            gateway,
+            &svc::paths::dir_name(config),
+            &svc::paths::relative(&dir, config_dir),
+        );
+        let artifacts = compose::emit(&project, &options).unwrap_or_else(|d| panic!("{d:?}"));
+        let file = dir.join(compose::FILE_NAME);
+        std::fs::write(&file, &artifacts.files[compose::FILE_NAME]).unwrap();
+        run(Command::new("docker")
+            .args(["compose", "-f"])
+            .arg(&file)
+            .args(["config", "-q"]));
+        Stack {
+            dir,
+            file,
+            project,
+            options,
+            up: false,
+        }
+    }
+
+    pub fn compose(&self) -> Command {
+        let mut command = Command::new("docker");
+        command.args(["compose", "-f"]).arg(&self.file);
+        command
+    }
+
+    /// Builds and starts the stack, then waits until every service answers on its own port.
+    pub fn up(&mut self) {
+        self.up = true;
+        run(self.compose().args(["up", "-d", "--build", "--quiet-pull"]));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        for service in self.project.services.values() {
+            let name = service.name.as_str();
+            let script = "timeout 2 wget -q -O - http://127.0.0.1:$PORT/";
+            loop {
+                let output = self
+                    .compose()
+                    .args(["exec", "-T", name, "sh", "-c", script])
+                    .output()
+                    .unwrap();
+                if String::from_utf8_lossy(&output.stdout).contains("hello from") {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "{name} never answered: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+    }
+
+    /// Every network address of a service's container, by network name.
+    pub fn addresses(&self, service: &str) -> BTreeMap<String, String> {
+        let id = run(self.compose().args(["ps", "-q", service])).stdout;
+        let id = String::from_utf8_lossy(&id).trim().to_string();
+        let output = run(Command::new("docker").args([
+            "inspect",
+            "--format",
+            "{{json .NetworkSettings.Networks}}",
+            &id,
+        ]));
+        let networks: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        networks
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(name, net)| {
+                (
+                    name.clone(),
+                    net["IPAddress"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// Runs HTTP probes from inside `service` in parallel: `(url, Host header)` each, and returns
+    /// each probe's answer body (empty when refused, unreachable or timed out).
+    pub fn probe_from(&self, service: &str, probes: &[(String, Option<String>)]) -> Vec<String> {
+        let mut script = String::from(concat!(
+            "probe() {\n",
+            "  if [ -n \"$3\" ]; then out=$(timeout 3 wget -q -O - --header \"$3\" \"$2\" 2>/dev/null)\n",
+            "  else out=$(timeout 3 wget -q -O - \"$2\" 2>/dev/null); fi\n",
+            "  echo \"@@$1@@$out\"\n",
+            "}\n"
+        ));
+        for (i, (url, host)) in probes.iter().enumerate() {
+            let header = host
+                .as_ref()
+                .map(|h| format!("Host: {h}"))
+                .unwrap_or_default();
+            script.push_str(&format!("probe {i} '{url}' '{header}' &\n"));
+        }
+        script.push_str("wait\n");
+        let output = self
+            .compose()
+            .args(["exec", "-T", service, "sh", "-c", &script])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let mut answers = vec![String::new(); probes.len()];
+        for line in stdout.lines() {
+            if let Some((id, body)) = line.strip_prefix("@@").and_then(|l| l.split_once("@@"))
+                && let Ok(i) = id.parse::<usize>()
+            {
+                answers[i] = body.to_string();
+            }
+        }
+        answers
+    }
+
+    /// `$NAME` inside a service's container.
+    pub fn env(&self, service: &str, name: &str) -> String {
+        let output = run(self.compose().args([
+            "exec",
+            "-T",
+            service,
+            "sh",
+            "-c",
+            &format!("echo \"${name}\""),
+        ]));
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        if self.up {
+            let _ = self
+                .compose()
+                .args(["down", "-v", "-t", "1", "--remove-orphans"])
+                .output();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
