@@ -221,7 +221,7 @@ fn a_sixty_service_graph_comes_up() {
     let names: Vec<String> = (0..60).map(letters_name).collect();
     let mut services = serde_json::Map::new();
     let mut settings = String::from(
-        "compose:\n  gateway_image: svc-test/nginx\n  host_port: 18384\n  bind_address: 127.0.0.1\n  subnet_pool: 10.234.0.0/16\nservices:\n",
+        "compose:\n  name: svc-e2e-sixty\n  gateway_image: svc-test/nginx\n  host_port: 18384\n  bind_address: 127.0.0.1\n  subnet_pool: 10.234.0.0/16\nservices:\n",
     );
     for (i, name) in names.iter().enumerate() {
         std::fs::create_dir_all(dir.join(name)).unwrap();

@@ -81,6 +81,10 @@ fn the_routing_example_behaves_like_vercel() {
                 .with("X-Frame-Options", "DENY")
                 .without("X-Api"),
             get("/?q=1&r=%2F").routes_to("web", "/?q=1&r=%2F"),
+            // A rule header replaces the upstream's; without a rule the upstream's passes.
+            get("/")
+                .routes_to("web", "/")
+                .with("Cache-Control", "max-age=60"),
             get("/api/users")
                 .routes_to("api", "/api/users")
                 .with("Cache-Control", "no-store")
@@ -182,6 +186,13 @@ fn the_routing_example_behaves_like_vercel() {
                 .header("Cookie", "debug=off")
                 .routes_to("web", "/")
                 .without("X-Debug"),
+            // Paths that mean another path once normalised are refused, not routed.
+            get("//evil.example/").status(400),
+            get("/\\evil.example/").status(400),
+            get("/api/../admin/x").status(400),
+            get("/api/%2e%2E/admin/x").status(400),
+            get("/api/./x").status(400),
+            get("/api/.well").routes_to("api", "/api/.well"),
             // Nothing matches: the gateway's own 404.
             get("/nothing").status(404).with("X-Frame-Options", "DENY"),
             get("/internal").status(404),
@@ -216,7 +227,10 @@ fn proxied_requests_carry_forwarding_and_websocket_headers() {
     assert_eq!(echo.headers["host"], "shop.example");
     assert_eq!(echo.headers["upgrade"], "websocket");
     assert_eq!(echo.headers["connection"], "upgrade");
-    assert_eq!(echo.headers["x-forwarded-for"], "203.0.113.9, 127.0.0.1");
+    assert_eq!(
+        echo.headers["x-forwarded-for"], "127.0.0.1",
+        "the client's address replaces a supplied chain"
+    );
     assert_eq!(echo.headers["x-forwarded-proto"], "http");
     assert_eq!(echo.headers["x-forwarded-host"], "shop.example");
     let plain = request(gateway.port, "GET", "/api/plain", &[])

@@ -55,6 +55,14 @@ fn only_when(condition: Value) -> Value {
     })
 }
 
+/// One rewrite of every path, when `condition` holds, to `destination`.
+fn only_when_to(condition: Value, destination: &str) -> Value {
+    json!({
+        "services": { "web": { "root": "web", "framework": "vite" } },
+        "rewrites": [{ "source": "/:path*", "has": [condition], "destination": destination }]
+    })
+}
+
 fn echoes_header(value: &'static str) -> Outcome {
     Outcome::Serves(vec![
         get("/")
@@ -230,6 +238,89 @@ fn cases() -> Vec<Hostile> {
             "service name with a semicolon",
             json!({ "services": { "web;}": { "root": "web", "framework": "vite" } } }),
             Rejected("invalid-service-name", "services"),
+        ),
+        // Found in review: each was a real escape from what the config said.
+        case(
+            "a capture named like an internal variable",
+            json!({
+                "services": { "web": { "root": "web", "framework": "vite" } },
+                "routes": [
+                    { "src": "/u/(?<v0>[^/]*)", "has": [{ "type": "cookie", "key": "session" }], "dest": "/profile/$1", "check": true },
+                    { "src": "/(.*)", "destination": { "service": "web" } }
+                ]
+            }),
+            Serves(vec![
+                get("/u/me")
+                    .header("Cookie", "session=SECRET")
+                    .routes_to("web", "/profile/me"),
+            ]),
+        ),
+        case(
+            "a chain of rewrites that each add to the query",
+            project(json!({ "rewrites": [
+            { "source": "/a/:x", "destination": "/b?p=1" },
+            { "source": "/b", "destination": "/c?q=2" }
+        ] })),
+            Serves(vec![
+                get("/a/one").routes_to("web", "/c?q=2&p=1&x=one"),
+                get("/a/one?o=9").routes_to("web", "/c?q=2&p=1&x=one&o=9"),
+            ]),
+        ),
+        case(
+            "a route dest naming a group of its src",
+            json!({
+                "services": { "web": { "root": "web", "framework": "vite" } },
+                "routes": [
+                    { "src": "/named/(?<rest>.*)", "dest": "/x/$rest", "check": true },
+                    { "src": "/x/(.*)", "destination": { "service": "web" } }
+                ]
+            }),
+            Serves(vec![get("/named/a/b").routes_to("web", "/x/a/b")]),
+        ),
+        case(
+            "a has capture that would inject a query",
+            project(json!({ "rewrites": [
+            { "source": "/p", "has": [{ "type": "header", "key": "name" }], "destination": "/profile/:name" }
+        ] })),
+            Serves(vec![
+                get("/p")
+                    .header("Name", "me")
+                    .routes_to("web", "/profile/me"),
+                get("/p").header("Name", "me?role=admin").status(400),
+                get("/p").header("Name", "x HTTP/1.0").status(400),
+            ]),
+        ),
+        case(
+            "an external host chosen by the request",
+            only_when_to(
+                json!({ "type": "header", "key": "tenant" }),
+                "http://:tenant/:path*",
+            ),
+            Rejected("nginx-untranslatable", "rewrites[0]"),
+        ),
+        case(
+            "an external host with a fixed domain",
+            only_when_to(
+                json!({ "type": "header", "key": "tenant" }),
+                "http://:tenant.tenants.example.net/:path*",
+            ),
+            Serves(vec![
+                get("/x").header("Tenant", "127.0.0.1:19002/x?").status(400),
+                get("/x").status(404),
+            ]),
+        ),
+        case(
+            "continue with a status",
+            json!({
+                "services": { "web": { "root": "web", "framework": "vite" } },
+                "routes": [{ "src": "/(.*)", "status": 410, "continue": true }]
+            }),
+            Rejected("nginx-untranslatable", "routes[0]"),
+        ),
+        case(
+            "a regex escape JavaScript reads differently",
+            only_when(json!({ "type": "header", "key": "x-a", "value": "\\p{L}+" })),
+            Rejected("nginx-untranslatable", "rewrites[0]"),
         ),
         case(
             "numeric comparison",

@@ -33,6 +33,9 @@ printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:
 printf 'root:x:0:\nnogroup:x:65534:\nwww-data:x:33:\n' > "$root/etc/group"
 printf 'passwd: files\ngroup: files\nhosts: files dns\n' > "$root/etc/nsswitch.conf"
 cp "$busybox_bin" "$root/bin/busybox"
+# The gateway verifies external HTTPS origins against the system CA bundle.
+mkdir -p "$root/etc/ssl/certs"
+cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"
 chmod 1777 "$root/tmp"
 cat > "$work/nginx/Dockerfile" <<'DOCKERFILE'
 FROM scratch

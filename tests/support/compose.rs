@@ -107,6 +107,8 @@ impl Stack {
     /// Builds and starts the stack, then waits until every service answers on its own port.
     pub fn up(&mut self) {
         self.up = true;
+        // A run killed half-way leaves its stack behind; start from nothing.
+        self.down();
         run(self.compose().args(["up", "-d", "--build", "--quiet-pull"]));
         let deadline = Instant::now() + Duration::from_secs(60);
         for service in self.project.services.values() {
@@ -204,13 +206,25 @@ impl Stack {
     }
 }
 
+impl Stack {
+    /// Stops and removes everything the stack made, including networks `down` left behind
+    /// (it can lose a race with an endpoint that is still detaching).
+    fn down(&self) {
+        let _ = self
+            .compose()
+            .args(["down", "-v", "-t", "1", "--remove-orphans"])
+            .output();
+        let label = format!("label=com.docker.compose.project={}", self.options.name);
+        let _ = Command::new("docker")
+            .args(["network", "prune", "-f", "--filter", &label])
+            .output();
+    }
+}
+
 impl Drop for Stack {
     fn drop(&mut self) {
         if self.up {
-            let _ = self
-                .compose()
-                .args(["down", "-v", "-t", "1", "--remove-orphans"])
-                .output();
+            self.down();
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }

@@ -65,8 +65,9 @@ fn answer(mut stream: TcpStream, service: &str) {
     let body =
         serde_json::json!({ "service": service, "method": method, "uri": uri, "headers": headers })
             .to_string();
+    // Headers a real app might send too, so tests see how rule headers combine with them.
     let response = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Frame-Options: SAMEORIGIN\r\nCache-Control: max-age=60\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     let _ = stream.write_all(response.as_bytes());

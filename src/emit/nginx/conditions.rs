@@ -55,6 +55,8 @@ pub fn match_rule(
             .enumerate()
             .map(|(i, var)| (path.names.get(i).cloned().flatten(), var.clone()))
             .collect(),
+        // A route's `(?<name>…)` groups are `$name` in its `dest`, as in vercel dev.
+        named: renamed.named.clone(),
         has: Vec::new(),
     };
     out.push(clear(MATCH));
@@ -118,7 +120,7 @@ fn condition(
         None => {
             let key = item.key.as_deref().unwrap_or("host");
             if mode == Mode::Has && is_identifier(key) {
-                let var = format!("{prefix}{key}");
+                let var = format!("{prefix}p_{key}");
                 out.push(set(&var, subject.clone()));
                 captures.has.push((key.to_string(), var));
             }

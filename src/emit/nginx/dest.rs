@@ -11,6 +11,8 @@ use crate::pattern::{Modifier, ParamName, Token, tokenize};
 pub struct Captures {
     /// The source's capture groups in order: the parameter name (if named) and its variable.
     pub groups: Vec<(Option<String>, String)>,
+    /// Named groups of a low-level route's `src`: `$name` in its `dest`.
+    pub named: Vec<(String, String)>,
     /// Captures from `has` conditions: name and variable.
     pub has: Vec<(String, String)>,
 }
@@ -383,6 +385,7 @@ fn substitute(text: &str, captures: &Captures) -> Vec<Part> {
             captures
                 .has
                 .iter()
+                .chain(&captures.named)
                 .find(|(n, _)| n == name)
                 .map(|(_, var)| (var.clone(), name_len))
         } else {
@@ -430,6 +433,7 @@ mod tests {
                 .iter()
                 .map(|(n, v)| (n.map(str::to_string), v.to_string()))
                 .collect(),
+            named: Vec::new(),
             has: has
                 .iter()
                 .map(|(n, v)| (n.to_string(), v.to_string()))

@@ -19,9 +19,7 @@ use crate::emit::Artifacts;
 use crate::ir::Project;
 use conditions::{ARGS, LOOKUP, PHASE, set};
 use conf::{Arg, DOLLAR_VAR, Item, Part, block, comment, if_block, simple};
-use table::{
-    EXTERNAL, PATH, Phases, Program, QUERY_APPEND, QUERY_SUFFIX, REWRITTEN, TARGET, UPSTREAM,
-};
+use table::{EXTERNAL, PATH, Phases, Program, QUERY_SUFFIX, REWRITTEN, TARGET, UPSTREAM};
 
 pub const FILE_NAME: &str = "nginx.conf";
 
@@ -65,8 +63,10 @@ impl Gateway {
                 .for_each(|d: Diagnostic| diags.push(d));
             return Err(diags);
         }
+        let mut http = http_level(options);
+        http.extend(header_overrides(&program));
         Ok(Gateway {
-            http: http_level(options),
+            http,
             public_server: public_server(options, program),
         })
     }
@@ -150,37 +150,37 @@ fn http_level(options: &Options) -> Vec<Item> {
                 simple("\"\"", vec![Arg::Word("close")]),
             ],
         ),
-        comment("the current query string as `?query` and `&query`, or nothing when empty"),
-        block(
-            "map",
-            vec![Arg::var(ARGS), Arg::var(QUERY_SUFFIX)],
-            vec![
-                simple("\"\"", vec![Arg::text("")]),
-                simple(
-                    "default",
-                    vec![Arg::Value(vec![
-                        Part::Text("?".into()),
-                        Part::Var(ARGS.into()),
-                    ])],
-                ),
-            ],
-        ),
-        block(
-            "map",
-            vec![Arg::var(ARGS), Arg::var(QUERY_APPEND)],
-            vec![
-                simple("\"\"", vec![Arg::text("")]),
-                simple(
-                    "default",
-                    vec![Arg::Value(vec![
-                        Part::Text("&".into()),
-                        Part::Var(ARGS.into()),
-                    ])],
-                ),
-            ],
-        ),
     ]);
     items
+}
+
+/// A rule header replaces the upstream's header of the same name (sent once, never twice);
+/// without a matching rule the upstream's passes through. Names nginx cannot read back from
+/// the upstream (anything but letters, digits and `-`) are only added.
+fn header_overrides(program: &Program) -> Vec<Item> {
+    program
+        .headers
+        .iter()
+        .filter(|slot| readable_header(&slot.key))
+        .map(|slot| {
+            let upstream = format!(
+                "upstream_http_{}",
+                slot.key.to_ascii_lowercase().replace('-', "_")
+            );
+            block(
+                "map",
+                vec![Arg::var(&slot.var), Arg::var(format!("{}_out", slot.var))],
+                vec![
+                    simple("\"\"", vec![Arg::var(upstream)]),
+                    simple("default", vec![Arg::var(&slot.var)]),
+                ],
+            )
+        })
+        .collect()
+}
+
+fn readable_header(key: &str) -> bool {
+    key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 fn public_server(options: &Options, program: Program) -> Vec<Item> {
@@ -198,7 +198,11 @@ fn public_server(options: &Options, program: Program) -> Vec<Item> {
             "add_header",
             vec![
                 Arg::text(&slot.key),
-                Arg::var(&slot.var),
+                Arg::var(if readable_header(&slot.key) {
+                    format!("{}_out", slot.var)
+                } else {
+                    slot.var.clone()
+                }),
                 Arg::Word("always"),
             ],
         ));
@@ -210,12 +214,28 @@ fn public_server(options: &Options, program: Program) -> Vec<Item> {
     items.push(Item::Blank);
     items.extend(epilogue());
     items.push(Item::Blank);
-    items.extend(locations());
+    let hidden: Vec<&str> = program
+        .headers
+        .iter()
+        .map(|s| s.key.as_str())
+        .filter(|k| readable_header(k))
+        .collect();
+    items.extend(locations(options, &hidden));
     items
 }
 
 /// State every request starts with.
 fn prelude(program: &Program) -> Vec<Item> {
+    let refuse = |regex: &str| {
+        if_block(
+            vec![
+                Arg::var(PATH),
+                Arg::Word("~"),
+                Arg::Regex(regex.to_string()),
+            ],
+            vec![simple("return", vec![Arg::Number(400)])],
+        )
+    };
     let mut items = vec![
         comment("routing state: the path as sent (no decoding), the query, and the outcome"),
         set(PATH, Arg::text("")),
@@ -227,6 +247,14 @@ fn prelude(program: &Program) -> Vec<Item> {
             ],
             vec![set(REWRITTEN, Arg::text(""))],
         ),
+        comment(
+            "rules match the path as sent; refuse paths that mean another one once normalised:",
+        ),
+        comment(
+            "`//host` and `/\\host` (a redirect echoing them would leave the site), dot segments",
+        ),
+        refuse(r"^/[/\\]"),
+        refuse(r"(?:^|/)(?:\.|%2[eE]){1,2}(?:/|$)"),
         set(LOOKUP, Arg::var(PATH)),
         set(ARGS, Arg::var("args")),
         set(REWRITTEN, Arg::text("")),
@@ -235,6 +263,7 @@ fn prelude(program: &Program) -> Vec<Item> {
         set(UPSTREAM, Arg::text("")),
         set(EXTERNAL, Arg::text("")),
     ];
+    items.extend(table::refresh_query());
     items.extend(
         program
             .headers
@@ -295,14 +324,35 @@ pub fn proxy_headers() -> Vec<Item> {
         simple("proxy_http_version", vec![Arg::Word("1.1")]),
         header("Upgrade", Arg::var("http_upgrade")),
         header("Connection", Arg::var("svc_connection_upgrade")),
-        header("X-Forwarded-For", Arg::var("proxy_add_x_forwarded_for")),
+        // The gateway is the edge: the client's own address, never a client-supplied chain.
+        header("X-Forwarded-For", Arg::var("remote_addr")),
         header("X-Forwarded-Proto", Arg::var("scheme")),
         header("X-Forwarded-Host", Arg::var("host")),
         simple("proxy_redirect", vec![Arg::Word("off")]),
+        // Upstreams cannot steer the gateway (internal redirects, rate limits, buffering).
+        simple(
+            "proxy_ignore_headers",
+            [
+                "X-Accel-Redirect",
+                "X-Accel-Expires",
+                "X-Accel-Limit-Rate",
+                "X-Accel-Buffering",
+                "X-Accel-Charset",
+            ]
+            .map(Arg::Word)
+            .to_vec(),
+        ),
     ]
 }
 
-fn locations() -> Vec<Item> {
+fn locations(options: &Options, hidden_headers: &[&str]) -> Vec<Item> {
+    let hide = |items: &mut Vec<Item>| {
+        items.extend(
+            hidden_headers
+                .iter()
+                .map(|key| simple("proxy_hide_header", vec![Arg::text(*key)])),
+        );
+    };
     let mut service = vec![
         simple("internal", vec![]),
         simple(
@@ -319,16 +369,23 @@ fn locations() -> Vec<Item> {
         ),
     ];
     service.extend(proxy_headers());
+    hide(&mut service);
     let mut external = vec![
         simple("internal", vec![]),
         simple("proxy_pass", vec![Arg::var(EXTERNAL)]),
         simple("proxy_ssl_server_name", vec![Arg::Word("on")]),
+        simple("proxy_ssl_verify", vec![Arg::Word("on")]),
+        simple(
+            "proxy_ssl_trusted_certificate",
+            vec![Arg::text(&options.trusted_certificates)],
+        ),
         simple(
             "proxy_set_header",
             vec![Arg::text("Host"), Arg::var("proxy_host")],
         ),
     ];
     external.extend(proxy_headers());
+    hide(&mut external);
     vec![
         block(
             "location",

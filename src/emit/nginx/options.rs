@@ -21,7 +21,12 @@ pub struct Options {
     pub proxy_connect_timeout: String,
     pub proxy_read_timeout: String,
     pub proxy_send_timeout: String,
+    /// CA bundle that verifies the external HTTPS origins of string rewrites.
+    pub trusted_certificates: String,
 }
+
+/// Where Debian and Alpine (the official nginx images) keep the CA bundle.
+pub const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 /// Docker's embedded DNS server, the resolver inside any compose network.
 pub const DOCKER_RESOLVER: &str = "127.0.0.11";
@@ -42,6 +47,7 @@ impl Options {
             proxy_connect_timeout: "5s".to_string(),
             proxy_read_timeout: "60s".to_string(),
             proxy_send_timeout: "60s".to_string(),
+            trusted_certificates: CA_BUNDLE.to_string(),
         }
     }
 

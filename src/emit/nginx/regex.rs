@@ -1,6 +1,7 @@
 //! Regular expressions handed to nginx (PCRE): capturing groups renamed so each rule's captures
 //! live in their own nginx variables and survive later matches (nginx's `$1` is overwritten by
-//! every regex test, and stops at `$9`).
+//! every regex test, and stops at `$9`). Config regexes are JavaScript; the constructs whose
+//! meaning differs in PCRE are refused rather than passed on.
 
 /// A regex rewritten for nginx, and the variable that holds each group.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,8 +13,13 @@ pub struct Renamed {
     pub named: Vec<(String, String)>,
 }
 
-/// Renames every capturing group: `( … )` becomes `(?<{prefix}{n}> … )` and `(?<name> … )`
-/// becomes `(?<{prefix}{name}> … )`. Group numbers are kept (PCRE numbers named groups too).
+/// Escapes JavaScript and PCRE read differently (or PCRE rejects): `\A \Z \z \G \h \v \R \K \Q \E
+/// \p \P \a \e \C \L \l \N \u \U \X`.
+const DIVERGENT_ESCAPES: &str = "AZzGhHvVRKQEpPaeCLlNuUX";
+
+/// Renames every capturing group: `( … )` becomes `(?<{prefix}g{n}> … )` and `(?<name> … )`
+/// becomes `(?<{prefix}n_{name}> … )` (so no name can collide with a numbered group or with
+/// other variables under the prefix). Group numbers are kept: PCRE numbers named groups too.
 pub fn rename_groups(regex: &str, prefix: &str) -> Result<Renamed, String> {
     let chars: Vec<char> = regex.chars().collect();
     let mut out = String::with_capacity(regex.len() + 16);
@@ -28,31 +34,25 @@ pub fn rename_groups(regex: &str, prefix: &str) -> Result<Renamed, String> {
         let c = chars[i];
         match c {
             '\\' => {
-                let next = chars.get(i + 1).copied();
-                if matches!(next, Some('u' | 'U' | 'L' | 'l' | 'N')) {
-                    return Err(format!(
-                        "the escape `\\{}` is not supported by nginx's PCRE",
-                        next.unwrap_or(' ')
-                    ));
-                }
-                out.push(c);
-                if let Some(next) = next {
-                    out.push(next);
-                }
-                i += 2;
+                i = escape(&chars, i, prefix, &mut out)?;
                 continue;
             }
             '[' if !in_class => {
                 in_class = true;
                 out.push(c);
-                // A `]` right after `[` or `[^` is a literal.
                 if chars.get(i + 1) == Some(&'^') {
                     out.push('^');
                     i += 1;
                 }
-                if chars.get(i + 1) == Some(&']') {
-                    out.push(']');
-                    i += 1;
+                match chars.get(i + 1) {
+                    Some(']') => {
+                        return Err(
+                            "`[]` and `[^]` mean different things in JavaScript and PCRE"
+                                .to_string(),
+                        );
+                    }
+                    None => return Err("unterminated character class".to_string()),
+                    _ => {}
                 }
             }
             ']' if in_class => {
@@ -69,6 +69,32 @@ pub fn rename_groups(regex: &str, prefix: &str) -> Result<Renamed, String> {
     }
     renamed.regex = out;
     Ok(renamed)
+}
+
+/// Copies the escape at `i`, renaming `\k<name>` back-references; returns the next index.
+fn escape(chars: &[char], i: usize, prefix: &str, out: &mut String) -> Result<usize, String> {
+    let Some(&next) = chars.get(i + 1) else {
+        return Err("a trailing `\\` escapes nothing".to_string());
+    };
+    if DIVERGENT_ESCAPES.contains(next) {
+        return Err(format!(
+            "the escape `\\{next}` means something else (or nothing) in nginx's PCRE"
+        ));
+    }
+    if next == 'k' && chars.get(i + 2) == Some(&'<') {
+        let start = i + 3;
+        let end = chars[start..]
+            .iter()
+            .position(|c| *c == '>')
+            .map(|p| start + p)
+            .ok_or("unterminated `\\k<`")?;
+        let name: String = chars[start..end].iter().collect();
+        out.push_str(&format!("\\k<{prefix}n_{name}>"));
+        return Ok(end + 1);
+    }
+    out.push('\\');
+    out.push(next);
+    Ok(i + 2)
 }
 
 /// Handles the `(` at `i`; returns the index after what it consumed.
@@ -108,7 +134,10 @@ fn open_group(
         if !valid {
             return Err(format!("invalid group name `{name}`"));
         }
-        let var = format!("{prefix}{name}");
+        if renamed.named.iter().any(|(existing, _)| *existing == name) {
+            return Err(format!("the group name `{name}` is used twice"));
+        }
+        let var = checked_name(format!("{prefix}n_{name}"))?;
         out.push_str(&format!("(?<{var}>"));
         renamed.numbered.push(var.clone());
         renamed.named.push((name, var));
@@ -118,10 +147,20 @@ fn open_group(
         out.push('(');
         return Ok(i + 1);
     }
-    let var = format!("{prefix}{}", renamed.numbered.len() + 1);
+    let var = checked_name(format!("{prefix}g{}", renamed.numbered.len() + 1))?;
     out.push_str(&format!("(?<{var}>"));
     renamed.numbered.push(var);
     Ok(i + 1)
+}
+
+/// PCRE refuses group names longer than 32 characters.
+fn checked_name(name: String) -> Result<String, String> {
+    if name.len() > 32 {
+        return Err(format!(
+            "the capture name `{name}` is too long for nginx's PCRE (32 characters); use a shorter group name"
+        ));
+    }
+    Ok(name)
 }
 
 /// A regex matching exactly `text`.
@@ -142,15 +181,19 @@ mod tests {
 
     #[test]
     fn numbered_and_named_groups_get_prefixed_names_and_keep_their_numbers() {
-        let r = rename_groups(r"^/a/([^/]+)/(?<tenant>\w+)(?:/x)?[(]$", "svc_r1_").unwrap();
+        let r = rename_groups(
+            r"^/a/([^/]+)/(?<tenant>\w+)(?:/x)?[(]\k<tenant>$",
+            "svc_r1_",
+        )
+        .unwrap();
         assert_eq!(
             r.regex,
-            r"^/a/(?<svc_r1_1>[^/]+)/(?<svc_r1_tenant>\w+)(?:/x)?[(]$"
+            r"^/a/(?<svc_r1_g1>[^/]+)/(?<svc_r1_n_tenant>\w+)(?:/x)?[(]\k<svc_r1_n_tenant>$"
         );
-        assert_eq!(r.numbered, vec!["svc_r1_1", "svc_r1_tenant"]);
+        assert_eq!(r.numbered, vec!["svc_r1_g1", "svc_r1_n_tenant"]);
         assert_eq!(
             r.named,
-            vec![("tenant".to_string(), "svc_r1_tenant".to_string())]
+            vec![("tenant".to_string(), "svc_r1_n_tenant".to_string())]
         );
     }
 
@@ -162,10 +205,20 @@ mod tests {
     }
 
     #[test]
-    fn unsupported_constructs_are_refused() {
-        assert!(rename_groups(r"(*UTF)a", "p").is_err());
-        assert!(rename_groups(r"\u0041", "p").is_err());
-        assert!(rename_groups(r"(?<1x>a)", "p").is_err());
+    fn constructs_that_differ_from_javascript_are_refused() {
+        for regex in [
+            r"(*UTF)a",
+            r"\u0041",
+            r"(?<1x>a)",
+            r"[^]*",
+            r"a\Z",
+            r"\p{L}+",
+            r"(?<n>a)|(?<n>b)",
+            "a\\",
+            r"\v",
+        ] {
+            assert!(rename_groups(regex, "p").is_err(), "{regex}");
+        }
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub const EXTERNAL: &str = "svc_external";
 pub const QUERY_SUFFIX: &str = "svc_qq";
 /// `&` + the current query, or nothing.
 pub const QUERY_APPEND: &str = "svc_qa";
+const GUARD: &str = "svc_safe";
+const REFUSE: &str = "svc_refuse";
 
 /// One response header that some rule may set; sent when its variable is not empty.
 pub struct HeaderSlot {
@@ -168,7 +170,7 @@ impl<'o> Program<'o> {
         origin: &RuleOrigin,
         compile: impl FnOnce(&mut Program<'o>, &str) -> Result<Vec<Item>, String>,
     ) {
-        let prefix = format!("svc_r{}_", self.next_rule);
+        let prefix = format!("r{}_", self.next_rule);
         self.next_rule += 1;
         match compile(self, &prefix) {
             Ok(items) => {
@@ -185,7 +187,7 @@ impl<'o> Program<'o> {
     }
 
     fn synthetic(&mut self, route: &Synthetic, phases: &Phases) {
-        let prefix = format!("svc_r{}_", self.next_rule);
+        let prefix = format!("r{}_", self.next_rule);
         self.next_rule += 1;
         let mut out = Vec::new();
         let (src, action) = match route {
@@ -233,6 +235,7 @@ impl<'o> Program<'o> {
         let captures =
             self.match_pattern(&mut out, prefix, phase, &rule.source, &rule.conditions)?;
         let url = dest::render(&rule.destination, &captures, Kind::Redirect);
+        out.extend(guard_url(&url, &captures)?);
         out.push(matched(vec![redirect_return(rule.status, &url)]));
         Ok(out)
     }
@@ -259,10 +262,15 @@ impl<'o> Program<'o> {
             Destination::Service(service) => self.hand_off(service, &captures)?,
             Destination::Path(path) | Destination::External(path) => {
                 let url = dest::render(path, &captures, Kind::Rewrite);
+                out.extend(guard_url(&url, &captures)?);
                 self.go_to(&url, None)
             }
         };
+        let changes_query = body.iter().any(sets_args);
         out.push(matched(body));
+        if changes_query {
+            out.extend(refresh_query());
+        }
         Ok(out)
     }
 
@@ -300,17 +308,25 @@ impl<'o> Program<'o> {
             .filter(|h| !h.key.eq_ignore_ascii_case("location"))
             .cloned()
             .collect();
+        if route.r#continue && route.status.is_some() {
+            return Err("`continue: true` with a `status` keeps routing with a pending status, which nginx cannot hold".to_string());
+        }
         let mut body = self.set_headers(&others, &captures, false)?;
         let redirect_status = route.status.filter(|s| (300..400).contains(s));
         match (&route.service, &route.dest, redirect_status, location) {
             (Some(service), None, None, None) => body.extend(self.hand_off(service, &captures)?),
             (None, None, Some(status), Some(location)) => {
-                body.push(redirect_return(status, &dest::render_raw(&location.value, &captures)));
+                let url = dest::render_raw(&location.value, &captures);
+                out.extend(guard_url(&url, &captures)?);
+                body.push(redirect_return(status, &url));
             }
             (None, Some(dest), None, None) => {
                 let url = dest::render_raw(dest, &captures);
-                let end_phase = (!route.r#continue).then_some(phases.after.as_str());
-                body.extend(self.go_to(&url, end_phase));
+                out.extend(guard_url(&url, &captures)?);
+                // Without `continue` or `check`, a match ends the phase; `check: true` goes on
+                // to the next route with the new path (vercel dev's filesystem miss).
+                let ends_phase = !route.r#continue && !route.check;
+                body.extend(self.go_to(&url, ends_phase.then_some(phases.after.as_str())));
             }
             (None, None, Some(_), None) | (None, None, None, Some(_)) => {
                 return Err("a redirect route needs both a 3xx `status` and a `Location` header".to_string());
@@ -322,7 +338,11 @@ impl<'o> Program<'o> {
             },
             _ => return Err("this combination of `dest`, `destination`, `status` and `Location` has no exact nginx form".to_string()),
         }
+        let changes_query = body.iter().any(sets_args);
         out.push(matched(body));
+        if changes_query {
+            out.extend(refresh_query());
+        }
         Ok(out)
     }
 
@@ -435,6 +455,111 @@ impl<'o> Program<'o> {
             var: var.clone(),
         });
         var
+    }
+}
+
+/// Whether a statement of an action sets the query string.
+fn sets_args(item: &Item) -> bool {
+    matches!(item, Item::Directive(d) if d.name == "set" && d.args.first() == Some(&Arg::var(ARGS)))
+}
+
+/// `$svc_qq` and `$svc_qa` recomputed from `$svc_args` (nginx caches `map` results, so they
+/// cannot follow a variable that changes).
+pub fn refresh_query() -> Vec<Item> {
+    vec![
+        set(
+            QUERY_SUFFIX,
+            Arg::Value(vec![Part::Text("?".into()), Part::Var(ARGS.into())]),
+        ),
+        set(
+            QUERY_APPEND,
+            Arg::Value(vec![Part::Text("&".into()), Part::Var(ARGS.into())]),
+        ),
+        if_block(
+            vec![Arg::var(ARGS), Arg::Word("="), Arg::text("")],
+            vec![
+                set(QUERY_SUFFIX, Arg::text("")),
+                set(QUERY_APPEND, Arg::text("")),
+            ],
+        ),
+    ]
+}
+
+/// Characters a capture from a `has` condition may bring into a path or query: no `/`, `?`,
+/// `#`, `&`, `=`, spaces or quotes, so a request cannot reshape the URL it is spliced into.
+const SAFE_SEGMENT: &str = r"^[A-Za-z0-9._~!$'()*+,;:@%-]*$";
+/// A capture in an external host must be DNS labels: no `:`, `/`, `@` or `?`.
+const SAFE_HOST: &str = r"^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*$";
+
+/// Statements that answer 400 to a matched request whose captures would change the shape of
+/// the URL they are spliced into. A host built from captures must also end in a fixed domain,
+/// so a request can never choose the host outright.
+fn guard_url(url: &Url, captures: &Captures) -> Result<Vec<Item>, String> {
+    let vars_in = |parts: &[Part]| -> Vec<String> {
+        parts
+            .iter()
+            .filter_map(|p| match p {
+                Part::Var(v) => Some(v.clone()),
+                Part::Text(_) => None,
+            })
+            .collect()
+    };
+    let origin_vars = vars_in(&url.origin);
+    if !origin_vars.is_empty() {
+        check_host_shape(&url.origin)?;
+    }
+    let from_has: Vec<&str> = captures.has.iter().map(|(_, var)| var.as_str()).collect();
+    let mut path_parts = url.path.clone();
+    path_parts.extend(url.query.iter().flatten().cloned());
+    path_parts.extend(url.hash.iter().cloned());
+    let segment_vars: Vec<String> = vars_in(&path_parts)
+        .into_iter()
+        .filter(|v| from_has.contains(&v.as_str()))
+        .collect();
+    if origin_vars.is_empty() && segment_vars.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut out = vec![set(GUARD, Arg::text("1"))];
+    let mut check = |var: &str, regex: &str| {
+        out.push(if_block(
+            vec![
+                Arg::var(var),
+                Arg::Word("!~"),
+                Arg::Regex(regex.to_string()),
+            ],
+            vec![set(GUARD, Arg::text(""))],
+        ));
+    };
+    origin_vars.iter().for_each(|v| check(v, SAFE_HOST));
+    segment_vars.iter().for_each(|v| check(v, SAFE_SEGMENT));
+    out.push(set(REFUSE, Arg::var(MATCH)));
+    out.push(word_if(GUARD, "=", "1", vec![set(REFUSE, Arg::text(""))]));
+    out.push(word_if(
+        REFUSE,
+        "=",
+        "1",
+        vec![simple("return", vec![Arg::Number(400)])],
+    ));
+    Ok(out)
+}
+
+/// `scheme://` with no capture, then a host whose last capture is followed by `.domain`.
+fn check_host_shape(origin: &[Part]) -> Result<(), String> {
+    let starts_fixed =
+        matches!(origin.first(), Some(Part::Text(t)) if t.contains("://") && !t.contains('@'));
+    let suffix = match origin.last() {
+        Some(Part::Text(t)) => t.as_str(),
+        _ => "",
+    };
+    let domain = suffix.split(':').next().unwrap_or_default();
+    let fixed_domain = domain.starts_with('.')
+        && domain[1..].split('.').all(|label| {
+            !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    if starts_fixed && fixed_domain {
+        Ok(())
+    } else {
+        Err("a capture in an external URL's host must be followed by a fixed domain (e.g. `https://:tenant.example.com/`), so a request cannot choose the host".to_string())
     }
 }
 
