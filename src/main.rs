@@ -95,17 +95,6 @@ enum Target {
     All,
 }
 
-impl Target {
-    fn name(self) -> &'static str {
-        match self {
-            Target::Compose => "compose",
-            Target::Nginx => "nginx",
-            Target::Terraform => "terraform",
-            Target::All => "all",
-        }
-    }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -216,10 +205,18 @@ fn run_emit(config: &ConfigArg, targets: &[Target], out: Option<&Path>) -> ExitC
                 );
                 svc::emit::compose::emit(project, &options)
             }
-            other => {
+            Target::Terraform => {
+                let gateway =
+                    svc::emit::nginx::Options::from_settings(project, &compilation.settings.nginx);
+                let options = svc::emit::terraform::Options {
+                    name: svc::emit::compose::project_name(&svc::paths::dir_name(&config_path)),
+                    gateway,
+                };
+                svc::emit::terraform::emit(project, &options)
+            }
+            Target::All => {
                 eprintln!(
-                    "error: target {} is not implemented yet; `nginx` and `compose` are",
-                    other.name()
+                    "error: --target all is not implemented yet; name the targets one by one"
                 );
                 return ExitCode::from(EXIT_USAGE);
             }
@@ -236,12 +233,17 @@ fn run_emit(config: &ConfigArg, targets: &[Target], out: Option<&Path>) -> ExitC
         }
     }
     for artifacts in outputs {
+        let several = artifacts.files.len() > 1;
         for (path, content) in &artifacts.files {
             match out {
+                // Several files on stdout: each after a comment naming it (every format svc
+                // writes takes `#` comments).
+                None if several => print!("# file: {path}\n{content}\n"),
                 None => print!("{content}"),
                 Some(dir) => {
-                    if let Err(error) = std::fs::create_dir_all(dir)
-                        .and_then(|()| std::fs::write(dir.join(path), content))
+                    let file = dir.join(path);
+                    if let Err(error) = std::fs::create_dir_all(file.parent().unwrap_or(dir))
+                        .and_then(|()| std::fs::write(&file, content))
                     {
                         eprintln!("error: cannot write {}: {error}", dir.join(path).display());
                         return ExitCode::from(EXIT_CONFIG);

@@ -236,15 +236,26 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn emit_compiles_the_config_first_and_names_targets_still_to_come() {
-    let output = svc(&[
+    let output = svc(&["emit", "--target", "all", "-c", "examples/seed/vercel.json"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("--target all is not implemented yet"));
+    let terraform = svc(&[
         "emit",
         "--target",
         "terraform",
         "-c",
         "examples/seed/vercel.json",
     ]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(text(&output.stderr).contains("target terraform is not implemented yet"));
+    assert_eq!(terraform.status.code(), Some(0));
+    let module = text(&terraform.stdout);
+    assert!(
+        module.starts_with("# file: gateway.tf\n"),
+        "several files, each named"
+    );
+    assert!(
+        module.contains("\n# file: versions.tf\n")
+            && module.contains("\n# file: gateway/nginx.conf\n")
+    );
     let invalid = svc(&[
         "emit",
         "--target",

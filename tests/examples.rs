@@ -120,6 +120,30 @@ fn every_valid_example_has_a_stable_compose_file() {
 }
 
 #[test]
+fn every_valid_example_has_a_stable_terraform_module() {
+    for dir in example_dirs(&examples_dir()) {
+        let compilation = compile(&config_in(&dir)).unwrap();
+        let project = compilation.project.expect("a valid example");
+        let gateway =
+            svc::emit::nginx::Options::from_settings(&project, &compilation.settings.nginx);
+        let options = svc::emit::terraform::Options {
+            name: name_of(&dir),
+            gateway,
+        };
+        let artifacts = svc::emit::terraform::emit(&project, &options)
+            .unwrap_or_else(|d| panic!("{}: {d:?}", dir.display()));
+        let module: String = artifacts
+            .files
+            .iter()
+            .map(|(path, content)| format!("# ==> {path} <==\n{content}\n"))
+            .collect();
+        snapshot_settings().bind(|| {
+            insta::assert_snapshot!(format!("terraform-{}", name_of(&dir)), module);
+        });
+    }
+}
+
+#[test]
 fn every_invalid_example_reports_its_diagnostics_through_the_cli() {
     for dir in example_dirs(&examples_dir().join("invalid")) {
         let config = config_in(&dir);

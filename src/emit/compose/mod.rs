@@ -203,13 +203,13 @@ fn gateway_config(
         })
         .collect();
     let gateway = Gateway::build(project, &nginx_options)?;
-    let grants = grant_servers(project, layout);
+    let grants = grant_servers(project, layout, options);
     Ok(conf::print(&gateway.config(grants)).replace('$', "$$"))
 }
 
 /// One server per binding: on the gateway's address in the caller's network, at the target's
 /// port, for the target's alias; it proxies to the target's address on the target's network.
-fn grant_servers(project: &Project, layout: &Layout) -> Vec<Item> {
+fn grant_servers(project: &Project, layout: &Layout, options: &Options) -> Vec<Item> {
     let mut items = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for binding in &project.bindings {
@@ -232,7 +232,7 @@ fn grant_servers(project: &Project, layout: &Layout) -> Vec<Item> {
                 vec![Arg::text("Host"), Arg::var("http_host")],
             ),
         ];
-        location.extend(nginx::proxy_headers());
+        location.extend(nginx::proxy_headers(&options.gateway));
         items.push(Item::Blank);
         items.push(comment(format!(
             "binding grant: {} -> {} ({})",

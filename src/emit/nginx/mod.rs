@@ -65,6 +65,9 @@ impl Gateway {
         }
         let mut http = http_level(options);
         http.extend(header_overrides(&program));
+        if options.static_upstreams {
+            http.extend(upstream_groups(project, options));
+        }
         Ok(Gateway {
             http,
             public_server: public_server(options, program),
@@ -175,6 +178,22 @@ fn header_overrides(program: &Program) -> Vec<Item> {
                     simple("default", vec![Arg::var(&slot.var)]),
                 ],
             )
+        })
+        .collect()
+}
+
+/// One `upstream` group per public service, resolved when nginx starts.
+fn upstream_groups(project: &Project, options: &Options) -> Vec<Item> {
+    project
+        .public_services()
+        .iter()
+        .filter_map(|id| {
+            let address = options.upstreams.get(id)?;
+            Some(block(
+                "upstream",
+                vec![Arg::text(table::upstream_group(id))],
+                vec![simple("server", vec![Arg::text(address)])],
+            ))
         })
         .collect()
 }
@@ -318,14 +337,22 @@ fn epilogue() -> Vec<Item> {
 }
 
 /// Headers every proxied request carries: forwarding information and WebSocket upgrades.
-pub fn proxy_headers() -> Vec<Item> {
+pub fn proxy_headers(options: &Options) -> Vec<Item> {
     let header = |name: &str, value: Arg| simple("proxy_set_header", vec![Arg::text(name), value]);
     vec![
         simple("proxy_http_version", vec![Arg::Word("1.1")]),
         header("Upgrade", Arg::var("http_upgrade")),
         header("Connection", Arg::var("svc_connection_upgrade")),
-        // The gateway is the edge: the client's own address, never a client-supplied chain.
-        header("X-Forwarded-For", Arg::var("remote_addr")),
+        // At the edge, the client's own address, never a client-supplied chain; behind a load
+        // balancer, the chain it started.
+        header(
+            "X-Forwarded-For",
+            Arg::var(if options.behind_proxy {
+                "proxy_add_x_forwarded_for"
+            } else {
+                "remote_addr"
+            }),
+        ),
         header("X-Forwarded-Proto", Arg::var("scheme")),
         header("X-Forwarded-Host", Arg::var("host")),
         simple("proxy_redirect", vec![Arg::Word("off")]),
@@ -368,7 +395,7 @@ fn locations(options: &Options, hidden_headers: &[&str]) -> Vec<Item> {
             vec![Arg::text("Host"), Arg::var("host")],
         ),
     ];
-    service.extend(proxy_headers());
+    service.extend(proxy_headers(options));
     hide(&mut service);
     let mut external = vec![
         simple("internal", vec![]),
@@ -384,7 +411,7 @@ fn locations(options: &Options, hidden_headers: &[&str]) -> Vec<Item> {
             vec![Arg::text("Host"), Arg::var("proxy_host")],
         ),
     ];
-    external.extend(proxy_headers());
+    external.extend(proxy_headers(options));
     hide(&mut external);
     vec![
         block(

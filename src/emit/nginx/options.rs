@@ -17,6 +17,13 @@ pub struct Options {
     pub resolver: Option<String>,
     /// `host:port` the gateway proxies each public service to.
     pub upstreams: BTreeMap<ServiceId, String>,
+    /// Resolve upstream names once at start (nginx `upstream` groups, through the system
+    /// resolver and /etc/hosts) instead of lazily through `resolver`. ECS Service Connect
+    /// publishes its names in /etc/hosts, which nginx's own resolver never reads.
+    pub static_upstreams: bool,
+    /// Keep the `X-Forwarded-For` chain a trusted proxy in front (a load balancer) started;
+    /// otherwise the gateway is the edge and sends only the client's address.
+    pub behind_proxy: bool,
     pub client_max_body_size: String,
     pub proxy_connect_timeout: String,
     pub proxy_read_timeout: String,
@@ -43,6 +50,8 @@ impl Options {
                 .values()
                 .map(|s| (s.name.clone(), format!("{}:{}", s.hostname, s.port)))
                 .collect(),
+            static_upstreams: false,
+            behind_proxy: false,
             client_max_body_size: "10m".to_string(),
             proxy_connect_timeout: "5s".to_string(),
             proxy_read_timeout: "60s".to_string(),

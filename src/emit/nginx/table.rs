@@ -380,6 +380,11 @@ impl<'o> Program<'o> {
             .upstreams
             .get(service)
             .ok_or_else(|| format!("no upstream address for service `{service}`"))?;
+        let upstream = if self.options.static_upstreams {
+            upstream_group(service)
+        } else {
+            upstream.clone()
+        };
         let mut body = vec![
             set(TARGET, Arg::text("service")),
             set(UPSTREAM, Arg::text(upstream)),
@@ -456,6 +461,11 @@ impl<'o> Program<'o> {
         });
         var
     }
+}
+
+/// The `upstream` group that stands for a service when upstreams are static.
+pub fn upstream_group(service: &crate::ir::ServiceId) -> String {
+    format!("svc-upstream-{}", service.as_str().replace('_', "-"))
 }
 
 /// Whether a statement of an action sets the query string.

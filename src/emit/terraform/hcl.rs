@@ -1,0 +1,114 @@
+//! Small builders over hcl-rs. Expressions svc writes itself (references, function calls,
+//! types) are parsed from HCL text built only from identifiers svc generated; every string
+//! from a config goes in as a string literal, which hcl-rs escapes (`${` included).
+
+use hcl::expr::Expression;
+use hcl::{Attribute, Block, Body};
+
+/// An expression written in HCL. The text is svc's own, so a parse failure is a bug in svc,
+/// reported instead of panicking.
+pub fn expr(text: &str) -> Result<Expression, String> {
+    let body: Body = hcl::parse(&format!("x = {text}\n"))
+        .map_err(|e| format!("svc built an invalid HCL expression `{text}`: {e}"))?;
+    body.attributes()
+        .next()
+        .map(|a| a.expr.clone())
+        .ok_or_else(|| format!("svc built an empty HCL expression `{text}`"))
+}
+
+pub fn string(value: &str) -> Expression {
+    Expression::String(value.to_string())
+}
+
+pub fn number(value: u64) -> Expression {
+    Expression::Number(value.into())
+}
+
+/// A block with labels, attributes and nested blocks.
+pub struct BlockBuilder {
+    block: Block,
+}
+
+pub fn block(kind: &str, labels: &[&str]) -> BlockBuilder {
+    let mut builder = Block::builder(kind);
+    for label in labels {
+        builder = builder.add_label(*label);
+    }
+    BlockBuilder {
+        block: builder.build(),
+    }
+}
+
+impl BlockBuilder {
+    pub fn attr(mut self, key: &str, value: Expression) -> Self {
+        self.block.body.0.push(Attribute::new(key, value).into());
+        self
+    }
+
+    pub fn raw(self, key: &str, text: &str) -> Result<Self, String> {
+        Ok(self.attr(key, expr(text)?))
+    }
+
+    pub fn str(self, key: &str, value: &str) -> Self {
+        self.attr(key, string(value))
+    }
+
+    pub fn child(mut self, child: BlockBuilder) -> Self {
+        self.block.body.0.push(child.block.into());
+        self
+    }
+
+    pub fn build(self) -> Block {
+        self.block
+    }
+}
+
+/// A file's text: hcl-rs's formatting, aligned as `terraform fmt` aligns.
+pub fn file(blocks: Vec<Block>) -> Result<String, String> {
+    let mut body = Body::builder();
+    for block in blocks {
+        body = body.add_block(block);
+    }
+    let text = hcl::format::to_string(&body.build()).map_err(|e| e.to_string())?;
+    Ok(super::fmt::align(&blank_lines_between_blocks(&text)))
+}
+
+/// Top-level blocks separated by one blank line, as terraform fmt leaves hand-written files.
+fn blank_lines_between_blocks(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut previous_closed_top = false;
+    for line in text.lines() {
+        if previous_closed_top && !line.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(line);
+        out.push('\n');
+        previous_closed_top = line == "}";
+    }
+    out
+}
+
+/// `{ key = value, ... }` with identifier keys.
+pub fn object(entries: Vec<(&str, Expression)>) -> Expression {
+    let mut object = hcl::expr::Object::new();
+    for (key, value) in entries {
+        object.insert(
+            hcl::expr::ObjectKey::Identifier(hcl::Identifier::unchecked(key)),
+            value,
+        );
+    }
+    Expression::Object(object)
+}
+
+pub fn array(items: Vec<Expression>) -> Expression {
+    Expression::Array(items)
+}
+
+/// `name(args...)`.
+pub fn call(name: &str, args: Vec<Expression>) -> Expression {
+    let mut builder = hcl::expr::FuncCall::builder(hcl::Identifier::unchecked(name));
+    for arg in args {
+        builder = builder.arg(arg);
+    }
+    Expression::FuncCall(Box::new(builder.build()))
+}

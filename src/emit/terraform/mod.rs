@@ -1,0 +1,269 @@
+//! The terraform target: an AWS ECS Fargate root module where security groups enforce the
+//! bindings. Users bring the VPC; svc brings everything that runs in it. See docs/terraform.md.
+
+mod fmt;
+mod hcl;
+mod network;
+mod services;
+
+use crate::check::Checked;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::emit::Artifacts;
+use crate::emit::nginx::{self, Gateway};
+use crate::ir::Project;
+use hcl::{block, expr};
+
+/// A pinned official nginx image; the gateway's config arrives in an environment variable.
+pub const DEFAULT_GATEWAY_IMAGE: &str = "nginx:1.27.5-alpine";
+/// The Amazon-provided DNS server in every VPC, for the gateway's external rewrites.
+const VPC_RESOLVER: &str = "169.254.169.253";
+/// Names svc's own resources use; a service may not take them.
+const RESERVED: [&str; 2] = ["gateway", "alb"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Prefix of every AWS name (cluster, roles, log groups).
+    pub name: String,
+    /// Limits and timeouts for the gateway; addresses are this target's own.
+    pub gateway: nginx::Options,
+}
+
+pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, Diagnostics> {
+    reject_reserved_names(project)?;
+    let gateway_config = gateway_config(project, options)?;
+    let internal = |reason: String| {
+        let mut diags = Diagnostics::default();
+        diags.push(Diagnostic::error("terraform-internal", reason));
+        diags
+    };
+    let files = [
+        ("versions.tf", versions()),
+        ("variables.tf", variables(project)),
+        ("main.tf", main(options)),
+        ("services.tf", services::services(project, options)),
+        ("gateway.tf", services::gateway(options)),
+        ("security.tf", network::security(project, &options.name)),
+        ("outputs.tf", outputs()),
+    ];
+    let mut artifacts = Artifacts::default();
+    for (name, blocks) in files {
+        let text = blocks.and_then(hcl::file).map_err(internal)?;
+        artifacts.files.insert(name.to_string(), text);
+    }
+    artifacts
+        .files
+        .insert(services::GATEWAY_CONFIG.to_string(), gateway_config);
+    Ok(artifacts)
+}
+
+fn reject_reserved_names(project: &Project) -> Result<(), Diagnostics> {
+    let mut diags = Diagnostics::default();
+    for service in project
+        .services
+        .values()
+        .filter(|s| RESERVED.contains(&s.name.as_str()))
+    {
+        diags.push(
+            Diagnostic::error(
+                "terraform-reserved-name",
+                format!(
+                    "a service named `{}` collides with the terraform target's own resources",
+                    service.name
+                ),
+            )
+            .key(&service.key)
+            .at(
+                service.origin.file,
+                service.origin.span,
+                "reserved by the terraform target",
+            )
+            .help("rename the service, e.g. `api_gateway`"),
+        );
+    }
+    if diags.is_empty() { Ok(()) } else { Err(diags) }
+}
+
+/// The nginx target's routing, reaching each public service at its Service Connect alias.
+fn gateway_config(project: &Checked<Project>, options: &Options) -> Result<String, Diagnostics> {
+    let mut nginx_options = options.gateway.clone();
+    nginx_options.listen = 80;
+    nginx_options.listen_address = None;
+    nginx_options.resolver = Some(VPC_RESOLVER.to_string());
+    nginx_options.static_upstreams = true;
+    nginx_options.behind_proxy = true;
+    nginx_options.upstreams = project
+        .services
+        .values()
+        .map(|s| (s.name.clone(), format!("{}:{}", s.hostname, s.port)))
+        .collect();
+    let gateway = Gateway::build(project, &nginx_options)?;
+    Ok(nginx::conf::print(&gateway.config(Vec::new())))
+}
+
+fn versions() -> Result<Vec<::hcl::Block>, String> {
+    Ok(vec![
+        block("terraform", &[])
+            .str("required_version", ">= 1.5.0")
+            .child(block("required_providers", &[]).raw(
+                "aws",
+                "{\n source = \"hashicorp/aws\"\n version = \"~> 5.0\"\n }",
+            )?)
+            .build(),
+        block("provider", &["aws"])
+            .raw("region", "var.aws_region")?
+            .build(),
+    ])
+}
+
+fn variable(name: &str, description: &str, kind: &str) -> Result<hcl::BlockBuilder, String> {
+    block("variable", &[name])
+        .str("description", description)
+        .raw("type", kind)
+}
+
+fn variables(project: &Project) -> Result<Vec<::hcl::Block>, String> {
+    let names: Vec<String> = project
+        .services
+        .keys()
+        .map(|s| format!("{:?}", s.as_str()))
+        .collect();
+    let per_service = |value: &dyn Fn(&crate::ir::Service) -> u64| {
+        let entries: Vec<String> = project
+            .services
+            .values()
+            .map(|s| format!("{} = {}", s.name, value(s)))
+            .collect();
+        format!("{{\n{}\n}}", entries.join("\n"))
+    };
+    Ok(vec![
+        variable(
+            "aws_region",
+            "AWS region to deploy into, e.g. eu-west-1.",
+            "string",
+        )?
+        .build(),
+        variable("vpc_id", "The VPC every resource is created in.", "string")?.build(),
+        variable(
+            "public_subnet_ids",
+            "Public subnets for the internet-facing load balancer (at least two zones).",
+            "list(string)",
+        )?
+        .build(),
+        variable(
+            "private_subnet_ids",
+            "Private subnets the services and the gateway run in.",
+            "list(string)",
+        )?
+        .build(),
+        variable(
+            "images",
+            "Container image for each service, by service name.",
+            "map(string)",
+        )?
+        .child(
+            block("validation", &[])
+                .raw(
+                    "condition",
+                    &format!(
+                        "length(setsubtract([{}], keys(var.images))) == 0",
+                        names.join(", ")
+                    ),
+                )?
+                .str(
+                    "error_message",
+                    &format!(
+                        "Set an image for every service: {}.",
+                        project
+                            .services
+                            .keys()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ),
+        )
+        .build(),
+        variable(
+            "gateway_image",
+            "The nginx image the gateway runs; its config is passed in, not baked in.",
+            "string",
+        )?
+        .str("default", DEFAULT_GATEWAY_IMAGE)
+        .build(),
+        variable(
+            "allowed_cidrs",
+            "CIDR blocks allowed to reach the load balancer.",
+            "list(string)",
+        )?
+        .raw("default", "[\"0.0.0.0/0\"]")?
+        .build(),
+        variable(
+            "certificate_arn",
+            "ACM certificate for HTTPS; when set, HTTP redirects to HTTPS.",
+            "string",
+        )?
+        .raw("default", "null")?
+        .build(),
+        variable(
+            "cpu",
+            "Fargate CPU units for each service's task.",
+            "map(number)",
+        )?
+        .raw("default", &per_service(&|_| 256))?
+        .build(),
+        variable(
+            "memory",
+            "Fargate memory (MiB) for each service's task.",
+            "map(number)",
+        )?
+        .raw("default", &per_service(&|_| 512))?
+        .build(),
+        variable(
+            "desired_count",
+            "Running tasks for each service (svc.yaml `replicas`).",
+            "map(number)",
+        )?
+        .raw("default", &per_service(&|s| u64::from(s.replicas)))?
+        .build(),
+        variable(
+            "log_retention_days",
+            "Days CloudWatch keeps each service's logs.",
+            "number",
+        )?
+        .raw("default", "30")?
+        .build(),
+    ])
+}
+
+fn main(options: &Options) -> Result<Vec<::hcl::Block>, String> {
+    let assume = "jsonencode({\n Version = \"2012-10-17\"\n Statement = [{\n Effect = \"Allow\"\n Principal = { Service = \"ecs-tasks.amazonaws.com\" }\n Action = \"sts:AssumeRole\"\n }]\n })";
+    Ok(vec![
+        block("resource", &["aws_ecs_cluster", "this"]).str("name", &options.name).build(),
+        block("resource", &["aws_service_discovery_http_namespace", "this"])
+            .str("name", &format!("{}.svc", options.name))
+            .str("description", "Service Connect names: each service's hostname, reachable only where a security group allows it.")
+            .build(),
+        block("resource", &["aws_iam_role", "task_execution"])
+            .str("name", &format!("{}-task-execution", options.name))
+            .raw("assume_role_policy", assume)?
+            .build(),
+        block("resource", &["aws_iam_role_policy_attachment", "task_execution"])
+            .raw("role", "aws_iam_role.task_execution.name")?
+            .str("policy_arn", "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+            .build(),
+        block("data", &["aws_vpc", "this"]).raw("id", "var.vpc_id")?.build(),
+    ])
+}
+
+fn outputs() -> Result<Vec<::hcl::Block>, String> {
+    Ok(vec![
+        block("output", &["alb_dns_name"])
+            .str("description", "DNS name of the load balancer in front of the gateway.")
+            .raw("value", "aws_lb.gateway.dns_name")?
+            .build(),
+        block("output", &["public_url"])
+            .str("description", "The project's public URL.")
+            .attr("value", expr("var.certificate_arn == null ? \"http://${aws_lb.gateway.dns_name}\" : \"https://${aws_lb.gateway.dns_name}\"")?)
+            .build(),
+    ])
+}

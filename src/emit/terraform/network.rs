@@ -1,0 +1,180 @@
+//! Security groups and their rules, each rule its own resource: the load balancer takes the
+//! allowed CIDRs; the gateway takes only the load balancer; a public service takes only the
+//! gateway, on its port; a bound target takes each caller, on its port, one rule per binding.
+//! Nothing else is admitted. Labels cannot collide: service names hold no digits, so `_2_`
+//! separates caller and target unambiguously.
+
+use super::hcl::{block, number};
+use crate::ir::Project;
+use ::hcl::Block;
+use std::collections::BTreeSet;
+
+fn group(prefix: &str, label: &str, description: &str) -> Result<Block, String> {
+    Ok(block("resource", &["aws_security_group", label])
+        .str("name_prefix", &format!("{prefix}-{label}-"))
+        .str("description", description)
+        .raw("vpc_id", "var.vpc_id")?
+        .build())
+}
+
+/// An ingress rule into `target` from another group, on one TCP port.
+fn from_group(
+    label: &str,
+    target: &str,
+    source: &str,
+    port: u16,
+    description: &str,
+) -> Result<Block, String> {
+    Ok(block("resource", &["aws_security_group_rule", label])
+        .str("type", "ingress")
+        .str("description", description)
+        .attr("from_port", number(u64::from(port)))
+        .attr("to_port", number(u64::from(port)))
+        .str("protocol", "tcp")
+        .raw(
+            "security_group_id",
+            &format!("aws_security_group.{target}.id"),
+        )?
+        .raw(
+            "source_security_group_id",
+            &format!("aws_security_group.{source}.id"),
+        )?
+        .build())
+}
+
+fn egress_to_cidr(
+    label: &str,
+    group: &str,
+    cidr: &str,
+    description: &str,
+) -> Result<Block, String> {
+    Ok(block("resource", &["aws_security_group_rule", label])
+        .str("type", "egress")
+        .str("description", description)
+        .attr("from_port", number(0))
+        .attr("to_port", number(0))
+        .str("protocol", "-1")
+        .raw(
+            "security_group_id",
+            &format!("aws_security_group.{group}.id"),
+        )?
+        .raw("cidr_blocks", cidr)?
+        .build())
+}
+
+pub fn security(project: &Project, prefix: &str) -> Result<Vec<Block>, String> {
+    let mut blocks = vec![
+        group(
+            prefix,
+            "alb",
+            "The public load balancer: the allowed CIDRs in, the gateway out.",
+        )?,
+        group(
+            prefix,
+            "gateway",
+            "The gateway: the load balancer in; public services and external origins out.",
+        )?,
+    ];
+    for port in [80u16, 443] {
+        let mut rule = block(
+            "resource",
+            &[
+                "aws_security_group_rule",
+                &format!("alb_ingress_{}", if port == 80 { "http" } else { "https" }),
+            ],
+        );
+        if port == 443 {
+            rule = rule.raw("count", "var.certificate_arn == null ? 0 : 1")?;
+        }
+        blocks.push(
+            rule.str("type", "ingress")
+                .str("description", "Public traffic to the load balancer")
+                .attr("from_port", number(u64::from(port)))
+                .attr("to_port", number(u64::from(port)))
+                .str("protocol", "tcp")
+                .raw("security_group_id", "aws_security_group.alb.id")?
+                .raw("cidr_blocks", "var.allowed_cidrs")?
+                .build(),
+        );
+    }
+    blocks.push(
+        block(
+            "resource",
+            &["aws_security_group_rule", "alb_egress_gateway"],
+        )
+        .str("type", "egress")
+        .str(
+            "description",
+            "The load balancer forwards to the gateway only",
+        )
+        .attr("from_port", number(80))
+        .attr("to_port", number(80))
+        .str("protocol", "tcp")
+        .raw("security_group_id", "aws_security_group.alb.id")?
+        .raw("source_security_group_id", "aws_security_group.gateway.id")?
+        .build(),
+    );
+    blocks.push(from_group(
+        "gateway_ingress_alb",
+        "gateway",
+        "alb",
+        80,
+        "Only the load balancer reaches the gateway",
+    )?);
+    blocks.push(egress_to_cidr(
+        "gateway_egress",
+        "gateway",
+        "[\"0.0.0.0/0\"]",
+        "Public services through Service Connect, and the external origins of string rewrites",
+    )?);
+    for service in project.services.values() {
+        let name = service.name.as_str();
+        blocks.push(group(
+            prefix,
+            name,
+            &format!("Service {name}: the gateway if public, and its declared callers"),
+        )?);
+        let (cidr, why) = if service.egress {
+            (
+                "[\"0.0.0.0/0\"]",
+                "Outbound: the internet, the services it binds, image pulls and logs",
+            )
+        } else {
+            (
+                "[data.aws_vpc.this.cidr_block]",
+                "Outbound inside the VPC only (`egress: false`): the services it binds, and AWS through VPC endpoints",
+            )
+        };
+        blocks.push(egress_to_cidr(&format!("egress_{name}"), name, cidr, why)?);
+    }
+    for id in project.public_services() {
+        let service = &project.services[&id];
+        blocks.push(from_group(
+            &format!("ingress_public_{id}"),
+            id.as_str(),
+            "gateway",
+            service.port,
+            &format!("Public routes reach {id} through the gateway only"),
+        )?);
+    }
+    let mut seen = BTreeSet::new();
+    for binding in &project.bindings {
+        if !seen.insert((&binding.caller, &binding.target)) {
+            continue;
+        }
+        let target = &project.services[&binding.target];
+        let label = format!("ingress_{}_2_{}", binding.caller, binding.target);
+        let description = format!(
+            "Binding {} -> {} ({})",
+            binding.caller, binding.target, binding.env
+        );
+        blocks.push(from_group(
+            &label,
+            binding.target.as_str(),
+            binding.caller.as_str(),
+            target.port,
+            &description,
+        )?);
+    }
+    Ok(blocks)
+}

@@ -1,0 +1,279 @@
+//! ECS: one log group, task definition and service per config service, and the gateway behind
+//! an internet-facing load balancer.
+
+use super::Options;
+use super::hcl::{BlockBuilder, array, block, call, expr, number, object, string};
+use crate::ir::{Command, Project, Service};
+use ::hcl::{Block, Expression};
+
+/// The gateway's nginx config, beside the module's `.tf` files.
+pub const GATEWAY_CONFIG: &str = "gateway/nginx.conf";
+
+pub fn services(project: &Project, options: &Options) -> Result<Vec<Block>, String> {
+    let mut blocks = Vec::new();
+    for service in project.services.values() {
+        let name = service.name.as_str();
+        blocks.push(log_group(name, options)?);
+        blocks.push(task_definition(project, service, options)?);
+        blocks.push(ecs_service(project, service)?);
+    }
+    Ok(blocks)
+}
+
+fn log_group(label: &str, options: &Options) -> Result<Block, String> {
+    Ok(block("resource", &["aws_cloudwatch_log_group", label])
+        .str("name", &format!("/svc/{}/{label}", options.name))
+        .raw("retention_in_days", "var.log_retention_days")?
+        .build())
+}
+
+fn env(name: &str, value: &str) -> Expression {
+    object(vec![("name", string(name)), ("value", string(value))])
+}
+
+fn logging(label: &str) -> Result<Expression, String> {
+    Ok(object(vec![
+        ("logDriver", string("awslogs")),
+        (
+            "options",
+            object(vec![
+                (
+                    "awslogs-group",
+                    expr(&format!("aws_cloudwatch_log_group.{label}.name"))?,
+                ),
+                ("awslogs-region", expr("var.aws_region")?),
+                ("awslogs-stream-prefix", string(label)),
+            ]),
+        ),
+    ]))
+}
+
+fn task_definition(
+    project: &Project,
+    service: &Service,
+    options: &Options,
+) -> Result<Block, String> {
+    let name = service.name.as_str();
+    let mut environment = vec![env("PORT", &service.port.to_string())];
+    for binding in project.bindings.iter().filter(|b| b.caller == service.name) {
+        let target = &project.services[&binding.target];
+        environment.push(env(
+            &binding.env,
+            &format!("http://{}:{}", target.hostname, target.port),
+        ));
+    }
+    let mut container = vec![
+        ("name", string(name)),
+        ("image", expr(&format!("var.images[{:?}]", name))?),
+        ("essential", Expression::Bool(true)),
+        (
+            "portMappings",
+            array(vec![object(vec![
+                ("name", string(&service.hostname)),
+                ("containerPort", number(u64::from(service.port))),
+                ("protocol", string("tcp")),
+            ])]),
+        ),
+        ("environment", array(environment)),
+        ("logConfiguration", logging(name)?),
+    ];
+    if let Some(command) = &service.command {
+        let words = match command {
+            Command::Exec(words) => words.iter().map(|w| string(w)).collect(),
+            Command::Line(line) => vec![string("sh"), string("-c"), string(line)],
+        };
+        container.push(("command", array(words)));
+    }
+    task(
+        name,
+        &format!("{}-{name}", options.name),
+        &format!("var.cpu[{name:?}]"),
+        &format!("var.memory[{name:?}]"),
+        object(container),
+    )
+}
+
+fn task(
+    label: &str,
+    family: &str,
+    cpu: &str,
+    memory: &str,
+    container: Expression,
+) -> Result<Block, String> {
+    Ok(block("resource", &["aws_ecs_task_definition", label])
+        .str("family", family)
+        .raw("requires_compatibilities", "[\"FARGATE\"]")?
+        .str("network_mode", "awsvpc")
+        .raw("cpu", cpu)?
+        .raw("memory", memory)?
+        .raw("execution_role_arn", "aws_iam_role.task_execution.arn")?
+        .attr(
+            "container_definitions",
+            call("jsonencode", vec![array(vec![container])]),
+        )
+        .build())
+}
+
+/// Every service is a Service Connect client; one that is bound or public also serves its
+/// port under its hostname.
+fn ecs_service(project: &Project, service: &Service) -> Result<Block, String> {
+    let name = service.name.as_str();
+    let reachable = project.is_public(&service.name)
+        || project.bindings.iter().any(|b| b.target == service.name);
+    let mut connect = block("service_connect_configuration", &[])
+        .attr("enabled", Expression::Bool(true))
+        .raw("namespace", "aws_service_discovery_http_namespace.this.arn")?;
+    if reachable {
+        connect = connect.child(
+            block("service", &[])
+                .str("port_name", &service.hostname)
+                .str("discovery_name", &service.hostname)
+                .child(
+                    block("client_alias", &[])
+                        .attr("port", number(u64::from(service.port)))
+                        .str("dns_name", &service.hostname),
+                ),
+        );
+    }
+    Ok(fargate_service(name, &format!("var.desired_count[{name:?}]"), connect)?.build())
+}
+
+fn fargate_service(
+    label: &str,
+    desired_count: &str,
+    connect: BlockBuilder,
+) -> Result<BlockBuilder, String> {
+    Ok(block("resource", &["aws_ecs_service", label])
+        .str("name", label)
+        .raw("cluster", "aws_ecs_cluster.this.id")?
+        .raw(
+            "task_definition",
+            &format!("aws_ecs_task_definition.{label}.arn"),
+        )?
+        .raw("desired_count", desired_count)?
+        .str("launch_type", "FARGATE")
+        .child(
+            block("network_configuration", &[])
+                .raw("subnets", "var.private_subnet_ids")?
+                .raw(
+                    "security_groups",
+                    &format!("[aws_security_group.{label}.id]"),
+                )?
+                .attr("assign_public_ip", Expression::Bool(false)),
+        )
+        .child(connect))
+}
+
+/// The gateway: nginx with the generated config passed in an environment variable and written
+/// to disk by the container's command, so no custom image is built.
+pub fn gateway(options: &Options) -> Result<Vec<Block>, String> {
+    let command =
+        "echo \"$NGINX_CONF\" | base64 -d > /etc/nginx/nginx.conf && exec nginx -g 'daemon off;'";
+    let container = object(vec![
+        ("name", string("gateway")),
+        ("image", expr("var.gateway_image")?),
+        ("essential", Expression::Bool(true)),
+        (
+            "portMappings",
+            array(vec![object(vec![
+                ("name", string("http")),
+                ("containerPort", number(80)),
+                ("protocol", string("tcp")),
+            ])]),
+        ),
+        (
+            "environment",
+            array(vec![object(vec![
+                ("name", string("NGINX_CONF")),
+                (
+                    "value",
+                    expr(&format!(
+                        "filebase64(\"${{path.module}}/{GATEWAY_CONFIG}\")"
+                    ))?,
+                ),
+            ])]),
+        ),
+        ("entryPoint", array(vec![string("sh"), string("-c")])),
+        ("command", array(vec![string(command)])),
+        ("logConfiguration", logging("gateway")?),
+    ]);
+    let connect = block("service_connect_configuration", &[])
+        .attr("enabled", Expression::Bool(true))
+        .raw("namespace", "aws_service_discovery_http_namespace.this.arn")?;
+    Ok(vec![
+        log_group("gateway", options)?,
+        task(
+            "gateway",
+            &format!("{}-gateway", options.name),
+            "256",
+            "512",
+            container,
+        )?,
+        fargate_service("gateway", "2", connect)?
+            .child(
+                block("load_balancer", &[])
+                    .raw("target_group_arn", "aws_lb_target_group.gateway.arn")?
+                    .str("container_name", "gateway")
+                    .attr("container_port", number(80)),
+            )
+            .build(),
+        block("resource", &["aws_lb", "gateway"])
+            .str("name", &format!("{}-gateway", options.name))
+            .attr("internal", Expression::Bool(false))
+            .str("load_balancer_type", "application")
+            .raw("subnets", "var.public_subnet_ids")?
+            .raw("security_groups", "[aws_security_group.alb.id]")?
+            .build(),
+        block("resource", &["aws_lb_target_group", "gateway"])
+            .str("name", &format!("{}-gateway", options.name))
+            .attr("port", number(80))
+            .str("protocol", "HTTP")
+            .str("target_type", "ip")
+            .raw("vpc_id", "var.vpc_id")?
+            .child(
+                block("health_check", &[])
+                    .str("path", "/")
+                    .str("matcher", "200-499"),
+            )
+            .build(),
+        block("resource", &["aws_lb_listener", "http"])
+            .raw("load_balancer_arn", "aws_lb.gateway.arn")?
+            .attr("port", number(80))
+            .str("protocol", "HTTP")
+            .child(
+                block("default_action", &[])
+                    .raw(
+                        "type",
+                        "var.certificate_arn == null ? \"forward\" : \"redirect\"",
+                    )?
+                    .raw(
+                        "target_group_arn",
+                        "var.certificate_arn == null ? aws_lb_target_group.gateway.arn : null",
+                    )?
+                    .child(
+                        block("dynamic", &["redirect"])
+                            .raw("for_each", "var.certificate_arn == null ? [] : [1]")?
+                            .child(
+                                block("content", &[])
+                                    .str("port", "443")
+                                    .str("protocol", "HTTPS")
+                                    .str("status_code", "HTTP_301"),
+                            ),
+                    ),
+            )
+            .build(),
+        block("resource", &["aws_lb_listener", "https"])
+            .raw("count", "var.certificate_arn == null ? 0 : 1")?
+            .raw("load_balancer_arn", "aws_lb.gateway.arn")?
+            .attr("port", number(443))
+            .str("protocol", "HTTPS")
+            .str("ssl_policy", "ELBSecurityPolicy-TLS13-1-2-2021-06")
+            .raw("certificate_arn", "var.certificate_arn")?
+            .child(
+                block("default_action", &[])
+                    .str("type", "forward")
+                    .raw("target_group_arn", "aws_lb_target_group.gateway.arn")?,
+            )
+            .build(),
+    ])
+}
