@@ -329,7 +329,7 @@ fn the_seed_admits_exactly_its_binding_and_the_gateway() {
             cidr: false
         }]
     );
-    let services = &artifacts.files["services.tf"];
+    let services = &artifacts.files["service_my_frontend.tf"];
     assert!(
         services.contains(r#"{ name = "BACKEND_INTERNAL_URL", value = "http://my-backend:8000" }"#),
         "{services}"

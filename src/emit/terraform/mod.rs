@@ -36,24 +36,35 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
         diags.push(Diagnostic::error("terraform-internal", reason));
         diags
     };
-    let files = [
-        ("versions.tf", versions()),
-        ("variables.tf", variables(project)),
-        ("main.tf", main(options)),
-        ("services.tf", services::services(project, options)),
-        ("gateway.tf", services::gateway(options)),
-        ("security.tf", network::security(project, &options.name)),
-        ("outputs.tf", outputs()),
+    let mut files = vec![
+        ("versions.tf".to_string(), versions()),
+        ("variables.tf".to_string(), variables(project)),
+        ("main.tf".to_string(), main(options)),
+        ("gateway.tf".to_string(), gateway(options)),
+        ("outputs.tf".to_string(), outputs()),
     ];
+    for service in project.services.values() {
+        files.push((
+            format!("service_{}.tf", service.name),
+            services::service(project, service, options),
+        ));
+    }
     let mut artifacts = Artifacts::default();
     for (name, blocks) in files {
         let text = blocks.and_then(hcl::file).map_err(internal)?;
-        artifacts.files.insert(name.to_string(), text);
+        artifacts.files.insert(name, text);
     }
     artifacts
         .files
         .insert(services::GATEWAY_CONFIG.to_string(), gateway_config);
     Ok(artifacts)
+}
+
+/// The public edge: load balancer, gateway, and their security groups.
+fn gateway(options: &Options) -> Result<Vec<::hcl::Block>, String> {
+    let mut blocks = services::gateway(options)?;
+    blocks.extend(network::edge(&options.name)?);
+    Ok(blocks)
 }
 
 fn reject_reserved_names(project: &Project) -> Result<(), Diagnostics> {

@@ -5,7 +5,7 @@
 //! separates caller and target unambiguously.
 
 use super::hcl::{block, number};
-use crate::ir::Project;
+use crate::ir::{Project, Service};
 use ::hcl::Block;
 use std::collections::BTreeSet;
 
@@ -62,7 +62,8 @@ fn egress_to_cidr(
         .build())
 }
 
-pub fn security(project: &Project, prefix: &str) -> Result<Vec<Block>, String> {
+/// The load balancer's and the gateway's groups and rules.
+pub fn edge(prefix: &str) -> Result<Vec<Block>, String> {
     let mut blocks = vec![
         group(
             prefix,
@@ -76,13 +77,8 @@ pub fn security(project: &Project, prefix: &str) -> Result<Vec<Block>, String> {
         )?,
     ];
     for port in [80u16, 443] {
-        let mut rule = block(
-            "resource",
-            &[
-                "aws_security_group_rule",
-                &format!("alb_ingress_{}", if port == 80 { "http" } else { "https" }),
-            ],
-        );
+        let label = format!("alb_ingress_{}", if port == 80 { "http" } else { "https" });
+        let mut rule = block("resource", &["aws_security_group_rule", &label]);
         if port == 443 {
             rule = rule.raw("count", "var.certificate_arn == null ? 0 : 1")?;
         }
@@ -127,42 +123,48 @@ pub fn security(project: &Project, prefix: &str) -> Result<Vec<Block>, String> {
         "[\"0.0.0.0/0\"]",
         "Public services through Service Connect, and the external origins of string rewrites",
     )?);
-    for service in project.services.values() {
-        let name = service.name.as_str();
-        blocks.push(group(
-            prefix,
-            name,
-            &format!("Service {name}: the gateway if public, and its declared callers"),
-        )?);
-        let (cidr, why) = if service.egress {
-            (
-                "[\"0.0.0.0/0\"]",
-                "Outbound: the internet, the services it binds, image pulls and logs",
-            )
-        } else {
-            (
-                "[data.aws_vpc.this.cidr_block]",
-                "Outbound inside the VPC only (`egress: false`): the services it binds, and AWS through VPC endpoints",
-            )
-        };
-        blocks.push(egress_to_cidr(&format!("egress_{name}"), name, cidr, why)?);
-    }
-    for id in project.public_services() {
-        let service = &project.services[&id];
+    Ok(blocks)
+}
+
+/// One service's group: its explicit egress, the gateway if it is public, and one rule per
+/// caller that binds it.
+pub fn service_group(
+    project: &Project,
+    service: &Service,
+    prefix: &str,
+) -> Result<Vec<Block>, String> {
+    let name = service.name.as_str();
+    let mut blocks = vec![group(
+        prefix,
+        name,
+        &format!("Service {name}: the gateway if public, and its declared callers"),
+    )?];
+    let (cidr, why) = if service.egress {
+        (
+            "[\"0.0.0.0/0\"]",
+            "Outbound: the internet, the services it binds, image pulls and logs",
+        )
+    } else {
+        (
+            "[data.aws_vpc.this.cidr_block]",
+            "Outbound inside the VPC only (`egress: false`): the services it binds, and AWS through VPC endpoints",
+        )
+    };
+    blocks.push(egress_to_cidr(&format!("egress_{name}"), name, cidr, why)?);
+    if project.is_public(&service.name) {
         blocks.push(from_group(
-            &format!("ingress_public_{id}"),
-            id.as_str(),
+            &format!("ingress_public_{name}"),
+            name,
             "gateway",
             service.port,
-            &format!("Public routes reach {id} through the gateway only"),
+            &format!("Public routes reach {name} through the gateway only"),
         )?);
     }
     let mut seen = BTreeSet::new();
-    for binding in &project.bindings {
-        if !seen.insert((&binding.caller, &binding.target)) {
+    for binding in project.bindings.iter().filter(|b| b.target == service.name) {
+        if !seen.insert(&binding.caller) {
             continue;
         }
-        let target = &project.services[&binding.target];
         let label = format!("ingress_{}_2_{}", binding.caller, binding.target);
         let description = format!(
             "Binding {} -> {} ({})",
@@ -170,9 +172,9 @@ pub fn security(project: &Project, prefix: &str) -> Result<Vec<Block>, String> {
         );
         blocks.push(from_group(
             &label,
-            binding.target.as_str(),
+            name,
             binding.caller.as_str(),
-            target.port,
+            service.port,
             &description,
         )?);
     }

@@ -9,14 +9,22 @@ use ::hcl::{Block, Expression};
 /// The gateway's nginx config, beside the module's `.tf` files.
 pub const GATEWAY_CONFIG: &str = "gateway/nginx.conf";
 
-pub fn services(project: &Project, options: &Options) -> Result<Vec<Block>, String> {
-    let mut blocks = Vec::new();
-    for service in project.services.values() {
-        let name = service.name.as_str();
-        blocks.push(log_group(name, options)?);
-        blocks.push(task_definition(project, service, options)?);
-        blocks.push(ecs_service(project, service)?);
-    }
+/// Everything about one service: its logs, task, ECS service and security group.
+pub fn service(
+    project: &Project,
+    service: &Service,
+    options: &Options,
+) -> Result<Vec<Block>, String> {
+    let mut blocks = vec![
+        log_group(service.name.as_str(), options)?,
+        task_definition(project, service, options)?,
+        ecs_service(project, service)?,
+    ];
+    blocks.extend(super::network::service_group(
+        project,
+        service,
+        &options.name,
+    )?);
     Ok(blocks)
 }
 
