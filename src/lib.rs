@@ -17,3 +17,4 @@ pub mod read;
 pub mod render;
 pub mod settings;
 pub mod source;
+pub mod write;

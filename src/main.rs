@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use svc::compile::{Compilation, compile};
+use svc::emit::request::{Request, TargetName};
 use svc::read::discover_config;
 
 /// Exit codes: 0 clean (warnings allowed), 1 config errors, 2 usage errors.
@@ -95,6 +96,17 @@ enum Target {
     All,
 }
 
+impl Target {
+    fn arg(self) -> &'static str {
+        match self {
+            Target::Compose => "compose",
+            Target::Nginx => "nginx",
+            Target::Terraform => "terraform",
+            Target::All => "all",
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -104,8 +116,9 @@ fn main() -> ExitCode {
             config,
             target,
             out,
-            ..
-        } => run_emit(&config, &target, out.as_deref()),
+            check,
+            force,
+        } => run_emit(&config, &target, out.as_deref(), check, force),
     }
 }
 
@@ -176,83 +189,135 @@ fn run_graph(config: &ConfigArg, format: GraphFormat) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn run_emit(config: &ConfigArg, targets: &[Target], out: Option<&Path>) -> ExitCode {
+fn run_emit(
+    config: &ConfigArg,
+    targets: &[Target],
+    out: Option<&Path>,
+    check: bool,
+    force: bool,
+) -> ExitCode {
     let (config_path, compilation) = match compile_or_report(config, CheckFormat::Human) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let Some(project) = &compilation.project else {
+    if compilation.project.is_none() {
         return ExitCode::from(EXIT_CONFIG);
-    };
-    let mut outputs = Vec::new();
-    for target in targets {
-        let result = match target {
-            Target::Nginx => {
-                let options =
-                    svc::emit::nginx::Options::from_settings(project, &compilation.settings.nginx);
-                svc::emit::nginx::emit(project, &options)
-            }
-            Target::Compose => {
-                let gateway =
-                    svc::emit::nginx::Options::from_settings(project, &compilation.settings.nginx);
-                let config_dir = config_path.parent().unwrap_or(Path::new(""));
-                let project_dir = svc::paths::relative(out.unwrap_or(config_dir), config_dir);
-                let options = svc::emit::compose::Options::from_settings(
-                    &compilation.settings.compose,
-                    gateway,
-                    &svc::paths::dir_name(&config_path),
-                    &project_dir,
-                );
-                svc::emit::compose::emit(project, &options)
-            }
-            Target::Terraform => {
-                let gateway =
-                    svc::emit::nginx::Options::from_settings(project, &compilation.settings.nginx);
-                let options = svc::emit::terraform::Options {
-                    name: svc::emit::compose::project_name(&svc::paths::dir_name(&config_path)),
-                    gateway,
-                };
-                svc::emit::terraform::emit(project, &options)
-            }
-            Target::All => {
-                eprintln!(
-                    "error: --target all is not implemented yet; name the targets one by one"
-                );
-                return ExitCode::from(EXIT_USAGE);
-            }
-        };
-        match result {
-            Ok(artifacts) => outputs.push(artifacts),
-            Err(diagnostics) => {
-                eprint!(
-                    "{}",
-                    svc::render::human(&diagnostics, &compilation.sources, color())
-                );
-                return ExitCode::from(EXIT_CONFIG);
-            }
-        }
     }
-    for artifacts in outputs {
-        let several = artifacts.files.len() > 1;
-        for (path, content) in &artifacts.files {
-            match out {
-                // Several files on stdout: each after a comment naming it (every format svc
-                // writes takes `#` comments).
-                None if several => print!("# file: {path}\n{content}\n"),
-                None => print!("{content}"),
-                Some(dir) => {
-                    let file = dir.join(path);
-                    if let Err(error) = std::fs::create_dir_all(file.parent().unwrap_or(dir))
-                        .and_then(|()| std::fs::write(&file, content))
-                    {
-                        eprintln!("error: cannot write {}: {error}", dir.join(path).display());
-                        return ExitCode::from(EXIT_CONFIG);
-                    }
-                }
-            }
+    let names = target_names(targets);
+    let target_args: Vec<String> = targets.iter().map(|t| t.arg().to_string()).collect();
+    let request = Request {
+        compilation: &compilation,
+        config_path: &config_path,
+        targets: &names,
+        out,
+        target_args: &target_args,
+    };
+    let output = match svc::emit::request::run(&request) {
+        Ok(output) => output,
+        Err(diagnostics) => {
+            eprint!(
+                "{}",
+                svc::render::human(&diagnostics, &compilation.sources, color())
+            );
+            return ExitCode::from(EXIT_CONFIG);
         }
+    };
+    match out {
+        None => print_files(&output.files),
+        Some(dir) => write_or_check(dir, output, check, force, &request),
+    }
+}
+
+/// `all` is every target; repeats count once; the order is fixed so output is stable.
+fn target_names(targets: &[Target]) -> Vec<TargetName> {
+    let mut names: Vec<TargetName> = targets
+        .iter()
+        .flat_map(|t| match t {
+            Target::All => TargetName::ALL.to_vec(),
+            Target::Compose => vec![TargetName::Compose],
+            Target::Nginx => vec![TargetName::Nginx],
+            Target::Terraform => vec![TargetName::Terraform],
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn print_files(files: &std::collections::BTreeMap<String, String>) -> ExitCode {
+    let several = files.len() > 1;
+    for (path, content) in files {
+        // Several files on stdout: each after a comment naming it (every format svc writes
+        // takes `#` comments).
+        if several {
+            println!("# file: {path}");
+        }
+        print!("{content}");
     }
     ExitCode::SUCCESS
+}
+
+fn write_or_check(
+    dir: &Path,
+    output: svc::emit::request::Output,
+    check: bool,
+    force: bool,
+    request: &Request,
+) -> ExitCode {
+    let plan = match svc::write::plan(dir, output.files, &output.owned) {
+        Ok(plan) => plan,
+        Err(error) => return usage_error(format!("cannot read {}: {error}", dir.display())),
+    };
+    let fix = regenerate_command(request, dir);
+    if check {
+        if plan.is_up_to_date() {
+            eprintln!(
+                "ok: {} is up to date ({} files)",
+                dir.display(),
+                plan.files.len()
+            );
+            return ExitCode::SUCCESS;
+        }
+        print!("{}", svc::write::check_report(&plan));
+        eprintln!(
+            "error: {} is out of date; run `{fix}` to update it",
+            dir.display()
+        );
+        return ExitCode::from(EXIT_CONFIG);
+    }
+    match svc::write::apply(&plan, force) {
+        Ok(summary) => {
+            eprintln!(
+                "wrote {} files to {} ({} unchanged, {} removed)",
+                summary.written.len(),
+                dir.display(),
+                summary.unchanged,
+                summary.removed.len()
+            );
+            for path in &summary.left_alone {
+                eprintln!("left alone (not generated by svc): {}", path.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(EXIT_CONFIG)
+        }
+    }
+}
+
+/// The command that brings `dir` up to date, as the user would type it here.
+fn regenerate_command(request: &Request, dir: &Path) -> String {
+    let targets: String = request
+        .target_args
+        .iter()
+        .map(|t| format!(" --target {t}"))
+        .collect();
+    format!(
+        "svc emit{targets} -c {} --out {}",
+        request.config_path.display(),
+        dir.display()
+    )
 }
 
 fn color() -> bool {

@@ -4,6 +4,12 @@ use std::path::{Component, Path, PathBuf};
 
 /// `path` made absolute against the current directory, with `.` and `..` resolved by name.
 pub fn absolute(path: &Path) -> PathBuf {
+    // `Path::new("")` is the parent of a bare file name: the current directory.
+    let path = if path.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        path
+    };
     let joined = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut out = PathBuf::new();
     for component in joined.components() {
@@ -54,6 +60,17 @@ mod tests {
             "../../b/c"
         );
         assert_eq!(relative(Path::new("/a"), Path::new("/a/b")), "b");
+    }
+
+    #[test]
+    fn an_empty_directory_is_the_current_one() {
+        let here = std::env::current_dir().unwrap();
+        assert_eq!(absolute(Path::new("")), here);
+        assert_eq!(relative(Path::new("out"), Path::new("")), "..");
+        assert_eq!(
+            dir_name(Path::new("vercel.json")),
+            here.file_name().unwrap().to_string_lossy()
+        );
     }
 
     #[test]

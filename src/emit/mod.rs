@@ -5,6 +5,7 @@
 
 pub mod compose;
 pub mod nginx;
+pub mod request;
 pub mod terraform;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,162 @@
+//! One `svc emit` run: every requested target's files, laid out under the output directory and
+//! each headed with where it came from and how to regenerate it.
+
+use super::{Artifacts, compose, nginx, terraform};
+use crate::compile::Compilation;
+use crate::diag::Diagnostics;
+use crate::paths;
+use crate::write::Header;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TargetName {
+    Compose,
+    Nginx,
+    Terraform,
+}
+
+impl TargetName {
+    pub const ALL: [TargetName; 3] = [
+        TargetName::Compose,
+        TargetName::Nginx,
+        TargetName::Terraform,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetName::Compose => "compose",
+            TargetName::Nginx => "nginx",
+            TargetName::Terraform => "terraform",
+        }
+    }
+}
+
+pub struct Request<'a> {
+    pub compilation: &'a Compilation,
+    pub config_path: &'a Path,
+    pub targets: &'a [TargetName],
+    /// `None` prints to stdout.
+    pub out: Option<&'a Path>,
+    /// The `--target` arguments as the user gave them, for the regenerate command.
+    pub target_args: &'a [String],
+}
+
+/// Files by path relative to the output directory, and the directories this run owns.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub files: BTreeMap<String, String>,
+    pub owned: Vec<String>,
+}
+
+/// Emits each target; with several, each goes into a directory named after it.
+pub fn run(request: &Request) -> Result<Output, Diagnostics> {
+    let Some(project) = request.compilation.project.as_ref() else {
+        return Err(request.compilation.diagnostics.clone());
+    };
+    let header = header(request);
+    let nested = request.targets.len() > 1;
+    let config_dir = request.config_path.parent().unwrap_or(Path::new(""));
+    let mut output = Output::default();
+    let mut errors = Diagnostics::default();
+    for &target in request.targets {
+        let sub = if nested { target.as_str() } else { "" };
+        let target_dir = request
+            .out
+            .map_or(config_dir.to_path_buf(), |out| out.join(sub));
+        match emit_target(target, project, request, &target_dir) {
+            Ok(artifacts) => {
+                for (path, content) in artifacts.files {
+                    let path = if sub.is_empty() {
+                        path
+                    } else {
+                        format!("{sub}/{path}")
+                    };
+                    output.files.insert(path, header.prepend(&content));
+                }
+                output.owned.push(sub.to_string());
+            }
+            Err(diags) => diags.iter().for_each(|d| errors.push(d.clone())),
+        }
+    }
+    if errors.has_errors() {
+        Err(errors)
+    } else {
+        Ok(output)
+    }
+}
+
+fn emit_target(
+    target: TargetName,
+    project: &crate::check::Checked<crate::ir::Project>,
+    request: &Request,
+    target_dir: &Path,
+) -> Result<Artifacts, Diagnostics> {
+    let settings = &request.compilation.settings;
+    let gateway = nginx::Options::from_settings(project, &settings.nginx);
+    let dir_name = paths::dir_name(request.config_path);
+    match target {
+        TargetName::Nginx => nginx::emit(project, &gateway),
+        TargetName::Compose => {
+            let config_dir = request.config_path.parent().unwrap_or(Path::new(""));
+            let project_dir = paths::relative(target_dir, config_dir);
+            let options = compose::Options::from_settings(
+                &settings.compose,
+                gateway,
+                &dir_name,
+                &project_dir,
+            );
+            compose::emit(project, &options)
+        }
+        TargetName::Terraform => {
+            let options = terraform::Options {
+                name: compose::project_name(&dir_name),
+                gateway,
+            };
+            terraform::emit(project, &options)
+        }
+    }
+}
+
+/// Paths in the header are relative to the output directory's parent, where the regenerate
+/// command runs; without `--out`, as given.
+fn header(request: &Request) -> Header {
+    let targets: String = request
+        .target_args
+        .iter()
+        .map(|t| format!(" --target {t}"))
+        .collect();
+    match request.out {
+        None => {
+            let config = request.config_path.display().to_string();
+            Header {
+                command: format!("svc emit{targets} -c {config}"),
+                config,
+            }
+        }
+        Some(out) => {
+            let out = paths::absolute(out);
+            let parent = out.parent().unwrap_or(Path::new("/"));
+            let config_dir = request.config_path.parent().unwrap_or(Path::new(""));
+            let file = request
+                .config_path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let dir = paths::relative(parent, config_dir);
+            let config = if dir.is_empty() {
+                file
+            } else {
+                format!("{dir}/{file}")
+            };
+            let out_name = out
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Header {
+                command: format!("svc emit{targets} -c {config} --out {out_name}"),
+                config,
+            }
+        }
+    }
+}
