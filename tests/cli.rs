@@ -1,7 +1,10 @@
 //! The command line as users run it: exit codes, where output goes, and the seed example.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use support::copy_dir;
 
 fn svc(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_svc"))
@@ -21,19 +24,6 @@ fn copy_example(name: &str, test: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&to);
     copy_dir(&Path::new("examples").join(name), &to);
     to
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -192,51 +192,43 @@ fn dollars_from_the_config_survive_compose_interpolation() {
         compose["services"]["worker"]["command"],
         "run-worker --queue default"
     );
-    let dir = scratch_dir("compose-dollar");
-    std::fs::create_dir_all(dir.join("app")).unwrap();
-    std::fs::write(dir.join("app/Dockerfile"), "FROM scratch\n").unwrap();
-    std::fs::write(
-        dir.join("vercel.json"),
-        r#"{ "services": { "app": { "root": "app", "runtime": "container", "command": ["sh", "-c", "echo $PORT ${HOME}"] } } }"#,
-    )
-    .unwrap();
-    let compilation = svc::compile::compile(&dir.join("vercel.json")).unwrap();
-    let project = compilation.project.unwrap();
-    let options = compose::Options::from_settings(
-        &Default::default(),
-        nginx::Options::from_settings(&project, &Default::default()),
-        "x",
-        "",
+    let yaml = container_app(
+        "compose-dollar",
+        r#""command": ["sh", "-c", "echo $PORT ${HOME}"]"#,
+        "FROM scratch\n",
     );
-    let yaml = compose::emit(&project, &options).unwrap().files[compose::FILE_NAME].clone();
     assert_eq!(
         parse(&yaml)["services"]["app"]["command"][2],
         "echo $$PORT $${HOME}"
     );
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
 fn ambiguous_scalars_are_quoted() {
-    let dir = scratch_dir("compose-quoting");
-    std::fs::create_dir_all(dir.join("app")).unwrap();
-    std::fs::write(dir.join("app/Dockerfile"), "FROM scratch\nEXPOSE 22\n").unwrap();
-    std::fs::write(
-        dir.join("vercel.json"),
-        r#"{ "services": { "app": { "root": "app", "runtime": "container", "command": "yes" } } }"#,
-    )
-    .unwrap();
-    let compilation = svc::compile::compile(&dir.join("vercel.json")).unwrap();
-    let project = compilation.project.unwrap();
-    let options = compose::Options::from_settings(
-        &Default::default(),
-        nginx::Options::from_settings(&project, &Default::default()),
-        "x",
-        "",
+    let yaml = container_app(
+        "compose-quoting",
+        r#""command": "yes""#,
+        "FROM scratch\nEXPOSE 22\n",
     );
-    let yaml = compose::emit(&project, &options).unwrap().files[compose::FILE_NAME].clone();
     assert!(yaml.contains("command: \"yes\""), "{yaml}");
     assert!(yaml.contains("PORT: \"22\""), "{yaml}");
     assert_eq!(parse(&yaml)["services"]["app"]["command"], "yes");
+}
+
+/// compose.yaml for one container service `app` with extra service keys and a Dockerfile.
+fn container_app(test: &str, extra: &str, dockerfile: &str) -> String {
+    let dir = scratch_dir(test);
+    std::fs::create_dir_all(dir.join("app")).unwrap();
+    std::fs::write(dir.join("app/Dockerfile"), dockerfile).unwrap();
+    let config = format!(
+        r#"{{ "services": {{ "app": {{ "root": "app", "runtime": "container", {extra} }} }} }}"#
+    );
+    std::fs::write(dir.join("vercel.json"), config).unwrap();
+    let compilation = svc::compile::compile(&dir.join("vercel.json")).unwrap();
+    let project = compilation.project.unwrap();
+    let gateway = nginx::Options::from_settings(&project, &Default::default());
+    let options = compose::Options::from_settings(&Default::default(), gateway, "x", "");
+    let yaml = compose::emit(&project, &options).unwrap().files[compose::FILE_NAME].clone();
     std::fs::remove_dir_all(dir).unwrap();
+    yaml
 }
