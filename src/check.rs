@@ -23,6 +23,7 @@ impl<T> Deref for Checked<T> {
 /// or in an earlier stage.
 pub fn check(project: Project, diags: &mut Diagnostics) -> Option<Checked<Project>> {
     check_names(&project, diags);
+    check_external_hosts(&project, diags);
     (!diags.has_errors()).then_some(Checked(project))
 }
 
@@ -86,6 +87,47 @@ fn check_names(project: &Project, diags: &mut Diagnostics) {
                 )
                 .help("`_` becomes `-` in hostnames; rename one of the services"),
             );
+        }
+    }
+}
+
+/// The host of an absolute URL, lower-cased (`:param` segments kept as written).
+fn url_host(url: &str) -> Option<String> {
+    let after_scheme = url.split_once("://")?.1;
+    let authority = after_scheme.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host.rsplit_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+        _ => host,
+    };
+    Some(host.to_ascii_lowercase())
+}
+
+/// A string rewrite to an absolute URL is proxied by the gateway, which sits next to every
+/// service. Naming a service there (its name, hostname, or a `.internal` binding alias) would
+/// hand private services to the public: route to a service with a service destination.
+fn check_external_hosts(project: &Project, diags: &mut Diagnostics) {
+    let tables =
+        std::iter::once(&project.routing).chain(project.services.values().map(|s| &s.routing));
+    for routing in tables {
+        for rewrite in &routing.rewrites {
+            let crate::ir::Destination::External(url) = &rewrite.destination else {
+                continue;
+            };
+            let Some(host) = url_host(url) else { continue };
+            let names_service = project
+                .services
+                .values()
+                .any(|s| host == s.name.as_str() || host == s.hostname);
+            if names_service || host.ends_with(".internal") || host == "internal" {
+                let origin = &rewrite.origin;
+                diags.push(
+                    Diagnostic::error("internal-destination", format!("`{url}` sends public requests to a service's internal address"))
+                        .key(format!("{}.destination", origin.key))
+                        .at(origin.at.file, origin.at.span, "proxied by the gateway, inside the network")
+                        .help("to route to a service, use `\"destination\": { \"service\": \"<name>\" }`; a binding's internal address is for its caller only"),
+                );
+            }
         }
     }
 }

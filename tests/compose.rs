@@ -188,9 +188,10 @@ fn a_service_with_nothing_to_run_is_an_error_naming_both_fixes() {
 fn dollars_from_the_config_survive_compose_interpolation() {
     let yaml = emit("yaml-containers");
     let compose = parse(&yaml);
+    // A string command runs through a shell (as a Dockerfile's shell form does).
     assert_eq!(
         compose["services"]["worker"]["command"],
-        "run-worker --queue default"
+        serde_json::json!(["sh", "-c", "run-worker --queue default"])
     );
     let yaml = container_app(
         "compose-dollar",
@@ -210,9 +211,9 @@ fn ambiguous_scalars_are_quoted() {
         r#""command": "yes""#,
         "FROM scratch\nEXPOSE 22\n",
     );
-    assert!(yaml.contains("command: \"yes\""), "{yaml}");
+    assert!(yaml.contains("- \"yes\""), "{yaml}");
     assert!(yaml.contains("PORT: \"22\""), "{yaml}");
-    assert_eq!(parse(&yaml)["services"]["app"]["command"], "yes");
+    assert_eq!(parse(&yaml)["services"]["app"]["command"][2], "yes");
 }
 
 /// compose.yaml for one container service `app` with extra service keys and a Dockerfile.

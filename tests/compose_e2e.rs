@@ -140,8 +140,19 @@ fn assert_matrix(stack: &Stack, public_routes: &[(&str, &str)]) {
         .collect();
     let gateway_ips: Vec<String> = stack.addresses("gateway").into_values().collect();
     for source in project.services.keys() {
-        let mut probes = Vec::new();
-        let mut about = Vec::new();
+        // First a probe that must answer: the source itself, so a broken exec cannot pass as
+        // a wall of refusals.
+        let mut probes = vec![(
+            format!("http://127.0.0.1:{}/", project.services[source].port),
+            None,
+        )];
+        let mut about = vec![(String::new(), String::new())];
+        let granted_ports: BTreeSet<u16> = project
+            .bindings
+            .iter()
+            .filter(|b| &b.caller == source)
+            .map(|b| project.services[&b.target].port)
+            .collect();
         for (target_id, target) in &project.services {
             if target_id == source || grants.contains(&(source.0.clone(), target_id.0.clone())) {
                 continue;
@@ -159,19 +170,25 @@ fn assert_matrix(stack: &Stack, public_routes: &[(&str, &str)]) {
             {
                 urls.push((format!("http://{ip}:{}/", target.port), None));
             }
+            // Every gateway address, on the target's port and on each port the source may use.
             for ip in &gateway_ips {
-                urls.push((
-                    format!("http://{ip}:{}/", target.port),
-                    Some(format!("{alias}:{}", target.port)),
-                ));
+                for port in granted_ports.iter().copied().chain([target.port]) {
+                    urls.push((
+                        format!("http://{ip}:{port}/"),
+                        Some(format!("{alias}:{port}")),
+                    ));
+                }
             }
             for url in urls {
                 about.push((target_id.0.clone(), url.0.clone()));
                 probes.push(url);
             }
         }
-        for ((target, url), answer) in about.iter().zip(stack.probe_from(source.as_str(), &probes))
-        {
+        let answers = stack.probe_from(source.as_str(), &probes);
+        if !answers[0].contains(&hello(source.as_str())) {
+            failures.push(format!("{source} did not answer itself: {:?}", answers[0]));
+        }
+        for ((target, url), answer) in about.iter().zip(&answers).skip(1) {
             if answer.contains(&hello(target)) {
                 failures.push(format!("{source} reached {target} at {url}"));
             }
@@ -201,6 +218,12 @@ fn run_example(name: &str, public_routes: &[(&str, &str)]) {
     let Some(_engine) = engine(name) else { return };
     let mut stack = Stack::emit(&Path::new("examples").join(name).join("vercel.json"), name);
     stack.up();
+    // The generated gateway config, checked where its addresses exist.
+    support::compose::run(
+        stack
+            .compose()
+            .args(["exec", "-T", "gateway", "nginx", "-t", "-q"]),
+    );
     assert_matrix(&stack, public_routes);
 }
 

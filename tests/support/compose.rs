@@ -180,6 +180,11 @@ impl Stack {
             .args(["exec", "-T", service, "sh", "-c", &script])
             .output()
             .unwrap();
+        assert!(
+            output.status.success(),
+            "probes from {service} did not run: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let stdout = String::from_utf8_lossy(&output.stdout);
         let mut answers = vec![String::new(); probes.len()];
         for line in stdout.lines() {
@@ -189,6 +194,11 @@ impl Stack {
                 answers[i] = body.to_string();
             }
         }
+        let answered = String::from_utf8_lossy(&output.stdout)
+            .matches("@@")
+            .count()
+            / 2;
+        assert_eq!(answered, probes.len(), "probes from {service} went missing");
         answers
     }
 

@@ -37,8 +37,18 @@ impl Pool {
         Ok(Pool { base, prefix })
     }
 
+    pub fn contains(self, address: Ipv4Addr) -> bool {
+        u32::from(address) & mask(self.prefix) == self.base
+    }
+
     fn size(self) -> u64 {
         1u64 << (32 - self.prefix)
+    }
+}
+
+impl std::fmt::Display for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", Ipv4Addr::from(self.base), self.prefix)
     }
 }
 

@@ -19,9 +19,7 @@ use crate::ir::{Command, Entrypoint, Project, Runtime, Service, ServiceId};
 use crate::settings::ComposeSettings;
 use addresses::{Layout, allocate};
 use indexmap::IndexMap;
-use model::{
-    Attachment, Build, CommandValue, ComposeFile, Config, ConfigMount, Ipam, Network, Subnet,
-};
+use model::{Attachment, Build, ComposeFile, Config, ConfigMount, Ipam, Network, Subnet};
 use serde_saphyr::LitString;
 
 pub const FILE_NAME: &str = "compose.yaml";
@@ -29,7 +27,15 @@ pub const FILE_NAME: &str = "compose.yaml";
 pub const GATEWAY: &str = "gateway";
 /// A pinned official nginx image.
 pub const DEFAULT_GATEWAY_IMAGE: &str = "nginx:1.27.5-alpine";
-pub const DEFAULT_POOL: &str = "10.213.0.0/16";
+/// The default pool is a /16 in 10.128.0.0/10 picked from the project name, so two projects
+/// on one host rarely collide (set `compose.subnet_pool` when they do).
+pub fn default_pool(name: &str) -> String {
+    // FNV-1a: stable across platforms and releases, unlike std's hasher.
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("10.{}.0.0/16", 128 + hash % 64)
+}
 const GATEWAY_CONFIG: &str = "gateway_conf";
 const PUBLIC_NETWORK: &str = "public";
 const EGRESS_NETWORK: &str = "egress";
@@ -56,11 +62,16 @@ impl Options {
         default_name: &str,
         project_dir: &str,
     ) -> Options {
+        let name = settings
+            .name
+            .clone()
+            .unwrap_or_else(|| project_name(default_name));
         Options {
-            name: settings
-                .name
+            subnet_pool: settings
+                .subnet_pool
                 .clone()
-                .unwrap_or_else(|| project_name(default_name)),
+                .unwrap_or_else(|| default_pool(&name)),
+            name,
             gateway_image: settings
                 .gateway_image
                 .clone()
@@ -70,10 +81,6 @@ impl Options {
                 .bind_address
                 .clone()
                 .unwrap_or_else(|| "0.0.0.0".to_string()),
-            subnet_pool: settings
-                .subnet_pool
-                .clone()
-                .unwrap_or_else(|| DEFAULT_POOL.to_string()),
             project_dir: project_dir.to_string(),
             gateway,
         }
@@ -125,6 +132,12 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
             return Err(diags);
         }
     };
+    if let Ok(pool) = Pool::parse(&options.subnet_pool) {
+        reject_pool_destinations(project, pool, &mut diags);
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
     let gateway_config = gateway_config(project, options, &layout)?;
     let mut services = IndexMap::new();
     services.insert(
@@ -181,6 +194,32 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
     }
 }
 
+/// An absolute rewrite to an address inside the pool would reach a service network from the
+/// public side.
+fn reject_pool_destinations(project: &Project, pool: Pool, diags: &mut Diagnostics) {
+    let tables =
+        std::iter::once(&project.routing).chain(project.services.values().map(|s| &s.routing));
+    for rewrite in tables.flat_map(|t| &t.rewrites) {
+        let crate::ir::Destination::External(url) = &rewrite.destination else {
+            continue;
+        };
+        let host = url
+            .split_once("://")
+            .map(|(_, rest)| rest.split(['/', '?', '#', ':']).next().unwrap_or_default());
+        let Some(address) = host.and_then(|h| h.parse::<std::net::Ipv4Addr>().ok()) else {
+            continue;
+        };
+        if pool.contains(address) {
+            diags.push(
+                Diagnostic::error("compose-internal-destination", format!("`{url}` points into the compose networks ({pool})"))
+                    .key(format!("{}.destination", rewrite.origin.key))
+                    .at(rewrite.origin.at.file, rewrite.origin.at.span, "an address of a service network")
+                    .help("route to a service with a service destination; public requests must not reach service networks by address"),
+            );
+        }
+    }
+}
+
 /// The nginx target's routing plus one listener per binding grant, with every `$` doubled
 /// because Compose interpolates config content.
 fn gateway_config(
@@ -208,9 +247,12 @@ fn gateway_config(
 }
 
 /// One server per binding: on the gateway's address in the caller's network, at the target's
-/// port, for the target's alias; it proxies to the target's address on the target's network.
+/// port, for the target's alias, admitting the caller's address only; it proxies to the
+/// target's address on the target's network. Each such address and port also gets a default
+/// server answering 421, so a request for a name the caller was not granted lands nowhere.
 fn grant_servers(project: &Project, layout: &Layout, options: &Options) -> Vec<Item> {
     let mut items = Vec::new();
+    let mut listeners = std::collections::BTreeSet::new();
     let mut seen = std::collections::BTreeSet::new();
     for binding in &project.bindings {
         let target = &project.services[&binding.target];
@@ -219,6 +261,7 @@ fn grant_servers(project: &Project, layout: &Layout, options: &Options) -> Vec<I
         }
         let caller_net = &layout.services[&binding.caller];
         let target_net = &layout.services[&binding.target];
+        let listen = format!("{}:{}", caller_net.gateway, target.port);
         let mut location = vec![
             simple(
                 "proxy_pass",
@@ -233,6 +276,23 @@ fn grant_servers(project: &Project, layout: &Layout, options: &Options) -> Vec<I
             ),
         ];
         location.extend(nginx::proxy_headers(&options.gateway));
+        if listeners.insert(listen.clone()) {
+            items.push(Item::Blank);
+            items.push(comment(format!(
+                "{listen}: names the caller was not granted"
+            )));
+            items.push(block(
+                "server",
+                vec![],
+                vec![
+                    simple(
+                        "listen",
+                        vec![Arg::text(&listen), Arg::Word("default_server")],
+                    ),
+                    simple("return", vec![Arg::Number(421)]),
+                ],
+            ));
+        }
         items.push(Item::Blank);
         items.push(comment(format!(
             "binding grant: {} -> {} ({})",
@@ -242,11 +302,10 @@ fn grant_servers(project: &Project, layout: &Layout, options: &Options) -> Vec<I
             "server",
             vec![],
             vec![
-                simple(
-                    "listen",
-                    vec![Arg::text(format!("{}:{}", caller_net.gateway, target.port))],
-                ),
+                simple("listen", vec![Arg::text(&listen)]),
                 simple("server_name", vec![Arg::text(binding_alias(target))]),
+                simple("allow", vec![Arg::text(&caller_net.service)]),
+                simple("deny", vec![Arg::Word("all")]),
                 block("location", vec![Arg::text("/")], location),
             ],
         ));
@@ -285,6 +344,9 @@ fn gateway_service(project: &Project, options: &Options, layout: &Layout) -> mod
         init: true,
         restart: "unless-stopped",
         ports: vec![format!("{}:{}:80", options.bind_address, options.host_port)],
+        // The gateway sits on every service network; it answers ARP only for the address a
+        // network's own interface has, so no address of it leaks between networks.
+        sysctls: IndexMap::from([("net.ipv4.conf.all.arp_ignore".to_string(), "1".to_string())]),
         configs: vec![ConfigMount {
             source: GATEWAY_CONFIG.to_string(),
             target: "/etc/nginx/nginx.conf".to_string(),
@@ -327,8 +389,10 @@ fn app_service(
         init: true,
         restart: "unless-stopped",
         command: service.command.as_ref().map(|c| match c {
-            Command::Line(line) => CommandValue::Line(literal(line)),
-            Command::Exec(words) => CommandValue::Exec(words.iter().map(|w| literal(w)).collect()),
+            // A string runs through a shell, as a Dockerfile's shell-form CMD does; Compose would
+            // otherwise split it itself and refuse what it cannot split.
+            Command::Line(line) => vec!["sh".into(), "-c".into(), literal(line)],
+            Command::Exec(words) => words.iter().map(|w| literal(w)).collect(),
         }),
         environment,
         networks,

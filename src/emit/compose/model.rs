@@ -22,7 +22,9 @@ pub struct Service {
     pub init: bool,
     pub restart: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub command: Option<CommandValue>,
+    pub command: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub sysctls: IndexMap<String, String>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub environment: IndexMap<String, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -36,13 +38,6 @@ pub struct Service {
 pub struct Build {
     pub context: String,
     pub dockerfile: String,
-}
-
-#[derive(Serialize)]
-#[serde(untagged)]
-pub enum CommandValue {
-    Line(String),
-    Exec(Vec<String>),
 }
 
 #[derive(Serialize)]

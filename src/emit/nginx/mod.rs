@@ -77,6 +77,10 @@ impl Gateway {
     /// The whole config: `events`, `http` with the public server, and any extra servers (the
     /// compose target's binding listeners).
     pub fn config(&self, extra_servers: Vec<Item>) -> Vec<Item> {
+        // Every listening socket takes a connection slot in each worker, and a proxied request
+        // two more: leave room for traffic on top of the listeners.
+        let listeners = 1 + count_listens(&extra_servers);
+        let connections = TRAFFIC_CONNECTIONS + listeners;
         let mut http = self.http.clone();
         http.push(Item::Blank);
         http.push(comment("the public entry: Vercel's routing table"));
@@ -84,16 +88,32 @@ impl Gateway {
         http.extend(extra_servers);
         vec![
             simple("worker_processes", vec![Arg::Word("auto")]),
+            simple("worker_rlimit_nofile", vec![Arg::Number(2 * connections)]),
             Item::Blank,
             block(
                 "events",
                 vec![],
-                vec![simple("worker_connections", vec![Arg::Number(1024)])],
+                vec![simple("worker_connections", vec![Arg::Number(connections)])],
             ),
             Item::Blank,
             block("http", vec![], http),
         ]
     }
+}
+
+/// Connections each worker keeps for requests, besides its listening sockets.
+const TRAFFIC_CONNECTIONS: u64 = 4096;
+
+/// `listen` directives in a list of servers.
+fn count_listens(items: &[Item]) -> u64 {
+    items
+        .iter()
+        .map(|item| match item {
+            Item::Directive(d) if d.name == "listen" => 1,
+            Item::Directive(d) => d.block.as_deref().map_or(0, count_listens),
+            _ => 0,
+        })
+        .sum()
 }
 
 fn has_rules(routing: &crate::ir::Routing) -> bool {
@@ -108,6 +128,8 @@ fn has_rules(routing: &crate::ir::Routing) -> bool {
 fn http_level(options: &Options) -> Vec<Item> {
     let mut items = vec![
         simple("server_tokens", vec![Arg::Word("off")]),
+        // Binding aliases are up to 72 characters; the default buckets hold about 46.
+        simple("server_names_hash_bucket_size", vec![Arg::Number(128)]),
         // Location headers exactly as the config wrote them, not made absolute.
         simple("absolute_redirect", vec![Arg::Word("off")]),
         simple(
