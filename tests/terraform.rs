@@ -335,3 +335,120 @@ fn the_seed_admits_exactly_its_binding_and_the_gateway() {
         "{services}"
     );
 }
+
+/// Every `description` of a security group or rule, which the AWS provider validates.
+fn descriptions(body: &Body) -> Vec<String> {
+    body.blocks()
+        .filter(|b| {
+            b.labels
+                .first()
+                .is_some_and(|l| l.as_str().starts_with("aws_security_group"))
+        })
+        .filter_map(|b| {
+            b.body
+                .attributes()
+                .find(|a| a.key.as_str() == "description")
+                .map(|a| a.expr.clone())
+        })
+        .map(|e| match e {
+            Expression::String(s) => s,
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn descriptions_use_only_what_the_aws_provider_accepts() {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || " ._-:/()#,@[]+=&;{}!$*".contains(c);
+    for dir in examples() {
+        let (_, artifacts) = emit(&dir);
+        for description in descriptions(&module_body(&artifacts)) {
+            assert!(
+                description.chars().all(allowed),
+                "{}: {description:?}",
+                dir.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn callers_start_after_their_targets_except_inside_a_cycle() {
+    let (_, artifacts) = emit(Path::new("examples/shop"));
+    let depends = |service: &str| -> Vec<String> {
+        let file = &artifacts.files[&format!("service_{service}.tf")];
+        let body: Body = hcl::parse(file).unwrap();
+        let ecs = body
+            .blocks()
+            .find(|b| b.labels.first().map(|l| l.as_str()) == Some("aws_ecs_service"))
+            .unwrap();
+        match ecs
+            .body
+            .attributes()
+            .find(|a| a.key.as_str() == "depends_on")
+            .map(|a| a.expr.clone())
+        {
+            Some(Expression::Array(items)) => items.iter().map(|e| group_of(e).unwrap()).collect(),
+            None => Vec::new(),
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(depends("storefront"), ["api"]);
+    assert_eq!(depends("admin"), ["api"]);
+    assert_eq!(
+        depends("api"),
+        ["search"],
+        "api and auth bind each other: no order between them"
+    );
+    assert_eq!(depends("auth"), Vec::<String>::new());
+    let gateway = &artifacts.files["gateway.tf"];
+    assert!(
+        gateway.contains("  depends_on = [\n    aws_lb_listener.http,\n    aws_ecs_service.admin,\n    aws_ecs_service.api,\n    aws_ecs_service.storefront\n  ]\n"),
+        "{gateway}"
+    );
+}
+
+#[test]
+fn service_names_that_are_hcl_keywords_stay_valid() {
+    let Some(terraform) = require_tool(
+        "terraform",
+        "service_names_that_are_hcl_keywords_stay_valid",
+    ) else {
+        return;
+    };
+    let dir = scratch_dir("tf-keywords");
+    std::fs::create_dir_all(dir.join("app")).unwrap();
+    let services: serde_json::Map<String, serde_json::Value> = ["for", "if", "in", "null", "true"]
+        .iter()
+        .map(|n| {
+            (
+                n.to_string(),
+                serde_json::json!({ "root": "app", "framework": "vite" }),
+            )
+        })
+        .collect();
+    std::fs::write(
+        dir.join("vercel.json"),
+        serde_json::json!({ "services": services }).to_string(),
+    )
+    .unwrap();
+    let (_, artifacts) = emit(&dir);
+    let out = dir.join("module");
+    for (path, content) in &artifacts.files {
+        std::fs::create_dir_all(out.join(path).parent().unwrap()).unwrap();
+        std::fs::write(out.join(path), content).unwrap();
+    }
+    let status = Command::new(&terraform)
+        .args(["fmt", "-check", "-recursive"])
+        .arg(&out)
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(
+        artifacts.files["variables.tf"].contains("\"for\"  = 256"),
+        "{}",
+        artifacts.files["variables.tf"]
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

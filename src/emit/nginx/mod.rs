@@ -249,7 +249,7 @@ fn public_server(options: &Options, program: Program) -> Vec<Item> {
         ));
     }
     items.push(Item::Blank);
-    items.extend(prelude(&program));
+    items.extend(prelude(&program, options));
     items.push(Item::Blank);
     items.extend(program.items);
     items.push(Item::Blank);
@@ -266,7 +266,7 @@ fn public_server(options: &Options, program: Program) -> Vec<Item> {
 }
 
 /// State every request starts with.
-fn prelude(program: &Program) -> Vec<Item> {
+fn prelude(program: &Program, options: &Options) -> Vec<Item> {
     let refuse = |regex: &str| {
         if_block(
             vec![
@@ -277,7 +277,17 @@ fn prelude(program: &Program) -> Vec<Item> {
             vec![simple("return", vec![Arg::Number(400)])],
         )
     };
-    let mut items = vec![
+    let mut items = Vec::new();
+    if let Some(path) = &options.health_path {
+        items.push(comment(
+            "the load balancer's health check, answered before any rule",
+        ));
+        items.push(if_block(
+            vec![Arg::var("request_uri"), Arg::Word("="), Arg::text(path)],
+            vec![simple("return", vec![Arg::Number(200)])],
+        ));
+    }
+    items.extend([
         comment("routing state: the path as sent (no decoding), the query, and the outcome"),
         set(PATH, Arg::text("")),
         if_block(
@@ -303,7 +313,7 @@ fn prelude(program: &Program) -> Vec<Item> {
         set(TARGET, Arg::text("")),
         set(UPSTREAM, Arg::text("")),
         set(EXTERNAL, Arg::text("")),
-    ];
+    ]);
     items.extend(table::refresh_query());
     items.extend(
         program
@@ -375,7 +385,15 @@ pub fn proxy_headers(options: &Options) -> Vec<Item> {
                 "remote_addr"
             }),
         ),
-        header("X-Forwarded-Proto", Arg::var("scheme")),
+        // Behind a load balancer that ends TLS, the client's scheme is the one it reports.
+        header(
+            "X-Forwarded-Proto",
+            Arg::var(if options.behind_proxy {
+                "http_x_forwarded_proto"
+            } else {
+                "scheme"
+            }),
+        ),
         header("X-Forwarded-Host", Arg::var("host")),
         simple("proxy_redirect", vec![Arg::Word("off")]),
         // Upstreams cannot steer the gateway (internal redirects, rate limits, buffering).

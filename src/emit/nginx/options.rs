@@ -24,6 +24,9 @@ pub struct Options {
     /// Keep the `X-Forwarded-For` chain a trusted proxy in front (a load balancer) started;
     /// otherwise the gateway is the edge and sends only the client's address.
     pub behind_proxy: bool,
+    /// A path the gateway answers with 200 itself, before any rule, for a load balancer's
+    /// health checks (so the gateway's health does not hang on one service's).
+    pub health_path: Option<String>,
     pub client_max_body_size: String,
     pub proxy_connect_timeout: String,
     pub proxy_read_timeout: String,
@@ -52,6 +55,7 @@ impl Options {
                 .collect(),
             static_upstreams: false,
             behind_proxy: false,
+            health_path: None,
             client_max_body_size: "10m".to_string(),
             proxy_connect_timeout: "5s".to_string(),
             proxy_read_timeout: "60s".to_string(),

@@ -5,6 +5,7 @@ mod fmt;
 mod hcl;
 mod network;
 mod services;
+mod start_order;
 
 use crate::check::Checked;
 use crate::diag::{Diagnostic, Diagnostics};
@@ -14,7 +15,12 @@ use crate::ir::Project;
 use hcl::{block, expr};
 
 /// A pinned official nginx image; the gateway's config arrives in an environment variable.
-pub const DEFAULT_GATEWAY_IMAGE: &str = "nginx:1.27.5-alpine";
+/// The official nginx image from ECR Public: no Docker Hub rate limits through a NAT.
+pub const DEFAULT_GATEWAY_IMAGE: &str = "public.ecr.aws/nginx/nginx:1.27.5-alpine";
+/// Where the gateway answers the load balancer's health checks, whatever the routes say.
+pub const HEALTH_PATH: &str = "/__svc/health";
+/// ECS refuses task definitions over 64 KiB; the config travels base64-encoded inside one.
+const MAX_GATEWAY_CONFIG: usize = 40 * 1024;
 /// The Amazon-provided DNS server in every VPC, for the gateway's external rewrites.
 const VPC_RESOLVER: &str = "169.254.169.253";
 /// Names svc's own resources use; a service may not take them.
@@ -38,15 +44,15 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
     };
     let mut files = vec![
         ("versions.tf".to_string(), versions()),
-        ("variables.tf".to_string(), variables(project)),
-        ("main.tf".to_string(), main(options)),
-        ("gateway.tf".to_string(), gateway(options)),
+        ("variables.tf".to_string(), variables(project, options)),
+        ("main.tf".to_string(), main(project)),
+        ("gateway.tf".to_string(), gateway(project)),
         ("outputs.tf".to_string(), outputs()),
     ];
     for service in project.services.values() {
         files.push((
             format!("service_{}.tf", service.name),
-            services::service(project, service, options),
+            services::service(project, service),
         ));
     }
     let mut artifacts = Artifacts::default();
@@ -61,9 +67,9 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
 }
 
 /// The public edge: load balancer, gateway, and their security groups.
-fn gateway(options: &Options) -> Result<Vec<::hcl::Block>, String> {
-    let mut blocks = services::gateway(options)?;
-    blocks.extend(network::edge(&options.name)?);
+fn gateway(project: &Project) -> Result<Vec<::hcl::Block>, String> {
+    let mut blocks = services::gateway(project)?;
+    blocks.extend(network::edge()?);
     Ok(blocks)
 }
 
@@ -102,13 +108,23 @@ fn gateway_config(project: &Checked<Project>, options: &Options) -> Result<Strin
     nginx_options.resolver = Some(VPC_RESOLVER.to_string());
     nginx_options.static_upstreams = true;
     nginx_options.behind_proxy = true;
+    nginx_options.health_path = Some(HEALTH_PATH.to_string());
     nginx_options.upstreams = project
         .services
         .values()
         .map(|s| (s.name.clone(), format!("{}:{}", s.hostname, s.port)))
         .collect();
     let gateway = Gateway::build(project, &nginx_options)?;
-    Ok(nginx::conf::print(&gateway.config(Vec::new())))
+    let config = nginx::conf::print(&gateway.config(Vec::new()));
+    if config.len() > MAX_GATEWAY_CONFIG {
+        let mut diags = Diagnostics::default();
+        diags.push(
+            Diagnostic::error("terraform-gateway-too-large", format!("the gateway config is {} KiB; an ECS task definition holds at most 64 KiB, and it travels there base64-encoded", config.len() / 1024))
+                .help("fewer or simpler routing rules, or build a gateway image with the config from `--target nginx` and set `gateway_image`"),
+        );
+        return Err(diags);
+    }
+    Ok(config)
 }
 
 fn versions() -> Result<Vec<::hcl::Block>, String> {
@@ -132,7 +148,24 @@ fn variable(name: &str, description: &str, kind: &str) -> Result<hcl::BlockBuild
         .raw("type", kind)
 }
 
-fn variables(project: &Project) -> Result<Vec<::hcl::Block>, String> {
+/// A project name as AWS names allow it: lowercase letters, digits and `-`, at most 20
+/// characters (a load balancer name is 32, and `-gw` is added).
+pub fn aws_name(name: &str) -> String {
+    let cleaned: String = name
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let trimmed: String = cleaned.trim_matches('-').chars().take(20).collect();
+    let trimmed = trimmed.trim_end_matches('-').to_string();
+    if trimmed.is_empty() {
+        "svc".to_string()
+    } else {
+        trimmed
+    }
+}
+
+fn variables(project: &Project, options: &Options) -> Result<Vec<::hcl::Block>, String> {
     let names: Vec<String> = project
         .services
         .keys()
@@ -142,11 +175,23 @@ fn variables(project: &Project) -> Result<Vec<::hcl::Block>, String> {
         let entries: Vec<String> = project
             .services
             .values()
-            .map(|s| format!("{} = {}", s.name, value(s)))
+            .map(|s| format!("{:?} = {}", s.name.as_str(), value(s)))
             .collect();
         format!("{{\n{}\n}}", entries.join("\n"))
     };
     Ok(vec![
+        variable(
+            "name",
+            "Prefix of every AWS name (cluster, roles, load balancer, log groups); set it per environment to run several in one account.",
+            "string",
+        )?
+        .str("default", &aws_name(&options.name))
+        .child(
+            block("validation", &[])
+                .raw("condition", "can(regex(\"^[a-z0-9][a-z0-9-]{0,19}$\", var.name))")?
+                .str("error_message", "Use 1 to 20 lowercase letters, digits and hyphens: load balancer names are short."),
+        )
+        .build(),
         variable(
             "aws_region",
             "AWS region to deploy into, e.g. eu-west-1.",
@@ -246,16 +291,16 @@ fn variables(project: &Project) -> Result<Vec<::hcl::Block>, String> {
     ])
 }
 
-fn main(options: &Options) -> Result<Vec<::hcl::Block>, String> {
+fn main(project: &Project) -> Result<Vec<::hcl::Block>, String> {
     let assume = "jsonencode({\n Version = \"2012-10-17\"\n Statement = [{\n Effect = \"Allow\"\n Principal = { Service = \"ecs-tasks.amazonaws.com\" }\n Action = \"sts:AssumeRole\"\n }]\n })";
-    Ok(vec![
-        block("resource", &["aws_ecs_cluster", "this"]).str("name", &options.name).build(),
+    let mut blocks = vec![
+        block("resource", &["aws_ecs_cluster", "this"]).raw("name", "var.name")?.build(),
         block("resource", &["aws_service_discovery_http_namespace", "this"])
-            .str("name", &format!("{}.svc", options.name))
+            .raw("name", "\"${var.name}.svc\"")?
             .str("description", "Service Connect names: each service's hostname, reachable only where a security group allows it.")
             .build(),
         block("resource", &["aws_iam_role", "task_execution"])
-            .str("name", &format!("{}-task-execution", options.name))
+            .raw("name", "\"${var.name}-task-execution\"")?
             .raw("assume_role_policy", assume)?
             .build(),
         block("resource", &["aws_iam_role_policy_attachment", "task_execution"])
@@ -263,7 +308,16 @@ fn main(options: &Options) -> Result<Vec<::hcl::Block>, String> {
             .str("policy_arn", "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
             .build(),
         block("data", &["aws_vpc", "this"]).raw("id", "var.vpc_id")?.build(),
-    ])
+    ];
+    // A service without internet egress still pulls image layers from S3.
+    if project.services.values().any(|s| !s.egress) {
+        blocks.push(
+            block("data", &["aws_prefix_list", "s3"])
+                .raw("name", "\"com.amazonaws.${var.aws_region}.s3\"")?
+                .build(),
+        );
+    }
+    Ok(blocks)
 }
 
 fn outputs() -> Result<Vec<::hcl::Block>, String> {

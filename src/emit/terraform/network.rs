@@ -9,11 +9,16 @@ use crate::ir::{Project, Service};
 use ::hcl::Block;
 use std::collections::BTreeSet;
 
-fn group(prefix: &str, label: &str, description: &str) -> Result<Block, String> {
+fn group(label: &str, description: &str) -> Result<Block, String> {
     Ok(block("resource", &["aws_security_group", label])
-        .str("name_prefix", &format!("{prefix}-{label}-"))
+        .raw(
+            "name_prefix",
+            &format!("\"${{var.name}}-{}-\"", label.replace('_', "-")),
+        )?
         .str("description", description)
         .raw("vpc_id", "var.vpc_id")?
+        // A replacement group must exist before the old one goes, or services lose their group.
+        .child(block("lifecycle", &[]).attr("create_before_destroy", ::hcl::Expression::Bool(true)))
         .build())
 }
 
@@ -63,15 +68,13 @@ fn egress_to_cidr(
 }
 
 /// The load balancer's and the gateway's groups and rules.
-pub fn edge(prefix: &str) -> Result<Vec<Block>, String> {
+pub fn edge() -> Result<Vec<Block>, String> {
     let mut blocks = vec![
         group(
-            prefix,
             "alb",
             "The public load balancer: the allowed CIDRs in, the gateway out.",
         )?,
         group(
-            prefix,
             "gateway",
             "The gateway: the load balancer in; public services and external origins out.",
         )?,
@@ -128,14 +131,9 @@ pub fn edge(prefix: &str) -> Result<Vec<Block>, String> {
 
 /// One service's group: its explicit egress, the gateway if it is public, and one rule per
 /// caller that binds it.
-pub fn service_group(
-    project: &Project,
-    service: &Service,
-    prefix: &str,
-) -> Result<Vec<Block>, String> {
+pub fn service_group(project: &Project, service: &Service) -> Result<Vec<Block>, String> {
     let name = service.name.as_str();
     let mut blocks = vec![group(
-        prefix,
         name,
         &format!("Service {name}: the gateway if public, and its declared callers"),
     )?];
@@ -147,10 +145,32 @@ pub fn service_group(
     } else {
         (
             "[data.aws_vpc.this.cidr_block]",
-            "Outbound inside the VPC only (`egress: false`): the services it binds, and AWS through VPC endpoints",
+            "Outbound inside the VPC only (egress false): the services it binds, and AWS through VPC endpoints",
         )
     };
     blocks.push(egress_to_cidr(&format!("egress_{name}"), name, cidr, why)?);
+    if !service.egress {
+        blocks.push(
+            block(
+                "resource",
+                &["aws_security_group_rule", &format!("egress_s3_{name}")],
+            )
+            .str("type", "egress")
+            .str(
+                "description",
+                "Image layers from S3, through the S3 gateway endpoint of the VPC",
+            )
+            .attr("from_port", number(443))
+            .attr("to_port", number(443))
+            .str("protocol", "tcp")
+            .raw(
+                "security_group_id",
+                &format!("aws_security_group.{name}.id"),
+            )?
+            .raw("prefix_list_ids", "[data.aws_prefix_list.s3.id]")?
+            .build(),
+        );
+    }
     if project.is_public(&service.name) {
         blocks.push(from_group(
             &format!("ingress_public_{name}"),
@@ -167,7 +187,7 @@ pub fn service_group(
         }
         let label = format!("ingress_{}_2_{}", binding.caller, binding.target);
         let description = format!(
-            "Binding {} -> {} ({})",
+            "Binding {} to {} ({})",
             binding.caller, binding.target, binding.env
         );
         blocks.push(from_group(

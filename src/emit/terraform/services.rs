@@ -1,7 +1,6 @@
 //! ECS: one log group, task definition and service per config service, and the gateway behind
 //! an internet-facing load balancer.
 
-use super::Options;
 use super::hcl::{BlockBuilder, array, block, call, expr, number, object, string};
 use crate::ir::{Command, Project, Service};
 use ::hcl::{Block, Expression};
@@ -10,27 +9,19 @@ use ::hcl::{Block, Expression};
 pub const GATEWAY_CONFIG: &str = "gateway/nginx.conf";
 
 /// Everything about one service: its logs, task, ECS service and security group.
-pub fn service(
-    project: &Project,
-    service: &Service,
-    options: &Options,
-) -> Result<Vec<Block>, String> {
+pub fn service(project: &Project, service: &Service) -> Result<Vec<Block>, String> {
     let mut blocks = vec![
-        log_group(service.name.as_str(), options)?,
-        task_definition(project, service, options)?,
+        log_group(service.name.as_str())?,
+        task_definition(project, service)?,
         ecs_service(project, service)?,
     ];
-    blocks.extend(super::network::service_group(
-        project,
-        service,
-        &options.name,
-    )?);
+    blocks.extend(super::network::service_group(project, service)?);
     Ok(blocks)
 }
 
-fn log_group(label: &str, options: &Options) -> Result<Block, String> {
+fn log_group(label: &str) -> Result<Block, String> {
     Ok(block("resource", &["aws_cloudwatch_log_group", label])
-        .str("name", &format!("/svc/{}/{label}", options.name))
+        .raw("name", &format!("\"/svc/${{var.name}}/{label}\""))?
         .raw("retention_in_days", "var.log_retention_days")?
         .build())
 }
@@ -56,11 +47,7 @@ fn logging(label: &str) -> Result<Expression, String> {
     ]))
 }
 
-fn task_definition(
-    project: &Project,
-    service: &Service,
-    options: &Options,
-) -> Result<Block, String> {
+fn task_definition(project: &Project, service: &Service) -> Result<Block, String> {
     let name = service.name.as_str();
     let mut environment = vec![env("PORT", &service.port.to_string())];
     for binding in project.bindings.iter().filter(|b| b.caller == service.name) {
@@ -94,9 +81,9 @@ fn task_definition(
     }
     task(
         name,
-        &format!("{}-{name}", options.name),
-        &format!("var.cpu[{name:?}]"),
-        &format!("var.memory[{name:?}]"),
+        &format!("\"${{var.name}}-{name}\""),
+        &format!("lookup(var.cpu, {name:?}, 256)"),
+        &format!("lookup(var.memory, {name:?}, 512)"),
         object(container),
     )
 }
@@ -109,7 +96,7 @@ fn task(
     container: Expression,
 ) -> Result<Block, String> {
     Ok(block("resource", &["aws_ecs_task_definition", label])
-        .str("family", family)
+        .raw("family", family)?
         .raw("requires_compatibilities", "[\"FARGATE\"]")?
         .str("network_mode", "awsvpc")
         .raw("cpu", cpu)?
@@ -143,7 +130,17 @@ fn ecs_service(project: &Project, service: &Service) -> Result<Block, String> {
                 ),
         );
     }
-    Ok(fargate_service(name, &format!("var.desired_count[{name:?}]"), connect)?.build())
+    let desired = format!("lookup(var.desired_count, {name:?}, {})", service.replicas);
+    let mut ecs = fargate_service(name, &desired, connect)?;
+    let after = super::start_order::targets_first(project, &service.name);
+    if !after.is_empty() {
+        let refs: Vec<String> = after
+            .iter()
+            .map(|t| format!("aws_ecs_service.{t}"))
+            .collect();
+        ecs = ecs.raw("depends_on", &format!("[{}]", refs.join(", ")))?;
+    }
+    Ok(ecs.build())
 }
 
 fn fargate_service(
@@ -172,9 +169,20 @@ fn fargate_service(
         .child(connect))
 }
 
+fn gateway_depends_on(project: &Project) -> String {
+    let mut refs = vec!["aws_lb_listener.http".to_string()];
+    refs.extend(
+        project
+            .public_services()
+            .iter()
+            .map(|s| format!("aws_ecs_service.{s}")),
+    );
+    format!("[{}]", refs.join(", "))
+}
+
 /// The gateway: nginx with the generated config passed in an environment variable and written
 /// to disk by the container's command, so no custom image is built.
-pub fn gateway(options: &Options) -> Result<Vec<Block>, String> {
+pub fn gateway(project: &Project) -> Result<Vec<Block>, String> {
     let command =
         "echo \"$NGINX_CONF\" | base64 -d > /etc/nginx/nginx.conf && exec nginx -g 'daemon off;'";
     let container = object(vec![
@@ -209,15 +217,18 @@ pub fn gateway(options: &Options) -> Result<Vec<Block>, String> {
         .attr("enabled", Expression::Bool(true))
         .raw("namespace", "aws_service_discovery_http_namespace.this.arn")?;
     Ok(vec![
-        log_group("gateway", options)?,
+        log_group("gateway")?,
         task(
             "gateway",
-            &format!("{}-gateway", options.name),
+            "\"${var.name}-gateway\"",
             "256",
             "512",
             container,
         )?,
         fargate_service("gateway", "2", connect)?
+            // The target group must be attached (the listener) before ECS registers into it, and
+            // nginx resolves the public services' Service Connect names when it starts.
+            .raw("depends_on", &gateway_depends_on(project))?
             .child(
                 block("load_balancer", &[])
                     .raw("target_group_arn", "aws_lb_target_group.gateway.arn")?
@@ -226,22 +237,22 @@ pub fn gateway(options: &Options) -> Result<Vec<Block>, String> {
             )
             .build(),
         block("resource", &["aws_lb", "gateway"])
-            .str("name", &format!("{}-gateway", options.name))
+            .raw("name", "\"${var.name}-gw\"")?
             .attr("internal", Expression::Bool(false))
             .str("load_balancer_type", "application")
             .raw("subnets", "var.public_subnet_ids")?
             .raw("security_groups", "[aws_security_group.alb.id]")?
             .build(),
         block("resource", &["aws_lb_target_group", "gateway"])
-            .str("name", &format!("{}-gateway", options.name))
+            .raw("name", "\"${var.name}-gw\"")?
             .attr("port", number(80))
             .str("protocol", "HTTP")
             .str("target_type", "ip")
             .raw("vpc_id", "var.vpc_id")?
             .child(
                 block("health_check", &[])
-                    .str("path", "/")
-                    .str("matcher", "200-499"),
+                    .str("path", super::HEALTH_PATH)
+                    .str("matcher", "200"),
             )
             .build(),
         block("resource", &["aws_lb_listener", "http"])
