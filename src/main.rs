@@ -96,17 +96,6 @@ enum Target {
     All,
 }
 
-impl Target {
-    fn arg(self) -> &'static str {
-        match self {
-            Target::Compose => "compose",
-            Target::Nginx => "nginx",
-            Target::Terraform => "terraform",
-            Target::All => "all",
-        }
-    }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -204,13 +193,11 @@ fn run_emit(
         return ExitCode::from(EXIT_CONFIG);
     }
     let names = target_names(targets);
-    let target_args: Vec<String> = targets.iter().map(|t| t.arg().to_string()).collect();
     let request = Request {
         compilation: &compilation,
         config_path: &config_path,
         targets: &names,
         out,
-        target_args: &target_args,
     };
     let output = match svc::emit::request::run(&request) {
         Ok(output) => output,
@@ -264,7 +251,7 @@ fn write_or_check(
     force: bool,
     request: &Request,
 ) -> ExitCode {
-    let plan = match svc::write::plan(dir, output.files, &output.owned) {
+    let plan = match svc::write::plan(dir, output.files) {
         Ok(plan) => plan,
         Err(error) => return usage_error(format!("cannot read {}: {error}", dir.display())),
     };
@@ -308,15 +295,12 @@ fn write_or_check(
 
 /// The command that brings `dir` up to date, as the user would type it here.
 fn regenerate_command(request: &Request, dir: &Path) -> String {
-    let targets: String = request
-        .target_args
-        .iter()
-        .map(|t| format!(" --target {t}"))
-        .collect();
+    let targets = svc::emit::request::target_flags(request.targets);
+    let word = |p: &Path| svc::emit::request::shell_word(&p.display().to_string());
     format!(
         "svc emit{targets} -c {} --out {}",
-        request.config_path.display(),
-        dir.display()
+        word(request.config_path),
+        word(dir)
     )
 }
 

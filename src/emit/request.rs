@@ -38,15 +38,12 @@ pub struct Request<'a> {
     pub targets: &'a [TargetName],
     /// `None` prints to stdout.
     pub out: Option<&'a Path>,
-    /// The `--target` arguments as the user gave them, for the regenerate command.
-    pub target_args: &'a [String],
 }
 
-/// Files by path relative to the output directory, and the directories this run owns.
+/// Files by path relative to the output directory.
 #[derive(Debug, Default)]
 pub struct Output {
     pub files: BTreeMap<String, String>,
-    pub owned: Vec<String>,
 }
 
 /// Emits each target; with several, each goes into a directory named after it.
@@ -74,16 +71,20 @@ pub fn run(request: &Request) -> Result<Output, Diagnostics> {
                     };
                     output.files.insert(path, header.prepend(&content));
                 }
-                output.owned.push(sub.to_string());
             }
             Err(diags) => diags.iter().for_each(|d| errors.push(d.clone())),
         }
     }
     if errors.has_errors() {
-        Err(errors)
-    } else {
-        Ok(output)
+        return Err(errors);
     }
+    if request.out.is_some() {
+        let listing = crate::write::manifest(output.files.keys());
+        output
+            .files
+            .insert(crate::write::MANIFEST.to_string(), header.prepend(&listing));
+    }
+    Ok(output)
 }
 
 fn emit_target(
@@ -121,16 +122,12 @@ fn emit_target(
 /// Paths in the header are relative to the output directory's parent, where the regenerate
 /// command runs; without `--out`, as given.
 fn header(request: &Request) -> Header {
-    let targets: String = request
-        .target_args
-        .iter()
-        .map(|t| format!(" --target {t}"))
-        .collect();
+    let targets = target_flags(request.targets);
     match request.out {
         None => {
             let config = request.config_path.display().to_string();
             Header {
-                command: format!("svc emit{targets} -c {config}"),
+                command: format!("svc emit{targets} -c {}", shell_word(&config)),
                 config,
             }
         }
@@ -154,9 +151,38 @@ fn header(request: &Request) -> Header {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             Header {
-                command: format!("svc emit{targets} -c {config} --out {out_name}"),
+                command: format!(
+                    "svc emit{targets} -c {} --out {}",
+                    shell_word(&config),
+                    shell_word(&out_name)
+                ),
                 config,
             }
         }
+    }
+}
+
+/// `--target` flags for a resolved set of targets: `--target all` when it is all of them, so
+/// the command (and the header) does not depend on how the user spelled it.
+pub fn target_flags(targets: &[TargetName]) -> String {
+    if TargetName::ALL.iter().all(|t| targets.contains(t)) {
+        return " --target all".to_string();
+    }
+    targets
+        .iter()
+        .map(|t| format!(" --target {}", t.as_str()))
+        .collect()
+}
+
+/// A path as one shell word: as is when that is safe, else in single quotes.
+pub fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./-+@%:,".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }

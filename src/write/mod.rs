@@ -9,7 +9,7 @@ mod header;
 mod plan;
 
 pub use header::{Header, MARKER, is_generated};
-pub use plan::{Plan, plan};
+pub use plan::{MANIFEST, Plan, manifest, plan};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

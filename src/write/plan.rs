@@ -1,8 +1,16 @@
 //! How the output directory differs from what would be written.
+//!
+//! svc remembers what it wrote in a manifest (`.svc-manifest`, itself a generated file). A file
+//! counts as extra only if the previous manifest lists it and it still carries svc's header: a
+//! generated-looking file svc never listed (a copy someone made, another run's output) is never
+//! deleted, and nothing outside the listed paths is ever looked at.
 
 use super::header::is_generated;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+/// The manifest's path inside the output directory.
+pub const MANIFEST: &str = ".svc-manifest";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stale {
@@ -14,18 +22,18 @@ pub struct Stale {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Plan {
     pub root: PathBuf,
-    /// Everything that would be written, by path.
+    /// Everything that would be written, by path (the manifest included).
     pub files: BTreeMap<String, String>,
     pub missing: Vec<String>,
     pub stale: Vec<Stale>,
     pub unchanged: Vec<String>,
-    /// Files svc generated earlier that are no longer produced.
+    /// Files an earlier run generated that are no longer produced.
     pub extra: Vec<String>,
     /// Files in the way that svc did not generate.
     pub foreign: Vec<String>,
-    /// Other files in the owned directories that svc did not generate: left alone.
+    /// Other files beside the generated ones that svc did not generate: left alone.
     pub others: Vec<String>,
-    /// Temporary files a killed run left behind: removed by the next write.
+    /// Temporary files of a run that was killed: removed by the next write.
     pub leftovers: Vec<String>,
 }
 
@@ -38,13 +46,20 @@ impl Plan {
     }
 }
 
-/// Compares `files` with `root`. `owned` are the directories (relative to `root`) whose svc
-/// files this run manages: a generated file there that is not in `files` is extra.
-pub fn plan(
-    root: &Path,
-    files: BTreeMap<String, String>,
-    owned: &[String],
-) -> std::io::Result<Plan> {
+/// The manifest's content: every other generated path, one a line.
+pub fn manifest(paths: impl IntoIterator<Item = impl AsRef<str>>) -> String {
+    let mut text = String::from(
+        "# The files svc generated here; it removes them when it no longer produces them.\n",
+    );
+    for path in paths {
+        text.push_str(path.as_ref());
+        text.push('\n');
+    }
+    text
+}
+
+/// Compares `files` with what is under `root`.
+pub fn plan(root: &Path, files: BTreeMap<String, String>) -> std::io::Result<Plan> {
     let mut plan = Plan {
         root: root.to_path_buf(),
         ..Plan::default()
@@ -60,24 +75,100 @@ pub fn plan(
             }),
         }
     }
-    for dir in owned {
-        for (path, kind) in files_under(root, dir)? {
-            if files.contains_key(&path) {
-                continue;
-            }
-            match kind {
-                Kind::Generated => plan.extra.push(path),
-                Kind::Leftover => plan.leftovers.push(path),
-                Kind::Other => plan.others.push(path),
-            }
+    for path in previous_manifest(root)? {
+        if !files.contains_key(&path)
+            && read_if_exists(&root.join(&path))?.is_some_and(|c| is_generated(&c))
+        {
+            plan.extra.push(path);
         }
     }
-    for list in [&mut plan.extra, &mut plan.leftovers, &mut plan.others] {
-        list.sort();
-        list.dedup();
+    let dirs: BTreeSet<PathBuf> = files
+        .keys()
+        .map(|p| {
+            root.join(p)
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default()
+        })
+        .collect();
+    for dir in dirs {
+        look_beside(root, &dir, &files, &mut plan)?;
     }
     plan.files = files;
     Ok(plan)
+}
+
+/// Paths the last run listed, when its manifest is there and svc's.
+fn previous_manifest(root: &Path) -> std::io::Result<Vec<String>> {
+    let Some(text) = read_if_exists(&root.join(MANIFEST))? else {
+        return Ok(Vec::new());
+    };
+    if !is_generated(&text) {
+        return Ok(Vec::new());
+    }
+    let safe = |line: &&str| {
+        !line.is_empty()
+            && !line.starts_with('#')
+            && !line.starts_with('/')
+            && !line.split('/').any(|part| part == "..")
+    };
+    Ok(text.lines().filter(safe).map(str::to_string).collect())
+}
+
+/// Files in one directory that receives generated files (not recursive, links not followed):
+/// temporary files of a killed run, and user files to report as left alone.
+fn look_beside(
+    root: &Path,
+    dir: &Path,
+    files: &BTreeMap<String, String>,
+    plan: &mut Plan,
+) -> std::io::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        if !entry.file_type()?.is_file() {
+            continue;
+        }
+        let path = entry.path();
+        let relative = path.strip_prefix(root).unwrap_or(&path);
+        let relative = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        if files.contains_key(&relative) || plan.extra.contains(&relative) {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = leftover_pid(&name) {
+            if !process_alive(pid) {
+                plan.leftovers.push(relative);
+            }
+        } else if !name.starts_with('.') {
+            plan.others.push(relative);
+        }
+    }
+    plan.others.sort();
+    plan.leftovers.sort();
+    Ok(())
+}
+
+/// The process that owns a temporary file named by [`super::atomic_write`], if it is one.
+pub fn leftover_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (_, pid) = rest.rsplit_once(".svc-")?;
+    pid.parse().ok()
+}
+
+/// Whether a process runs, so a concurrent run's temporary files are left to it. Where that
+/// cannot be told (no /proc), a temporary file is assumed to be in use.
+fn process_alive(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    !proc.is_dir() || proc.join(pid.to_string()).exists()
 }
 
 fn read_if_exists(path: &Path) -> std::io::Result<Option<String>> {
@@ -88,66 +179,14 @@ fn read_if_exists(path: &Path) -> std::io::Result<Option<String>> {
     }
 }
 
-enum Kind {
-    Generated,
-    Leftover,
-    Other,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Whether a file name is one of the temporary files [`super::atomic_write`] makes.
-pub fn is_leftover(name: &str) -> bool {
-    name.starts_with('.') && name.contains(".svc-") && name.ends_with(".tmp")
-}
-
-/// Files under `root/dir` (recursively), relative to `root`, by what they are.
-fn files_under(root: &Path, dir: &str) -> std::io::Result<Vec<(String, Kind)>> {
-    let mut found = Vec::new();
-    let mut pending = vec![if dir.is_empty() {
-        root.to_path_buf()
-    } else {
-        root.join(dir)
-    }];
-    while let Some(current) = pending.pop() {
-        let entries = match std::fs::read_dir(&current) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(e),
-        };
-        for entry in entries {
-            let path = entry?.path();
-            if path.is_dir() {
-                pending.push(path);
-                continue;
-            }
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let kind = if is_leftover(&name) {
-                Kind::Leftover
-            } else if starts_with_header(&path)? {
-                Kind::Generated
-            } else {
-                Kind::Other
-            };
-            let relative = path.strip_prefix(root).unwrap_or(&path);
-            let relative = relative
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            found.push((relative, kind));
-        }
+    #[test]
+    fn temporary_files_name_their_process() {
+        assert_eq!(leftover_pid(".compose.yaml.svc-4242.tmp"), Some(4242));
+        assert_eq!(leftover_pid("compose.yaml"), None);
+        assert_eq!(leftover_pid(".x.svc-abc.tmp"), None);
     }
-    Ok(found)
-}
-
-/// Reads only the start of a file, so large unrelated files cost nothing.
-fn starts_with_header(path: &Path) -> std::io::Result<bool> {
-    use std::io::Read;
-    let mut start = Vec::with_capacity(super::MARKER.len());
-    std::fs::File::open(path)?
-        .take(super::MARKER.len() as u64)
-        .read_to_end(&mut start)?;
-    Ok(start == super::MARKER.as_bytes())
 }

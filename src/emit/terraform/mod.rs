@@ -49,10 +49,11 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
         ("gateway.tf".to_string(), gateway(project)),
         ("outputs.tf".to_string(), outputs()),
     ];
+    let order = start_order::StartOrder::new(project);
     for service in project.services.values() {
         files.push((
             format!("service_{}.tf", service.name),
-            services::service(project, service),
+            services::service(project, service, &order),
         ));
     }
     let mut artifacts = Artifacts::default();

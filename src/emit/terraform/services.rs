@@ -2,6 +2,7 @@
 //! an internet-facing load balancer.
 
 use super::hcl::{BlockBuilder, array, block, call, expr, number, object, string};
+use super::start_order::StartOrder;
 use crate::ir::{Command, Project, Service};
 use ::hcl::{Block, Expression};
 
@@ -9,11 +10,15 @@ use ::hcl::{Block, Expression};
 pub const GATEWAY_CONFIG: &str = "gateway/nginx.conf";
 
 /// Everything about one service: its logs, task, ECS service and security group.
-pub fn service(project: &Project, service: &Service) -> Result<Vec<Block>, String> {
+pub fn service(
+    project: &Project,
+    service: &Service,
+    order: &StartOrder,
+) -> Result<Vec<Block>, String> {
     let mut blocks = vec![
         log_group(service.name.as_str())?,
         task_definition(project, service)?,
-        ecs_service(project, service)?,
+        ecs_service(project, service, order)?,
     ];
     blocks.extend(super::network::service_group(project, service)?);
     Ok(blocks)
@@ -111,7 +116,7 @@ fn task(
 
 /// Every service is a Service Connect client; one that is bound or public also serves its
 /// port under its hostname.
-fn ecs_service(project: &Project, service: &Service) -> Result<Block, String> {
+fn ecs_service(project: &Project, service: &Service, order: &StartOrder) -> Result<Block, String> {
     let name = service.name.as_str();
     let reachable = project.is_public(&service.name)
         || project.bindings.iter().any(|b| b.target == service.name);
@@ -132,7 +137,7 @@ fn ecs_service(project: &Project, service: &Service) -> Result<Block, String> {
     }
     let desired = format!("lookup(var.desired_count, {name:?}, {})", service.replicas);
     let mut ecs = fargate_service(name, &desired, connect)?;
-    let after = super::start_order::targets_first(project, &service.name);
+    let after = order.targets_first(project, &service.name);
     if !after.is_empty() {
         let refs: Vec<String> = after
             .iter()

@@ -6,16 +6,29 @@
 use crate::ir::{Project, ServiceId};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The services `caller` binds that must start first: its targets outside its own cycle.
-pub fn targets_first(project: &Project, caller: &ServiceId) -> Vec<ServiceId> {
-    let component = components(project);
-    let targets: BTreeSet<ServiceId> = project
-        .bindings
-        .iter()
-        .filter(|b| &b.caller == caller && component[&b.target] != component[caller])
-        .map(|b| b.target.clone())
-        .collect();
-    targets.into_iter().collect()
+/// Each service's binding cycle, worked out once for the whole project.
+pub struct StartOrder {
+    component: BTreeMap<ServiceId, usize>,
+}
+
+impl StartOrder {
+    pub fn new(project: &Project) -> Self {
+        StartOrder {
+            component: components(project),
+        }
+    }
+
+    /// The services `caller` binds that must start first: its targets outside its own cycle.
+    pub fn targets_first(&self, project: &Project, caller: &ServiceId) -> Vec<ServiceId> {
+        let component = &self.component;
+        let targets: BTreeSet<ServiceId> = project
+            .bindings
+            .iter()
+            .filter(|b| &b.caller == caller && component[&b.target] != component[caller])
+            .map(|b| b.target.clone())
+            .collect();
+        targets.into_iter().collect()
+    }
 }
 
 /// Each service's strongly connected component (Tarjan), as an index.
