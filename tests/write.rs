@@ -248,6 +248,14 @@ fn check(project: &Path) -> String {
 #[test]
 fn check_reports_stale_missing_and_extra_files_and_writes_nothing() {
     let project = seed_project("write-check");
+    // The snapshot holds compose addresses: pin the pool (by default it follows the directory
+    // name, which carries this process's id).
+    let yaml = std::fs::read_to_string(project.join("svc.yaml")).unwrap();
+    std::fs::write(
+        project.join("svc.yaml"),
+        format!("compose:\n  subnet_pool: 10.213.0.0/16\n{yaml}"),
+    )
+    .unwrap();
     let settings = || {
         let mut settings = insta::Settings::clone_current();
         settings.set_snapshot_path("../snapshots");
