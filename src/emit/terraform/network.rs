@@ -22,6 +22,66 @@ fn group(label: &str, description: &str) -> Result<Block, String> {
         .build())
 }
 
+/// Who is on the other side of a rule.
+enum Peer<'a> {
+    /// Another security group, by label.
+    Group(&'a str),
+    /// An HCL list of CIDR blocks.
+    Cidrs(&'a str),
+    /// An HCL list of prefix-list ids.
+    PrefixLists(&'a str),
+}
+
+/// Which traffic a rule is about.
+enum Traffic {
+    Tcp(u16),
+    All,
+}
+
+/// One `aws_security_group_rule`: `kind` ("ingress" or "egress") on `group`.
+struct Rule<'a> {
+    label: &'a str,
+    kind: &'static str,
+    group: &'a str,
+    traffic: Traffic,
+    peer: Peer<'a>,
+    description: &'a str,
+    /// An HCL `count`, for a rule that exists only sometimes.
+    count: Option<&'a str>,
+}
+
+impl Rule<'_> {
+    fn build(self) -> Result<Block, String> {
+        let mut rule = block("resource", &["aws_security_group_rule", self.label]);
+        if let Some(count) = self.count {
+            rule = rule.raw("count", count)?;
+        }
+        let (from, to, protocol) = match self.traffic {
+            Traffic::Tcp(port) => (u64::from(port), u64::from(port), "tcp"),
+            Traffic::All => (0, 0, "-1"),
+        };
+        let rule = rule
+            .str("type", self.kind)
+            .str("description", self.description)
+            .attr("from_port", number(from))
+            .attr("to_port", number(to))
+            .str("protocol", protocol)
+            .raw(
+                "security_group_id",
+                &format!("aws_security_group.{}.id", self.group),
+            )?;
+        let rule = match self.peer {
+            Peer::Group(source) => rule.raw(
+                "source_security_group_id",
+                &format!("aws_security_group.{source}.id"),
+            )?,
+            Peer::Cidrs(list) => rule.raw("cidr_blocks", list)?,
+            Peer::PrefixLists(list) => rule.raw("prefix_list_ids", list)?,
+        };
+        Ok(rule.build())
+    }
+}
+
 /// An ingress rule into `target` from another group, on one TCP port.
 fn from_group(
     label: &str,
@@ -30,21 +90,16 @@ fn from_group(
     port: u16,
     description: &str,
 ) -> Result<Block, String> {
-    Ok(block("resource", &["aws_security_group_rule", label])
-        .str("type", "ingress")
-        .str("description", description)
-        .attr("from_port", number(u64::from(port)))
-        .attr("to_port", number(u64::from(port)))
-        .str("protocol", "tcp")
-        .raw(
-            "security_group_id",
-            &format!("aws_security_group.{target}.id"),
-        )?
-        .raw(
-            "source_security_group_id",
-            &format!("aws_security_group.{source}.id"),
-        )?
-        .build())
+    Rule {
+        label,
+        kind: "ingress",
+        group: target,
+        traffic: Traffic::Tcp(port),
+        peer: Peer::Group(source),
+        description,
+        count: None,
+    }
+    .build()
 }
 
 fn egress_to_cidr(
@@ -53,18 +108,16 @@ fn egress_to_cidr(
     cidr: &str,
     description: &str,
 ) -> Result<Block, String> {
-    Ok(block("resource", &["aws_security_group_rule", label])
-        .str("type", "egress")
-        .str("description", description)
-        .attr("from_port", number(0))
-        .attr("to_port", number(0))
-        .str("protocol", "-1")
-        .raw(
-            "security_group_id",
-            &format!("aws_security_group.{group}.id"),
-        )?
-        .raw("cidr_blocks", cidr)?
-        .build())
+    Rule {
+        label,
+        kind: "egress",
+        group,
+        traffic: Traffic::All,
+        peer: Peer::Cidrs(cidr),
+        description,
+        count: None,
+    }
+    .build()
 }
 
 /// The load balancer's and the gateway's groups and rules.
@@ -79,39 +132,39 @@ pub fn edge() -> Result<Vec<Block>, String> {
             "The gateway: the load balancer in; public services and external origins out.",
         )?,
     ];
-    for port in [80u16, 443] {
-        let label = format!("alb_ingress_{}", if port == 80 { "http" } else { "https" });
-        let mut rule = block("resource", &["aws_security_group_rule", &label]);
-        if port == 443 {
-            rule = rule.raw("count", "var.certificate_arn == null ? 0 : 1")?;
-        }
+    for (label, port, count) in [
+        ("alb_ingress_http", 80, None),
+        (
+            "alb_ingress_https",
+            443,
+            Some("var.certificate_arn == null ? 0 : 1"),
+        ),
+    ] {
+        let peer = Peer::Cidrs("var.allowed_cidrs");
         blocks.push(
-            rule.str("type", "ingress")
-                .str("description", "Public traffic to the load balancer")
-                .attr("from_port", number(u64::from(port)))
-                .attr("to_port", number(u64::from(port)))
-                .str("protocol", "tcp")
-                .raw("security_group_id", "aws_security_group.alb.id")?
-                .raw("cidr_blocks", "var.allowed_cidrs")?
-                .build(),
+            Rule {
+                label,
+                kind: "ingress",
+                group: "alb",
+                traffic: Traffic::Tcp(port),
+                peer,
+                description: "Public traffic to the load balancer",
+                count,
+            }
+            .build()?,
         );
     }
     blocks.push(
-        block(
-            "resource",
-            &["aws_security_group_rule", "alb_egress_gateway"],
-        )
-        .str("type", "egress")
-        .str(
-            "description",
-            "The load balancer forwards to the gateway only",
-        )
-        .attr("from_port", number(80))
-        .attr("to_port", number(80))
-        .str("protocol", "tcp")
-        .raw("security_group_id", "aws_security_group.alb.id")?
-        .raw("source_security_group_id", "aws_security_group.gateway.id")?
-        .build(),
+        Rule {
+            label: "alb_egress_gateway",
+            kind: "egress",
+            group: "alb",
+            traffic: Traffic::Tcp(80),
+            peer: Peer::Group("gateway"),
+            description: "The load balancer forwards to the gateway only",
+            count: None,
+        }
+        .build()?,
     );
     blocks.push(from_group(
         "gateway_ingress_alb",
@@ -150,25 +203,20 @@ pub fn service_group(project: &Project, service: &Service) -> Result<Vec<Block>,
     };
     blocks.push(egress_to_cidr(&format!("egress_{name}"), name, cidr, why)?);
     if !service.egress {
+        let label = format!("egress_s3_{name}");
+        let peer = Peer::PrefixLists("[data.aws_prefix_list.s3.id]");
+        let description = "Image layers from S3, through the S3 gateway endpoint of the VPC";
         blocks.push(
-            block(
-                "resource",
-                &["aws_security_group_rule", &format!("egress_s3_{name}")],
-            )
-            .str("type", "egress")
-            .str(
-                "description",
-                "Image layers from S3, through the S3 gateway endpoint of the VPC",
-            )
-            .attr("from_port", number(443))
-            .attr("to_port", number(443))
-            .str("protocol", "tcp")
-            .raw(
-                "security_group_id",
-                &format!("aws_security_group.{name}.id"),
-            )?
-            .raw("prefix_list_ids", "[data.aws_prefix_list.s3.id]")?
-            .build(),
+            Rule {
+                label: &label,
+                kind: "egress",
+                group: name,
+                traffic: Traffic::Tcp(443),
+                peer,
+                description,
+                count: None,
+            }
+            .build()?,
         );
     }
     if project.is_public(&service.name) {
