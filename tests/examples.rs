@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use svc::compile::compile;
+use svc::emit::request::{Request, TargetName};
 use svc::read::discover_config;
 
 fn examples_dir() -> PathBuf {
@@ -76,71 +77,47 @@ fn valid_examples_check_clean_and_their_ir_is_stable() {
     }
 }
 
-#[test]
-fn every_valid_example_has_a_stable_nginx_config() {
+/// Snapshots every valid example's output for one target, produced the way `svc emit` produces
+/// it (options from svc.yaml, headers included); several files are joined under their names.
+fn snapshot_target(target: TargetName) {
     for dir in example_dirs(&examples_dir()) {
-        let compilation = compile(&config_in(&dir)).unwrap();
-        let project = compilation.project.expect("a valid example");
-        let options =
-            svc::emit::nginx::Options::from_settings(&project, &compilation.settings.nginx);
-        let artifacts = svc::emit::nginx::emit(&project, &options)
+        let config = config_in(&dir);
+        let compilation = compile(&config).unwrap();
+        let request = Request {
+            compilation: &compilation,
+            config_path: &config,
+            targets: &[target],
+            out: None,
+        };
+        let output = svc::emit::request::run(&request)
             .unwrap_or_else(|d| panic!("{}: {d:?}", dir.display()));
+        let text: String = match output.files.len() {
+            1 => output.files.into_values().collect(),
+            _ => output
+                .files
+                .iter()
+                .map(|(path, content)| format!("# ==> {path} <==\n{content}\n"))
+                .collect(),
+        };
         snapshot_settings().bind(|| {
-            insta::assert_snapshot!(
-                format!("nginx-{}", name_of(&dir)),
-                artifacts.files["nginx.conf"]
-            );
+            insta::assert_snapshot!(format!("{}-{}", target.as_str(), name_of(&dir)), text);
         });
     }
+}
+
+#[test]
+fn every_valid_example_has_a_stable_nginx_config() {
+    snapshot_target(TargetName::Nginx);
 }
 
 #[test]
 fn every_valid_example_has_a_stable_compose_file() {
-    for dir in example_dirs(&examples_dir()) {
-        let config = config_in(&dir);
-        let compilation = compile(&config).unwrap();
-        let project = compilation.project.expect("a valid example");
-        let gateway =
-            svc::emit::nginx::Options::from_settings(&project, &compilation.settings.nginx);
-        let options = svc::emit::compose::Options::from_settings(
-            &compilation.settings.compose,
-            gateway,
-            &name_of(&dir),
-            "",
-        );
-        let artifacts = svc::emit::compose::emit(&project, &options)
-            .unwrap_or_else(|d| panic!("{}: {d:?}", dir.display()));
-        snapshot_settings().bind(|| {
-            insta::assert_snapshot!(
-                format!("compose-{}", name_of(&dir)),
-                artifacts.files["compose.yaml"]
-            );
-        });
-    }
+    snapshot_target(TargetName::Compose);
 }
 
 #[test]
 fn every_valid_example_has_a_stable_terraform_module() {
-    for dir in example_dirs(&examples_dir()) {
-        let compilation = compile(&config_in(&dir)).unwrap();
-        let project = compilation.project.expect("a valid example");
-        let gateway =
-            svc::emit::nginx::Options::from_settings(&project, &compilation.settings.nginx);
-        let options = svc::emit::terraform::Options {
-            name: name_of(&dir),
-            gateway,
-        };
-        let artifacts = svc::emit::terraform::emit(&project, &options)
-            .unwrap_or_else(|d| panic!("{}: {d:?}", dir.display()));
-        let module: String = artifacts
-            .files
-            .iter()
-            .map(|(path, content)| format!("# ==> {path} <==\n{content}\n"))
-            .collect();
-        snapshot_settings().bind(|| {
-            insta::assert_snapshot!(format!("terraform-{}", name_of(&dir)), module);
-        });
-    }
+    snapshot_target(TargetName::Terraform);
 }
 
 #[test]
