@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod compile;
+pub mod cron;
 pub mod diag;
 pub mod emit;
 pub mod graph;
