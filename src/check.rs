@@ -2,8 +2,8 @@
 //! [`Checked`] project, so targets never see an unchecked graph.
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::ir::{Project, ServiceId};
-use crate::naming::{MAX_DNS_LABEL, is_valid_service_name};
+use crate::ir::{Form, Project, ServiceId};
+use crate::naming::{MAX_DNS_LABEL, is_valid_legacy_service_name, is_valid_service_name};
 use std::collections::BTreeMap;
 use std::ops::Deref;
 
@@ -31,7 +31,14 @@ fn check_names(project: &Project, diags: &mut Diagnostics) {
     let mut by_hostname: BTreeMap<&str, Vec<&ServiceId>> = BTreeMap::new();
     for (id, service) in &project.services {
         let origin = service.origin;
-        if !is_valid_service_name(id.as_str()) {
+        if project.form == Form::Legacy && !is_valid_legacy_service_name(id.as_str()) {
+            diags.push(
+                Diagnostic::error("invalid-service-name", format!("service name `{id}` is not allowed"))
+                    .key(&service.key)
+                    .at(origin.file, origin.span, "invalid name")
+                    .help("legacy names are 1-64 characters of letters, digits, `-` and `_`, starting with a letter and ending with a letter or digit"),
+            );
+        } else if project.form == Form::Current && !is_valid_service_name(id.as_str()) {
             diags.push(
                 Diagnostic::error("invalid-service-name", format!("service name `{id}` is not allowed"))
                     .key(&service.key)

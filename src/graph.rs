@@ -1,7 +1,7 @@
 //! `svc graph`: the services graph as Mermaid or Graphviz DOT.
 
 use crate::check::Checked;
-use crate::ir::{Destination, Project, ServiceId};
+use crate::ir::{Call, Destination, Project, ServiceId, Trigger, Workload};
 
 /// One edge from the internet to a public service, labelled with the rule's source.
 struct PublicEdge<'a> {
@@ -42,7 +42,43 @@ fn node_label(project: &Project, id: &ServiceId) -> String {
         .framework
         .clone()
         .unwrap_or_else(|| format!("{:?}", service.runtime).to_lowercase());
-    format!("{id}\n{visibility} · {kind} · :{}", service.port)
+    match &service.workload {
+        Workload::Web => format!("{id}\n{visibility} · {kind} · :{}", service.port),
+        Workload::Cron { .. } => format!("{id}\ncron · {kind} · :{}", service.port),
+        Workload::Worker(_) => format!("{id}\nworker · {kind}"),
+        Workload::Job { trigger } => {
+            let trigger = match trigger {
+                Trigger::Schedule { .. } => "schedule",
+                Trigger::Queue(_) => "queue",
+                Trigger::Workflow => "workflow",
+            };
+            format!("{id}\njob ({trigger}) · {kind}")
+        }
+    }
+}
+
+/// One edge from the scheduler: to the service it requests or runs, or to the internet side
+/// for a public path, labelled with the schedule (and the path).
+struct ScheduleEdge<'a> {
+    to: Option<&'a ServiceId>,
+    label: String,
+}
+
+fn schedule_edges(project: &Project) -> Vec<ScheduleEdge<'_>> {
+    project
+        .scheduled()
+        .into_iter()
+        .map(|s| match s.call {
+            Call::PublicPath(path) => ScheduleEdge {
+                to: None,
+                label: format!("{} {path}", s.schedule),
+            },
+            Call::Service(id) | Call::Job(id) => ScheduleEdge {
+                to: Some(id),
+                label: s.schedule.to_string(),
+            },
+        })
+        .collect()
 }
 
 /// Mermaid labels are HTML: quotes and angle brackets become entities.
@@ -84,6 +120,17 @@ pub fn mermaid(project: &Checked<Project>) -> String {
             ids.of(&binding.caller),
             escape(&binding.env),
             ids.of(&binding.target)
+        ));
+    }
+    let schedules = schedule_edges(project);
+    if !schedules.is_empty() {
+        out.push_str("  scheduler((scheduler))\n");
+    }
+    for edge in schedules {
+        out.push_str(&format!(
+            "  scheduler -- \"{}\" --> {}\n",
+            escape(&edge.label),
+            edge.to.map_or("internet", |id| ids.of(id))
         ));
     }
     for id in project.services.keys().filter(|id| !project.is_public(id)) {
@@ -145,6 +192,17 @@ pub fn dot(project: &Checked<Project>) -> String {
             ids.of(&binding.caller),
             ids.of(&binding.target),
             quote(&binding.env)
+        ));
+    }
+    let schedules = schedule_edges(project);
+    if !schedules.is_empty() {
+        out.push_str("  scheduler [shape=circle, label=\"scheduler\"];\n");
+    }
+    for edge in schedules {
+        out.push_str(&format!(
+            "  scheduler -> {} [style=dotted, label={}];\n",
+            edge.to.map_or("internet", |id| ids.of(id)),
+            quote(&edge.label)
         ));
     }
     out.push_str("}\n");

@@ -26,6 +26,18 @@ pub fn is_valid_service_name(name: &str) -> bool {
         && bytes[bytes.len() - 1].is_ascii_lowercase()
 }
 
+/// The legacy form's rule (`experimentalServices`): letters, digits, `-` and `_`, starting with
+/// a letter and ending with a letter or digit, at most 64 characters.
+pub fn is_valid_legacy_service_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let allowed = |b: &u8| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_';
+    !bytes.is_empty()
+        && bytes.len() <= 64
+        && bytes.iter().all(allowed)
+        && bytes[0].is_ascii_alphabetic()
+        && bytes[bytes.len() - 1].is_ascii_alphanumeric()
+}
+
 /// Vercel's rule for binding env names.
 pub fn is_valid_env_name(name: &str) -> bool {
     let mut chars = name.chars();
@@ -55,6 +67,12 @@ mod tests {
             assert!(!is_valid_service_name(bad), "{bad}");
         }
         assert!(is_valid_service_name(&"a".repeat(64)));
+        for ok in ["api2", "Api", "API_v2", "a"] {
+            assert!(is_valid_legacy_service_name(ok), "{ok}");
+        }
+        for bad in ["2api", "api-", "_a", "a.b", &"a".repeat(65)] {
+            assert!(!is_valid_legacy_service_name(bad), "{bad}");
+        }
     }
 
     #[test]

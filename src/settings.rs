@@ -18,6 +18,9 @@ pub struct ComposeSettings {
     pub host_port: Option<u16>,
     pub bind_address: Option<String>,
     pub subnet_pool: Option<String>,
+    pub scheduler_image: Option<String>,
+    /// The origin the stack is reached at, for the URLs the legacy form injects.
+    pub public_url: Option<String>,
 }
 
 /// svc.yaml `nginx:`; every field is optional and the target supplies defaults.

@@ -49,3 +49,28 @@ fn bindings_are_one_way_grants_and_public_routes_admit_only_the_internet() {
     assert_eq!(names(&access.private), ["auth", "search"]);
     assert_eq!(access.grants.len(), 5);
 }
+
+#[test]
+fn the_scheduler_reaches_cron_services_only_and_nothing_reaches_workers_or_jobs() {
+    let project = compile("examples/legacy-background/vercel.json".as_ref())
+        .unwrap()
+        .project
+        .unwrap();
+    assert!(project.allows(&Peer::Scheduler, &id("cleanup")));
+    for other in ["app", "mailer", "ingest", "nightly", "reindex"] {
+        assert!(
+            !project.allows(&Peer::Scheduler, &id(other)),
+            "the scheduler reaches {other}"
+        );
+    }
+    for target in ["cleanup", "mailer", "ingest", "nightly", "reindex"] {
+        assert!(!project.allows(&Peer::Internet, &id(target)), "{target}");
+        for caller in project.services.keys() {
+            assert!(
+                !project.allows(&Peer::Service(caller.clone()), &id(target)),
+                "{caller} reaches {target}"
+            );
+        }
+    }
+    assert!(project.allows(&Peer::Internet, &id("app")));
+}

@@ -38,6 +38,41 @@ fn the_seed_example_checks_clean() {
 }
 
 #[test]
+fn the_graph_shows_what_the_scheduler_requests_and_runs_and_what_nothing_reaches() {
+    let output = svc(&["graph", "-c", "examples/legacy-background/vercel.json"]);
+    assert_eq!(output.status.code(), Some(0));
+    let mermaid = text(&output.stdout);
+    for line in [
+        "s1[/\"cleanup<br/>cron · python · :8000\"/]",
+        "s3[/\"mailer<br/>worker · python\"/]",
+        "scheduler -- \"0 3 * * *\" --> s1",
+        "scheduler -- \"15 2 * * *\" --> s4",
+    ] {
+        assert!(mermaid.contains(line), "missing {line:?}:\n{mermaid}");
+    }
+    assert!(
+        !mermaid.contains("--> s3"),
+        "nothing reaches the worker:\n{mermaid}"
+    );
+    let crons = text(
+        &svc(&[
+            "graph",
+            "-c",
+            "examples/crons/vercel.json",
+            "--format",
+            "dot",
+        ])
+        .stdout,
+    );
+    assert!(
+        crons.contains(
+            "scheduler -> internet [style=dotted, label=\"0 5 * * * /api/cron/daily-report\"]"
+        ),
+        "{crons}"
+    );
+}
+
+#[test]
 fn the_seed_graph_shows_the_public_frontend_the_private_backend_and_the_binding() {
     let output = svc(&["graph", "-c", "examples/seed/vercel.json"]);
     assert_eq!(output.status.code(), Some(0));

@@ -254,6 +254,109 @@ fn e2e_cycle_keeps_every_promise() {
     run_example("e2e-cycle", &[("/", "site"), ("/ping", "site")]);
 }
 
+/// The output of a command run inside one of the stack's services.
+fn exec(stack: &Stack, service: &str, command: &[&str]) -> String {
+    let output = stack
+        .compose()
+        .args(["exec", "-T", service])
+        .args(command)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The scheduler requests the every-minute cron service over its grant and the top-level cron's
+/// public path through the gateway; the worker runs with no network shared with the gateway;
+/// nobody else gains a path to the cron service.
+#[test]
+fn e2e_cron_runs_its_schedules_and_keeps_the_worker_off_the_gateway() {
+    let Some(_engine) = engine("e2e-cron") else {
+        return;
+    };
+    let mut stack = Stack::emit(Path::new("examples/e2e-cron/vercel.json"), "e2e-cron");
+    stack.up();
+    support::compose::run(
+        stack
+            .compose()
+            .args(["exec", "-T", "gateway", "nginx", "-t", "-q"]),
+    );
+
+    // crond fires at the start of each minute: within two minutes both requests have run.
+    let deadline = std::time::Instant::now() + Duration::from_secs(150);
+    let (mut ticks, mut access) = (String::new(), String::new());
+    while std::time::Instant::now() < deadline {
+        ticks = exec(&stack, "tick", &["cat", "/tmp/ticks"]);
+        access = exec(&stack, "gateway", &["cat", "/var/log/nginx/access.log"]);
+        let pinged = access
+            .lines()
+            .any(|l| l.contains("\"GET /ping HTTP/1.1\" 200") && l.contains("vercel-cron/1.0"));
+        if ticks.contains("vercel-cron/1.0") && pinged {
+            break;
+        }
+        std::thread::sleep(Duration::from_secs(5));
+    }
+    assert!(
+        ticks.contains("vercel-cron/1.0"),
+        "the scheduler never requested tick; tick saw {ticks:?}; gateway log:\n{access}"
+    );
+    assert!(
+        access.contains("\"GET /ping HTTP/1.1\" 200"),
+        "the top-level cron never reached site through the gateway:\n{access}"
+    );
+
+    // The worker runs, with its topics, on no network the gateway is on.
+    let running = support::compose::run(
+        stack
+            .compose()
+            .args(["ps", "--status", "running", "-q", "churn"]),
+    )
+    .stdout;
+    assert!(!running.is_empty(), "the worker is not running");
+    let logs = support::compose::run(stack.compose().args(["logs", "churn"])).stdout;
+    assert!(
+        String::from_utf8_lossy(&logs).contains("working on jobs as churner"),
+        "the worker did not get its topics and consumer"
+    );
+    let gateway_networks: BTreeSet<String> = stack.addresses("gateway").into_keys().collect();
+    let worker_networks: BTreeSet<String> = stack.addresses("churn").into_keys().collect();
+    assert!(
+        gateway_networks.is_disjoint(&worker_networks),
+        "worker on {worker_networks:?}, gateway on {gateway_networks:?}"
+    );
+
+    // The scheduler is alone with the gateway; the cron service admits no one else.
+    let scheduler_networks: Vec<String> = stack.addresses("scheduler").into_keys().collect();
+    assert_eq!(scheduler_networks.len(), 1, "{scheduler_networks:?}");
+    assert!(scheduler_networks[0].ends_with("_svc-scheduler"));
+    let tick_ips: Vec<String> = stack.addresses("tick").into_values().collect();
+    for source in ["site", "churn"] {
+        let mut probes = vec![
+            ("http://tick.internal:8000/".to_string(), None),
+            ("http://tick:8000/".to_string(), None),
+        ];
+        probes.extend(
+            tick_ips
+                .iter()
+                .map(|ip| (format!("http://{ip}:8000/"), None)),
+        );
+        for ip in stack.addresses("gateway").values() {
+            probes.push((
+                format!("http://{ip}:8000/"),
+                Some("tick.internal:8000".into()),
+            ));
+        }
+        for (answer, (url, _)) in stack.probe_from(source, &probes).iter().zip(&probes) {
+            assert!(
+                !answer.contains(&hello("tick")),
+                "{source} reached the cron service at {url}"
+            );
+        }
+    }
+    let through_public =
+        host_get(stack.options.host_port, "/", "tick.internal").unwrap_or_default();
+    assert!(!through_public.contains(&hello("tick")), "{through_public}");
+}
+
 /// Names `svc-aa`, `svc-ab`, ... (service names are letters, `-` and `_`).
 fn letters_name(i: usize) -> String {
     let letter = |n: usize| char::from(b'a' + (n % 26) as u8);

@@ -11,6 +11,8 @@ pub enum Peer {
     /// Anyone on the public side of the gateway.
     Internet,
     Service(ServiceId),
+    /// The scheduler that runs cron services, jobs and top-level crons.
+    Scheduler,
 }
 
 /// The derived access facts of a project, for review and for targets.
@@ -21,6 +23,9 @@ pub struct Access {
     pub private: BTreeSet<ServiceId>,
     /// Every ordered (caller, target) pair a binding allows.
     pub grants: BTreeSet<(ServiceId, ServiceId)>,
+    /// Cron services: the scheduler, and nobody else unless bound, may call them.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub scheduled: BTreeSet<ServiceId>,
 }
 
 impl Project {
@@ -42,7 +47,19 @@ impl Project {
                 .bindings
                 .iter()
                 .any(|b| &b.caller == caller && &b.target == to),
+            Peer::Scheduler => self.scheduled_services().contains(to),
         }
+    }
+
+    /// Services the scheduler calls over HTTP (cron services).
+    pub fn scheduled_services(&self) -> BTreeSet<ServiceId> {
+        self.scheduled()
+            .into_iter()
+            .filter_map(|s| match s.call {
+                super::Call::Service(id) => Some(id.clone()),
+                _ => None,
+            })
+            .collect()
     }
 
     pub fn access(&self) -> Access {
@@ -62,6 +79,7 @@ impl Project {
             public,
             private,
             grants,
+            scheduled: self.scheduled_services(),
         }
     }
 }

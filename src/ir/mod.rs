@@ -9,6 +9,7 @@ mod routing;
 pub use access::{Access, Peer};
 pub use routing::*;
 
+pub use crate::cron::Schedule;
 use crate::source::{FileId, Span};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -43,6 +44,123 @@ pub struct Project {
     pub routing: Routing,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub crons: Vec<Cron>,
+    /// `experimentalServiceGroups`: named sets of services, kept for the targets to label.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub groups: BTreeMap<String, Vec<ServiceId>>,
+    /// Which form the config used; it decides the service-name rule.
+    #[serde(skip_serializing_if = "Form::is_current")]
+    pub form: Form,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub enum Form {
+    /// `services` (or its alias `experimentalServicesV2`).
+    #[default]
+    #[serde(rename = "services")]
+    Current,
+    /// `experimentalServices`: prefix-mounted services with types.
+    #[serde(rename = "experimentalServices")]
+    Legacy,
+}
+
+impl Form {
+    fn is_current(&self) -> bool {
+        *self == Form::Current
+    }
+}
+
+/// What a service does, which decides whether it listens, who calls it and how it runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "type")]
+pub enum Workload {
+    /// Serves HTTP on its port: reached through public routes and bindings.
+    #[default]
+    Web,
+    /// Runs all the time, consuming queue topics; it has no port and nothing connects to it.
+    Worker(Queue),
+    /// Serves HTTP on its port, called by the scheduler at each of its times.
+    Cron { schedules: Vec<Schedule> },
+    /// Runs to completion each time it is triggered.
+    Job { trigger: Trigger },
+}
+
+impl Workload {
+    /// Whether the service listens on its port.
+    pub fn listens(&self) -> bool {
+        matches!(self, Workload::Web | Workload::Cron { .. })
+    }
+
+    /// Whether the service runs all the time (as opposed to once per trigger).
+    pub fn is_long_running(&self) -> bool {
+        !matches!(
+            self,
+            Workload::Job {
+                trigger: Trigger::Schedule { .. } | Trigger::Workflow
+            }
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "trigger")]
+pub enum Trigger {
+    Schedule {
+        schedules: Vec<Schedule>,
+    },
+    Queue(Queue),
+    /// Started by a workflow run; no target has a workflow engine, so it runs when started.
+    Workflow,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Queue {
+    pub topics: Vec<Topic>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumer: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Topic {
+    pub topic: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_seconds: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initial_delay_seconds: Option<u32>,
+}
+
+/// An environment variable's value, as far as the project decides it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum EnvValue {
+    Literal(String),
+    /// A public URL of this deployment; each target knows its own public base URL.
+    PublicUrl(PublicUrl),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicUrl {
+    /// A host label in front of the base URL's host (`api` -> `https://api.example.com`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subdomain: Option<String>,
+    /// The path after the base URL, starting with `/`.
+    pub path: String,
+}
+
+impl PublicUrl {
+    /// The URL under `base` (`scheme://host[:port]`, no trailing slash).
+    pub fn under(&self, base: &str) -> String {
+        let base = base.trim_end_matches('/');
+        let base = match (&self.subdomain, base.split_once("://")) {
+            (Some(sub), Some((scheme, host))) => format!("{scheme}://{sub}.{host}"),
+            (Some(sub), None) => format!("{sub}.{base}"),
+            (None, _) => base.to_string(),
+        };
+        match self.path.as_str() {
+            "/" => format!("{base}/"),
+            path => format!("{base}{path}"),
+        }
+    }
 }
 
 /// How a service is built and run, after Vercel's resolution rules.
@@ -126,6 +244,11 @@ pub struct Service {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     pub replicas: u32,
+    #[serde(skip_serializing_if = "is_web")]
+    pub workload: Workload,
+    /// Variables the project sets for it (besides `PORT` and bindings), user values winning.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, EnvValue>,
     /// Whether the service may open connections to the internet.
     pub egress: bool,
     /// Service-scoped routing, applied after a request has entered the service.
@@ -152,8 +275,53 @@ pub struct Binding {
     pub env: String,
 }
 
+fn is_web(workload: &Workload) -> bool {
+    *workload == Workload::Web
+}
+
+/// A top-level `crons` entry: a public path requested at each time of the schedule.
 #[derive(Debug, Clone, Serialize)]
 pub struct Cron {
     pub path: String,
-    pub schedule: String,
+    pub schedule: Schedule,
+}
+
+/// One thing the scheduler does at the times of one schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Call<'a> {
+    /// Request a public path through the gateway (top-level `crons`).
+    PublicPath(&'a str),
+    /// Request a cron service's `/` over its grant.
+    Service(&'a ServiceId),
+    /// Start a job, which runs to completion.
+    Job(&'a ServiceId),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scheduled<'a> {
+    pub schedule: &'a Schedule,
+    pub call: Call<'a>,
+}
+
+impl Project {
+    /// Every scheduled call, top-level crons first, then services in name order.
+    pub fn scheduled(&self) -> Vec<Scheduled<'_>> {
+        let crons = self.crons.iter().map(|c| Scheduled {
+            schedule: &c.schedule,
+            call: Call::PublicPath(&c.path),
+        });
+        let services = self.services.values().flat_map(|s| {
+            let (schedules, call): (&[Schedule], Call) = match &s.workload {
+                Workload::Cron { schedules } => (schedules, Call::Service(&s.name)),
+                Workload::Job {
+                    trigger: Trigger::Schedule { schedules },
+                } => (schedules, Call::Job(&s.name)),
+                _ => (&[], Call::Service(&s.name)),
+            };
+            schedules
+                .iter()
+                .map(move |schedule| Scheduled { schedule, call })
+        });
+        crons.chain(services).collect()
+    }
 }

@@ -139,6 +139,23 @@ pub fn default_port(runtime: Runtime) -> u16 {
     }
 }
 
+/// The prefix a framework exposes env vars to client code with (`envPrefix`), which the legacy
+/// form injects each service URL under.
+pub fn env_prefix(framework: &str) -> Option<&'static str> {
+    Some(match framework {
+        "nextjs" | "blitzjs" => "NEXT_PUBLIC_",
+        "vite" | "sveltekit" | "sveltekit-1" | "solidstart" | "solidstart-1" => "VITE_",
+        "astro" | "hydrogen" => "PUBLIC_",
+        "gatsby" => "GATSBY_",
+        "vue" => "VUE_APP_",
+        "create-react-app" => "REACT_APP_",
+        "nuxtjs" => "NUXT_ENV_",
+        "redwoodjs" => "REDWOOD_ENV_",
+        "sanity" | "sanity-v2" => "SANITY_STUDIO_",
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,12 +5,13 @@
 
 mod frameworks;
 mod http;
+mod legacy;
 mod root;
 mod routing;
 mod service;
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::ir::{Binding, Cron, Project, ServiceId};
+use crate::ir::{Binding, Cron, Form, Project, ServiceId};
 use crate::parse::decode::KeyPath;
 use crate::parse::raw::RawConfig;
 use crate::parse::settings::RawSettings;
@@ -98,6 +99,8 @@ pub fn lower_target_settings(
             host_port: compose.host_port.as_ref().map(|p| p.value as u16),
             bind_address: value(&compose.bind_address),
             subnet_pool: value(&compose.subnet_pool),
+            scheduler_image: value(&compose.scheduler_image),
+            public_url: value(&compose.public_url),
         },
         nginx: NginxSettings {
             listen: raw.listen.as_ref().map(|l| l.value as u16),
@@ -120,41 +123,95 @@ pub fn lower(
     diags: &mut Diagnostics,
 ) -> Project {
     let entries = raw.services.as_ref().map_or(&[][..], |s| &s.entries[..]);
+    let legacy = raw.legacy.as_ref().map_or(&[][..], |l| &l.entries[..]);
     let mut lowerer = Lowerer {
         file,
         dir,
         diags,
-        service_names: entries.iter().map(|s| s.name.value.clone()).collect(),
+        service_names: entries
+            .iter()
+            .map(|s| &s.name.value)
+            .chain(legacy.iter().map(|l| &l.service.name.value))
+            .cloned()
+            .collect(),
     };
     let service_settings = settings
         .as_ref()
         .map(|s| lowerer.index_settings(s))
         .unwrap_or_default();
+    let settings_of = |name: &str| service_settings.get(name).copied();
     let mut services = BTreeMap::new();
     let mut bindings = Vec::new();
     for raw_service in entries {
         let routing = lowerer.lower_routing(&raw_service.routing, false);
-        let service = lowerer.lower_service(
-            raw_service,
-            service_settings.get(&raw_service.name.value).copied(),
-            routing,
-        );
+        let service =
+            lowerer.lower_service(raw_service, settings_of(&raw_service.name.value), routing);
         bindings.extend(lowerer.bindings(raw_service));
         services.insert(service.name.clone(), service);
     }
+    for raw_legacy in legacy {
+        let raw_service = lowerer.legacy_root(raw_legacy);
+        let mut service = lowerer.lower_service(
+            &raw_service,
+            settings_of(&raw_service.name.value),
+            crate::ir::Routing::default(),
+        );
+        service.workload = lowerer.legacy_workload(raw_legacy);
+        services.insert(service.name.clone(), service);
+    }
+    if let Some(input) = &settings {
+        lowerer.check_env_against_bindings(input.file, &service_settings, &bindings);
+    }
+    let mut routing = lowerer.lower_routing(&raw.routing, true);
+    if raw.legacy.is_some() {
+        let mounts = lowerer.mounts(legacy);
+        routing
+            .rewrites
+            .extend(legacy::mount_rewrites(&mounts, file));
+        let implicit = legacy::implicit_env(&mounts, &services);
+        for service in services.values_mut() {
+            for (name, value) in &implicit {
+                service
+                    .env
+                    .entry(name.clone())
+                    .or_insert_with(|| value.clone());
+            }
+        }
+    }
+    for service in services.values_mut() {
+        for (name, value) in legacy::queue_env(&service.workload) {
+            service.env.entry(name).or_insert(value);
+        }
+    }
+    let crons = raw
+        .crons
+        .iter()
+        .filter_map(|c| {
+            let owner = format!("the cron for `{}`", c.path.value);
+            let schedule = lowerer.schedule(&owner, &c.schedule, &c.path_key.key("schedule"))?;
+            Some(Cron {
+                path: c.path.value.clone(),
+                schedule,
+            })
+        })
+        .collect();
+    let groups = raw
+        .legacy
+        .as_ref()
+        .map(|l| lowerer.groups(&l.groups))
+        .unwrap_or_default();
     Project {
         dir: dir.to_path_buf(),
         services,
         bindings,
-        routing: lowerer.lower_routing(&raw.routing, true),
-        crons: raw
-            .crons
-            .iter()
-            .map(|c| Cron {
-                path: c.path.value.clone(),
-                schedule: c.schedule.value.clone(),
-            })
-            .collect(),
+        routing,
+        crons,
+        groups,
+        form: if raw.legacy.is_some() {
+            Form::Legacy
+        } else {
+            Form::Current
+        },
     }
 }
 
@@ -204,5 +261,60 @@ impl<'a> Lowerer<'a> {
             );
         }
         index
+    }
+}
+
+impl Lowerer<'_> {
+    /// A variable svc.yaml sets that a binding also sets would hold two values.
+    fn check_env_against_bindings(
+        &mut self,
+        settings_file: FileId,
+        settings: &BTreeMap<String, &crate::parse::settings::RawServiceSettings>,
+        bindings: &[Binding],
+    ) {
+        for binding in bindings {
+            let Some(entry) = settings.get(binding.caller.as_str()) else {
+                continue;
+            };
+            let Some((key, _)) = entry.env.iter().find(|(k, _)| k.value == binding.env) else {
+                continue;
+            };
+            self.diags.push(
+                Diagnostic::error(
+                    "duplicate-env",
+                    format!(
+                        "svc.yaml sets `{}` for `{}`, which a binding also sets",
+                        binding.env, binding.caller
+                    ),
+                )
+                .key(entry.path.key("env").key(&key.value).as_str())
+                .at(settings_file, key.span, "set here")
+                .help(format!(
+                    "the binding to `{}` puts its URL in `{}`: remove this entry, or rename the binding's `env`",
+                    binding.target, binding.env
+                )),
+            );
+        }
+    }
+
+    /// `experimentalServiceGroups`, with every member resolved.
+    fn groups(
+        &mut self,
+        groups: &[crate::parse::raw::RawServiceGroup],
+    ) -> BTreeMap<String, Vec<ServiceId>> {
+        let path = KeyPath::root().key("experimentalServiceGroups");
+        groups
+            .iter()
+            .map(|group| {
+                let key = path.key(&group.name.value);
+                let members = group
+                    .members
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, member)| self.resolve_service(member, &key.index(i)))
+                    .collect();
+                (group.name.value.clone(), members)
+            })
+            .collect()
     }
 }

@@ -11,7 +11,10 @@ use super::root::{
     required_path,
 };
 use crate::diag::did_you_mean;
-use crate::ir::{BuildSettings, Command, Entrypoint, Origin, Routing, Runtime, Service, ServiceId};
+use crate::ir::{
+    BuildSettings, Command, Entrypoint, EnvValue, Origin, Routing, Runtime, Service, ServiceId,
+    Workload,
+};
 use crate::naming::dns_label;
 use crate::parse::decode::Spanned;
 use crate::parse::raw::{RawCommand, RawService};
@@ -65,6 +68,15 @@ impl Lowerer<'_> {
             egress: settings
                 .and_then(|s| s.egress.as_ref())
                 .is_none_or(|e| e.value),
+            workload: Workload::Web,
+            env: settings
+                .map(|s| {
+                    s.env
+                        .iter()
+                        .map(|(k, v)| (k.value.clone(), EnvValue::Literal(v.value.clone())))
+                        .collect()
+                })
+                .unwrap_or_default(),
             routing,
             origin: Origin {
                 file: self.file,

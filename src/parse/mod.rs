@@ -4,6 +4,7 @@
 //! (names resolved, defaults applied) is the lower stage's job.
 
 pub mod decode;
+mod legacy;
 pub mod raw;
 mod routing;
 mod service;

@@ -8,8 +8,8 @@ use crate::source::Span;
 #[derive(Debug, Clone, Default)]
 pub struct RawConfig {
     pub services: Option<RawServices>,
-    /// `experimentalServices` (the legacy form); its span, when present.
-    pub legacy_services: Option<Span>,
+    /// `experimentalServices`, the legacy form, when it is the form used.
+    pub legacy: Option<RawLegacy>,
     pub routing: RawRouting,
     pub crons: Vec<RawCron>,
     pub span: Span,
@@ -201,4 +201,63 @@ pub struct RawCron {
     pub span: Span,
     pub path: Spanned<String>,
     pub schedule: Spanned<String>,
+}
+
+/// `experimentalServices` and `experimentalServiceGroups`.
+#[derive(Debug, Clone)]
+pub struct RawLegacy {
+    pub key_span: Span,
+    pub entries: Vec<RawLegacyService>,
+    pub groups: Vec<RawServiceGroup>,
+}
+
+/// A legacy service: the fields both forms share, and how it is mounted and run.
+#[derive(Debug, Clone)]
+pub struct RawLegacyService {
+    /// The shared fields; `root` is optional here (`.` when absent).
+    pub service: RawService,
+    pub kind: Spanned<LegacyKind>,
+    pub route_prefix: Option<Spanned<String>>,
+    pub subdomain: Option<Spanned<String>>,
+    pub mount: Option<RawMount>,
+    pub topics: Option<Spanned<Vec<RawTopic>>>,
+    pub consumer: Option<Spanned<String>>,
+    pub schedule: Option<Spanned<Vec<Spanned<String>>>>,
+    pub trigger: Option<Spanned<LegacyTrigger>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LegacyKind {
+    Web,
+    Worker,
+    Cron,
+    Job,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LegacyTrigger {
+    Schedule,
+    Queue,
+    Workflow,
+}
+
+/// `mount`: a path, or `{path?, subdomain?}`.
+#[derive(Debug, Clone)]
+pub struct RawMount {
+    pub span: Span,
+    pub path: Option<Spanned<String>>,
+    pub subdomain: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RawTopic {
+    pub topic: Spanned<String>,
+    pub retry_after_seconds: Option<Spanned<u64>>,
+    pub initial_delay_seconds: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RawServiceGroup {
+    pub name: Spanned<String>,
+    pub members: Vec<Spanned<String>>,
 }

@@ -16,17 +16,7 @@ pub fn parse_service(entry: &Member, services: &KeyPath, d: &mut Decoder) -> Opt
     let mut fields = d.object(&entry.value, &path)?;
     reject_legacy_service_keys(&mut fields, d);
     let root = required_string(&mut fields, d, "root", 1, 512);
-    let framework = optional_string(&mut fields, d, "framework", 1, 256);
-    let runtime = optional_string(&mut fields, d, "runtime", 1, 256);
-    let entrypoint = optional_string(&mut fields, d, "entrypoint", 1, 512);
-    let command = fields.field("command").and_then(|(value, path)| {
-        let list = d.string_or_list(value, &path, 4096)?;
-        let command = match &value.kind {
-            crate::read::NodeKind::String(_) => RawCommand::Line(list.value.join(" ")),
-            _ => RawCommand::Exec(list.value),
-        };
-        Some(Spanned::new(command, list.span))
-    });
+    let runtime = parse_runtime_fields(&mut fields, d);
     let build = RawBuildSettings {
         install_command: optional_string(&mut fields, d, "installCommand", 1, 2048),
         build_command: optional_string(&mut fields, d, "buildCommand", 1, 2048),
@@ -50,15 +40,42 @@ pub fn parse_service(entry: &Member, services: &KeyPath, d: &mut Decoder) -> Opt
         path,
         span: entry.value.span,
         root,
-        framework,
-        runtime,
-        entrypoint,
-        command,
+        framework: runtime.framework,
+        runtime: runtime.runtime,
+        entrypoint: runtime.entrypoint,
+        command: runtime.command,
         build,
         bindings,
         functions,
         routing,
     })
+}
+
+/// The keys that decide how a service is built and run, shared by both forms.
+pub(super) struct RuntimeFields {
+    pub framework: Option<Spanned<String>>,
+    pub runtime: Option<Spanned<String>>,
+    pub entrypoint: Option<Spanned<String>>,
+    pub command: Option<Spanned<RawCommand>>,
+}
+
+pub(super) fn parse_runtime_fields(
+    fields: &mut super::decode::Fields,
+    d: &mut Decoder,
+) -> RuntimeFields {
+    RuntimeFields {
+        framework: optional_string(fields, d, "framework", 1, 256),
+        runtime: optional_string(fields, d, "runtime", 1, 256),
+        entrypoint: optional_string(fields, d, "entrypoint", 1, 512),
+        command: fields.field("command").and_then(|(value, path)| {
+            let list = d.string_or_list(value, &path, 4096)?;
+            let command = match &value.kind {
+                crate::read::NodeKind::String(_) => RawCommand::Line(list.value.join(" ")),
+                _ => RawCommand::Exec(list.value),
+            };
+            Some(Spanned::new(command, list.span))
+        }),
+    }
 }
 
 /// Keys of the legacy and intermediate forms: a plain "unknown key" would not tell the user
@@ -79,11 +96,11 @@ fn reject_legacy_service_keys(fields: &mut super::decode::Fields, d: &mut Decode
         ),
         (
             "type",
-            "services in the current form have no `type`; background work is expressed with top-level `crons`",
+            "services in the current form have no `type`: route web services with top-level `rewrites` and call scheduled work with top-level `crons`; workers, cron services and jobs are declared under `experimentalServices`, the legacy form, where `type` is valid",
         ),
         (
             "env",
-            "to give a service another service's URL, declare a binding: `\"bindings\": [{\"service\": \"<name>\", \"format\": \"url\", \"env\": \"<VAR>\"}]`",
+            "the `service-ref` env of the intermediate form was removed: to give a service another service's URL, declare a binding: `\"bindings\": [{\"service\": \"<name>\", \"format\": \"url\", \"env\": \"<VAR>\"}]`",
         ),
     ];
     for (name, fix) in LEGACY {

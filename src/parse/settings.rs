@@ -20,6 +20,8 @@ pub struct RawComposeSettings {
     pub host_port: Option<Spanned<u64>>,
     pub bind_address: Option<Spanned<String>>,
     pub subnet_pool: Option<Spanned<String>>,
+    pub scheduler_image: Option<Spanned<String>>,
+    pub public_url: Option<Spanned<String>>,
 }
 
 /// The `nginx:` section: how the standalone gateway listens and reaches services.
@@ -43,6 +45,8 @@ pub struct RawServiceSettings {
     pub image: Option<Spanned<String>>,
     pub replicas: Option<Spanned<u64>>,
     pub egress: Option<Spanned<bool>>,
+    /// Environment variables set for the service; they win over the ones svc derives.
+    pub env: Vec<(Spanned<String>, Spanned<String>)>,
 }
 
 /// Target sections whose keys are not defined yet: accepted but must be empty, so a typo never
@@ -75,6 +79,35 @@ pub fn parse_settings(node: &Node, d: &mut Decoder) -> RawSettings {
     settings
 }
 
+fn parse_env(
+    node: &Node,
+    path: &KeyPath,
+    d: &mut Decoder,
+) -> Vec<(Spanned<String>, Spanned<String>)> {
+    let Some(members) = d.map(node, path) else {
+        return Vec::new();
+    };
+    members
+        .iter()
+        .filter_map(|member| {
+            let key = path.key(&member.key);
+            if !crate::naming::is_valid_env_name(&member.key) {
+                d.error(
+                    "invalid-env-name",
+                    &key,
+                    member.key_span,
+                    format!("`{}` is not a valid environment variable name", member.key),
+                    "invalid name",
+                    "use letters, digits and `_`, not starting with a digit, e.g. `API_URL`",
+                );
+                return None;
+            }
+            let value = d.string(&member.value, &key, 0, 65_536)?;
+            Some((Spanned::new(member.key.clone(), member.key_span), value))
+        })
+        .collect()
+}
+
 fn parse_service_settings(node: &Node, path: &KeyPath, d: &mut Decoder) -> Vec<RawServiceSettings> {
     let Some(members) = d.map(node, path) else {
         return Vec::new();
@@ -90,6 +123,10 @@ fn parse_service_settings(node: &Node, path: &KeyPath, d: &mut Decoder) -> Vec<R
                 image: optional_string(&mut fields, d, "image", 1, 512),
                 replicas: integer(&mut fields, d, "replicas", 0, 1000),
                 egress: super::top::optional_bool(&mut fields, d, "egress"),
+                env: fields
+                    .field("env")
+                    .map(|(value, path)| parse_env(value, &path, d))
+                    .unwrap_or_default(),
                 path,
             };
             fields.finish(d, "a service's settings");
@@ -149,9 +186,25 @@ fn parse_compose(node: &Node, path: &KeyPath, d: &mut Decoder) -> RawComposeSett
             .and_then(|v| checked(d, &path.key("bind_address"), v, is_ipv4, "an IPv4 address such as `0.0.0.0` or `127.0.0.1`")),
         subnet_pool: optional_string(&mut fields, d, "subnet_pool", 9, 18)
             .and_then(|v| checked(d, &path.key("subnet_pool"), v, is_pool, "an IPv4 CIDR block of /8 to /24, e.g. `10.213.0.0/16`")),
+        scheduler_image: optional_string(&mut fields, d, "scheduler_image", 1, 255)
+            .and_then(|v| checked(d, &path.key("scheduler_image"), v, is_image_reference, "an image reference with busybox's crond and wget, such as `busybox:1.37.0`")),
+        public_url: optional_string(&mut fields, d, "public_url", 8, 255)
+            .and_then(|v| checked(d, &path.key("public_url"), v, is_base_url, "an origin such as `https://shop.example.com` or `http://localhost:8080`, without a path")),
     };
     fields.finish(d, "the `compose` section of svc.yaml");
     compose
+}
+
+/// `http(s)://host[:port]`: the origin a deployment is reached at, with no path or query.
+fn is_base_url(s: &str) -> bool {
+    let Some((scheme, authority)) = s.split_once("://") else {
+        return false;
+    };
+    matches!(scheme, "http" | "https")
+        && !authority.is_empty()
+        && authority
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
 }
 
 fn is_project_name(s: &str) -> bool {

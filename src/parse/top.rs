@@ -1,7 +1,7 @@
 //! The top level of vercel.json.
 
 use super::decode::{Decoder, Fields, KeyPath, Spanned};
-use super::raw::{RawConfig, RawCron, RawServices};
+use super::raw::{RawConfig, RawCron, RawLegacy, RawServices};
 use super::routing::parse_routing;
 use super::service::parse_service;
 use crate::diag::Diagnostic;
@@ -22,6 +22,7 @@ const IGNORED_VERCEL_KEYS: &[&str] = &[
     "images",
     "name",
     "nodeVersion",
+    "projectSettings",
     "public",
     "regions",
     "relatedProjects",
@@ -52,16 +53,22 @@ pub fn parse_config(node: &Node, d: &mut Decoder) -> RawConfig {
     if let Some((value, path)) = fields.field("$schema") {
         d.string(value, &path, 0, usize::MAX);
     }
+    let declares_legacy = fields.has("experimentalServices");
     config.services = parse_services_key(&mut fields, d);
-    config.legacy_services = parse_legacy(&mut fields, d, config.services.as_ref());
+    config.legacy = parse_legacy(&mut fields, d, config.services.as_ref());
     config.routing = parse_routing(&mut fields, d, false);
     if let Some((value, path)) = fields.field("crons") {
         config.crons = parse_crons(value, &path, d);
     }
-    reject_build_settings(&mut fields, d, config.services.as_ref());
+    let form = match (&config.services, &config.legacy) {
+        (Some(services), _) => Some(services.key),
+        (None, Some(_)) => Some("experimentalServices"),
+        (None, None) => None,
+    };
+    reject_build_settings(&mut fields, d, form);
     note_ignored_keys(&mut fields, d);
     fields.finish(d, "the config's top level");
-    if config.services.is_none() && config.legacy_services.is_none() {
+    if form.is_none() && !declares_legacy {
         d.report(
             Diagnostic::error("no-services", "the config declares no `services`")
                 .at(d.file, node.span.start_only(), "expected a `services` key in this object")
@@ -117,7 +124,7 @@ fn parse_legacy(
     fields: &mut Fields,
     d: &mut Decoder,
     services: Option<&RawServices>,
-) -> Option<crate::source::Span> {
+) -> Option<RawLegacy> {
     let legacy = fields.take("experimentalServices");
     let groups = fields.take("experimentalServiceGroups");
     if let (Some(groups), None) = (groups, legacy) {
@@ -136,8 +143,8 @@ fn parse_legacy(
         );
     }
     let legacy = legacy?;
-    match services {
-        Some(current) => d.report(
+    if let Some(current) = services {
+        d.report(
             Diagnostic::error(
                 "services-and-legacy",
                 format!("`{}` and `experimentalServices` are both set", current.key),
@@ -146,32 +153,29 @@ fn parse_legacy(
             .at(d.file, legacy.key_span, "the legacy form")
             .also(d.file, current.key_span, "the current form")
             .help("use one form: move every service into `services` and delete `experimentalServices`"),
-        ),
-        None => d.report(
-            Diagnostic::error(
-                "legacy-services-unsupported",
-                "the legacy `experimentalServices` form is not supported yet",
-            )
-            .key("experimentalServices")
-            .at(d.file, legacy.key_span, "legacy form (routePrefix, type, ...)")
-            .help("svc reads the current `services` form: give each service a `root` and route to it with top-level `rewrites` (`{\"source\": \"/api/(.*)\", \"destination\": {\"service\": \"api\"}}`); translation of the legacy form is planned"),
-        ),
+        );
+        return None;
     }
-    Some(legacy.key_span)
+    super::legacy::parse_legacy(legacy, groups, d)
 }
 
-fn reject_build_settings(fields: &mut Fields, d: &mut Decoder, services: Option<&RawServices>) {
+/// Top-level build settings are ambiguous once there are services; the legacy form allows all
+/// but `functions`, as Vercel does.
+fn reject_build_settings(fields: &mut Fields, d: &mut Decoder, form: Option<&'static str>) {
     for name in TOP_LEVEL_BUILD_SETTINGS {
         let Some(member) = fields.take(name) else {
             continue;
         };
-        let Some(services) = services else {
+        let Some(form) = form else {
             continue;
         };
+        if form == "experimentalServices" && *name != "functions" {
+            continue;
+        }
         d.report(
             Diagnostic::error(
                 "top-level-build-setting",
-                format!("top-level `{name}` is not allowed with `{}`", services.key),
+                format!("top-level `{name}` is not allowed with `{form}`"),
             )
             .key(*name)
             .at(d.file, member.key_span, "which service does this belong to?")
@@ -180,9 +184,9 @@ fn reject_build_settings(fields: &mut Fields, d: &mut Decoder, services: Option<
             )),
         );
     }
-    if let Some(member) = fields.take("builds") {
+    if let (Some(member), Some(form)) = (fields.take("builds"), form) {
         d.report(
-            Diagnostic::error("services-and-builds", "`builds` cannot be used with `services`")
+            Diagnostic::error("services-and-builds", format!("`builds` cannot be used with `{form}`"))
                 .key("builds")
                 .at(d.file, member.key_span, "legacy builds")
                 .help("describe each part of the project as a service (`root`, `framework`, `entrypoint`) and delete `builds`"),
@@ -234,6 +238,20 @@ fn parse_cron(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<RawCron> {
     let schedule = required_string(&mut fields, d, "schedule", 9, 256);
     fields.finish(d, "a cron");
     if let Some(p) = &cron_path
+        && let Some(c) = p
+            .value
+            .chars()
+            .find(|c| c.is_whitespace() || c.is_control())
+    {
+        d.error(
+            "invalid-cron-path",
+            &path.key("path"),
+            p.span,
+            format!("cron path `{}` cannot be requested", p.value.escape_debug()),
+            format!("{:?} cannot appear in a request path", c),
+            "percent-encode it, e.g. a space as `%20`",
+        );
+    } else if let Some(p) = &cron_path
         && !p.value.starts_with('/')
     {
         d.error(
@@ -299,6 +317,9 @@ fn example_value(name: &str) -> Option<&'static str> {
         "value" => "\"<regex>\"",
         "path" => "\"/api/cron\"",
         "schedule" => "\"0 * * * *\"",
+        "trigger" => "\"schedule\"",
+        "topics" => "[\"default\"]",
+        "entrypoint" => "\"main.py\"",
         _ => return None,
     })
 }

@@ -26,6 +26,14 @@ pub struct Member {
 }
 
 impl Node {
+    /// An object's members; nothing for any other value.
+    pub fn members(&self) -> &[Member] {
+        match &self.kind {
+            NodeKind::Object(members) => members,
+            _ => &[],
+        }
+    }
+
     /// What the value is, in the words a config author uses.
     pub fn describe(&self) -> &'static str {
         match self.kind {

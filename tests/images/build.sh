@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the two local images the compose end-to-end tests run, from this machine's own
 # binaries, because no container registry can be reached:
-#   svc-test/busybox  busybox-static (sh, httpd, wget, nc) for the example services
+#   svc-test/busybox  busybox-static (sh, httpd, wget, nc, crond) for the example services and
+#                     the compose scheduler
 #   svc-test/nginx    this machine's nginx and the libraries it links, as the gateway
 # Usage: tests/images/build.sh   (idempotent; needs docker, /bin/busybox and nginx)
 set -euo pipefail
@@ -12,11 +13,17 @@ trap 'rm -rf "$work"' EXIT
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 busybox_bin=$(command -v busybox || echo /bin/busybox)
 
-mkdir -p "$work/busybox"
+mkdir -p "$work/busybox/rootfs/etc" "$work/busybox/rootfs/root" "$work/busybox/rootfs/tmp"
+chmod 1777 "$work/busybox/rootfs/tmp"
 cp "$busybox_bin" "$work/busybox/busybox"
+# crond runs each crontab's jobs as the user the file is named after, from its home: root and
+# /root must exist, as in the official busybox image.
+printf 'root:x:0:0:root:/root:/bin/sh\n' > "$work/busybox/rootfs/etc/passwd"
+printf 'root:x:0:\n' > "$work/busybox/rootfs/etc/group"
 cat > "$work/busybox/Dockerfile" <<'DOCKERFILE'
 FROM scratch
 COPY busybox /bin/busybox
+COPY rootfs/ /
 RUN ["/bin/busybox", "--install", "-s", "/bin"]
 DOCKERFILE
 docker build -q -t svc-test/busybox "$work/busybox" >/dev/null

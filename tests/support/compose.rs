@@ -104,7 +104,8 @@ impl Stack {
         command
     }
 
-    /// Builds and starts the stack, then waits until every service answers on its own port.
+    /// Builds and starts the stack, then waits until every service that listens answers on its
+    /// own port.
     pub fn up(&mut self) {
         self.up = true;
         // A run killed half-way leaves its stack behind; start from nothing.
@@ -112,6 +113,9 @@ impl Stack {
         run(self.compose().args(["up", "-d", "--build", "--quiet-pull"]));
         let deadline = Instant::now() + Duration::from_secs(60);
         for service in self.project.services.values() {
+            if !service.workload.listens() {
+                continue;
+            }
             let name = service.name.as_str();
             let script = "timeout 2 wget -q -O - http://127.0.0.1:$PORT/";
             loop {

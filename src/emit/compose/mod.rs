@@ -7,6 +7,7 @@
 
 mod addresses;
 mod model;
+mod scheduler;
 
 pub use addresses::Pool;
 
@@ -15,9 +16,11 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::emit::Artifacts;
 use crate::emit::nginx::conf::{self, Arg, Item, block, comment, simple};
 use crate::emit::nginx::{self, Gateway};
-use crate::ir::{Command, Entrypoint, Project, Runtime, Service, ServiceId};
+use crate::ir::{
+    Command, Entrypoint, EnvValue, Project, Runtime, Service, ServiceId, Trigger, Workload,
+};
 use crate::settings::ComposeSettings;
-use addresses::{Layout, allocate};
+use addresses::{Layout, ServiceNet, allocate};
 use indexmap::IndexMap;
 use model::{Attachment, Build, ComposeFile, Config, ConfigMount, Ipam, Network, Subnet};
 use serde_saphyr::LitString;
@@ -48,6 +51,10 @@ pub struct Options {
     pub host_port: u16,
     pub bind_address: String,
     pub subnet_pool: String,
+    /// Runs the schedules: busybox's crond and wget.
+    pub scheduler_image: String,
+    /// The origin the stack is reached at, for injected public URLs.
+    pub public_url: String,
     /// The project directory as seen from the directory compose.yaml is written to (`""` when
     /// it is the same), so build contexts resolve.
     pub project_dir: String,
@@ -77,6 +84,13 @@ impl Options {
                 .clone()
                 .unwrap_or_else(|| DEFAULT_GATEWAY_IMAGE.to_string()),
             host_port: settings.host_port.unwrap_or(8080),
+            scheduler_image: settings
+                .scheduler_image
+                .clone()
+                .unwrap_or_else(|| scheduler::DEFAULT_IMAGE.to_string()),
+            public_url: settings.public_url.clone().unwrap_or_else(|| {
+                format!("http://localhost:{}", settings.host_port.unwrap_or(8080))
+            }),
             bind_address: settings
                 .bind_address
                 .clone()
@@ -120,7 +134,18 @@ fn network_name(service: &Service) -> String {
 
 pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, Diagnostics> {
     let mut diags = Diagnostics::default();
-    let ids: Vec<ServiceId> = project.services.keys().cloned().collect();
+    let with_scheduler = scheduler::needed(project);
+    // Only services that listen get a network; the scheduler's comes last, so adding schedules
+    // moves no service's addresses.
+    let mut ids: Vec<ServiceId> = project
+        .services
+        .values()
+        .filter(|s| s.workload.listens())
+        .map(|s| s.name.clone())
+        .collect();
+    if with_scheduler {
+        ids.push(scheduler::layout_id());
+    }
     let layout = match Pool::parse(&options.subnet_pool).and_then(|pool| allocate(pool, &ids)) {
         Ok(layout) => layout,
         Err(reason) => {
@@ -144,12 +169,24 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
         GATEWAY.to_string(),
         gateway_service(project, options, &layout),
     );
+    if with_scheduler {
+        services.insert(
+            scheduler::SERVICE.to_string(),
+            scheduler::service(options, &layout),
+        );
+    }
     for service in project.services.values() {
-        if service.name.as_str() == GATEWAY {
+        let reserved = service.name.as_str() == GATEWAY
+            || service.hostname == GATEWAY
+            || (with_scheduler && service.hostname == scheduler::SERVICE);
+        if reserved {
             diags.push(
                 Diagnostic::error(
                     "compose-reserved-name",
-                    "a service named `gateway` collides with the compose target's gateway",
+                    format!(
+                        "a service named `{}` collides with the compose target's own `{}`",
+                        service.name, service.hostname
+                    ),
                 )
                 .key(&service.key)
                 .at(
@@ -157,7 +194,10 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
                     service.origin.span,
                     "reserved by the compose target",
                 )
-                .help("rename the service, e.g. `api_gateway`"),
+                .help(format!(
+                    "rename the service, e.g. `app_{}`",
+                    service.hostname
+                )),
             );
             continue;
         }
@@ -175,12 +215,7 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
         name: options.name.clone(),
         services,
         networks: networks(project, &layout),
-        configs: IndexMap::from([(
-            GATEWAY_CONFIG.to_string(),
-            Config {
-                content: LitString(gateway_config),
-            },
-        )]),
+        configs: configs(project, gateway_config, with_scheduler),
     };
     match serde_saphyr::to_string(&file) {
         Ok(yaml) => Ok(Artifacts::single(FILE_NAME, yaml)),
@@ -192,6 +227,28 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
             Err(diags)
         }
     }
+}
+
+fn configs(
+    project: &Project,
+    gateway_config: String,
+    with_scheduler: bool,
+) -> IndexMap<String, Config> {
+    let mut configs = IndexMap::from([(
+        GATEWAY_CONFIG.to_string(),
+        Config {
+            content: LitString(gateway_config),
+        },
+    )]);
+    if with_scheduler {
+        configs.insert(
+            scheduler::CRONTAB_CONFIG.to_string(),
+            Config {
+                content: LitString(literal(&scheduler::crontab(project))),
+            },
+        );
+    }
+    configs
 }
 
 /// An absolute rewrite to an address inside the pool would reach a service network from the
@@ -234,6 +291,7 @@ fn gateway_config(
     nginx_options.upstreams = project
         .services
         .values()
+        .filter(|s| layout.services.contains_key(&s.name))
         .map(|s| {
             (
                 s.name.clone(),
@@ -241,33 +299,82 @@ fn gateway_config(
             )
         })
         .collect();
-    let gateway = Gateway::build(project, &nginx_options)?;
-    let grants = grant_servers(project, layout, options);
+    let mut gateway = Gateway::build(project, &nginx_options)?;
+    let mut taken = std::collections::BTreeSet::new();
+    if let Some(net) = layout.services.get(&scheduler::layout_id())
+        && scheduler::calls_public_paths(project)
+    {
+        // The scheduler requests top-level cron paths through the public routing, from its
+        // own network: the same paths the internet has, and no others.
+        let listen = format!("{}:80", net.gateway);
+        gateway
+            .public_server
+            .insert(0, simple("listen", vec![Arg::text(&listen)]));
+        taken.insert(listen);
+    }
+    let grants = grant_servers(&grants(project, layout), options, taken);
     Ok(conf::print(&gateway.config(grants)).replace('$', "$$"))
 }
 
-/// One server per binding: on the gateway's address in the caller's network, at the target's
-/// port, for the target's alias, admitting the caller's address only; it proxies to the
-/// target's address on the target's network. Each such address and port also gets a default
-/// server answering 421, so a request for a name the caller was not granted lands nowhere.
-fn grant_servers(project: &Project, layout: &Layout, options: &Options) -> Vec<Item> {
-    let mut items = Vec::new();
-    let mut listeners = std::collections::BTreeSet::new();
+/// A one-way permission the gateway carries out: `caller` may reach `target` at its alias.
+struct Grant<'a> {
+    caller: &'a ServiceNet,
+    target: &'a Service,
+    target_net: &'a ServiceNet,
+    why: String,
+}
+
+/// Every binding, and the scheduler's right to request each cron service.
+fn grants<'a>(project: &'a Project, layout: &'a Layout) -> Vec<Grant<'a>> {
     let mut seen = std::collections::BTreeSet::new();
+    let mut grants = Vec::new();
     for binding in &project.bindings {
-        let target = &project.services[&binding.target];
         if !seen.insert((&binding.caller, &binding.target)) {
             continue;
         }
-        let caller_net = &layout.services[&binding.caller];
-        let target_net = &layout.services[&binding.target];
-        let listen = format!("{}:{}", caller_net.gateway, target.port);
+        grants.push(Grant {
+            caller: &layout.services[&binding.caller],
+            target: &project.services[&binding.target],
+            target_net: &layout.services[&binding.target],
+            why: format!(
+                "binding grant: {} -> {} ({})",
+                binding.caller, binding.target, binding.env
+            ),
+        });
+    }
+    if let Some(scheduler_net) = layout.services.get(&scheduler::layout_id()) {
+        for target in scheduler::targets(project) {
+            grants.push(Grant {
+                caller: scheduler_net,
+                target: &project.services[target],
+                target_net: &layout.services[target],
+                why: format!("schedule grant: scheduler -> {target}"),
+            });
+        }
+    }
+    grants
+}
+
+/// One server per grant: on the gateway's address in the caller's network, at the target's
+/// port, for the target's alias, admitting the caller's address only; it proxies to the
+/// target's address on the target's network. Each such address and port also gets a default
+/// server answering 421, so a request for a name the caller was not granted lands nowhere
+/// (unless a listener in `taken`, the public server, is already that default).
+fn grant_servers(
+    grants: &[Grant],
+    options: &Options,
+    mut taken: std::collections::BTreeSet<String>,
+) -> Vec<Item> {
+    let mut items = Vec::new();
+    for grant in grants {
+        let target = grant.target;
+        let listen = format!("{}:{}", grant.caller.gateway, target.port);
         let mut location = vec![
             simple(
                 "proxy_pass",
                 vec![Arg::text(format!(
                     "http://{}:{}",
-                    target_net.service, target.port
+                    grant.target_net.service, target.port
                 ))],
             ),
             simple(
@@ -276,7 +383,7 @@ fn grant_servers(project: &Project, layout: &Layout, options: &Options) -> Vec<I
             ),
         ];
         location.extend(nginx::proxy_headers(&options.gateway));
-        if listeners.insert(listen.clone()) {
+        if taken.insert(listen.clone()) {
             items.push(Item::Blank);
             items.push(comment(format!(
                 "{listen}: names the caller was not granted"
@@ -294,17 +401,14 @@ fn grant_servers(project: &Project, layout: &Layout, options: &Options) -> Vec<I
             ));
         }
         items.push(Item::Blank);
-        items.push(comment(format!(
-            "binding grant: {} -> {} ({})",
-            binding.caller, binding.target, binding.env
-        )));
+        items.push(comment(grant.why.clone()));
         items.push(block(
             "server",
             vec![],
             vec![
                 simple("listen", vec![Arg::text(&listen)]),
                 simple("server_name", vec![Arg::text(binding_alias(target))]),
-                simple("allow", vec![Arg::text(&caller_net.service)]),
+                simple("allow", vec![Arg::text(&grant.caller.service)]),
                 simple("deny", vec![Arg::Word("all")]),
                 block("location", vec![Arg::text("/")], location),
             ],
@@ -323,19 +427,28 @@ fn gateway_service(project: &Project, options: &Options, layout: &Layout) -> mod
         },
     );
     for service in project.services.values() {
-        let mut aliases: Vec<String> = project
+        let Some(net) = layout.services.get(&service.name) else {
+            continue;
+        };
+        let targets = project
             .bindings
             .iter()
             .filter(|b| b.caller == service.name)
-            .map(|b| binding_alias(&project.services[&b.target]))
-            .collect();
-        aliases.sort();
-        aliases.dedup();
+            .map(|b| &b.target);
         networks.insert(
             network_name(service),
             Attachment {
-                ipv4_address: Some(layout.services[&service.name].gateway.clone()),
-                aliases,
+                ipv4_address: Some(net.gateway.clone()),
+                aliases: aliases(project, targets),
+            },
+        );
+    }
+    if let Some(net) = layout.services.get(&scheduler::layout_id()) {
+        networks.insert(
+            scheduler::NETWORK.to_string(),
+            Attachment {
+                ipv4_address: Some(net.gateway.clone()),
+                aliases: aliases(project, scheduler::targets(project).into_iter()),
             },
         );
     }
@@ -356,6 +469,16 @@ fn gateway_service(project: &Project, options: &Options, layout: &Layout) -> mod
     }
 }
 
+/// The names the gateway answers to on a caller's network: its targets' aliases.
+fn aliases<'a>(project: &Project, targets: impl Iterator<Item = &'a ServiceId>) -> Vec<String> {
+    let mut aliases: Vec<String> = targets
+        .map(|t| binding_alias(&project.services[t]))
+        .collect();
+    aliases.sort();
+    aliases.dedup();
+    aliases
+}
+
 fn app_service(
     project: &Project,
     service: &Service,
@@ -363,8 +486,55 @@ fn app_service(
     layout: &Layout,
 ) -> Result<model::Service, Box<Diagnostic>> {
     let (image, build) = image_or_build(service, options)?;
+    let mut networks = IndexMap::new();
+    if service.egress {
+        networks.insert(EGRESS_NETWORK.to_string(), Attachment::default());
+    }
+    if let Some(net) = layout.services.get(&service.name) {
+        networks.insert(
+            network_name(service),
+            Attachment {
+                ipv4_address: Some(net.service.clone()),
+                aliases: Vec::new(),
+            },
+        );
+    }
+    let runs_once = !service.workload.is_long_running();
+    Ok(model::Service {
+        image,
+        build,
+        // Jobs run when started (`docker compose run --rm <job>`), not with the stack.
+        profiles: if runs_once {
+            vec!["jobs".to_string()]
+        } else {
+            Vec::new()
+        },
+        init: true,
+        restart: if runs_once { "no" } else { "unless-stopped" },
+        command: service.command.as_ref().map(|c| match c {
+            // A string runs through a shell, as a Dockerfile's shell-form CMD does; Compose would
+            // otherwise split it itself and refuse what it cannot split.
+            Command::Line(line) => vec!["sh".into(), "-c".into(), literal(line)],
+            Command::Exec(words) => words.iter().map(|w| literal(w)).collect(),
+        }),
+        environment: environment(project, service, options),
+        labels: labels(project, service),
+        network_mode: networks.is_empty().then_some("none"),
+        networks,
+        ..model::Service::default()
+    })
+}
+
+/// `PORT` for a service that listens, each binding's URL, then the project's own variables.
+fn environment(
+    project: &Project,
+    service: &Service,
+    options: &Options,
+) -> IndexMap<String, String> {
     let mut environment = IndexMap::new();
-    environment.insert("PORT".to_string(), service.port.to_string());
+    if service.workload.listens() {
+        environment.insert("PORT".to_string(), service.port.to_string());
+    }
     for binding in project.bindings.iter().filter(|b| b.caller == service.name) {
         let target = &project.services[&binding.target];
         environment.insert(
@@ -372,32 +542,41 @@ fn app_service(
             format!("http://{}:{}", binding_alias(target), target.port),
         );
     }
-    let mut networks = IndexMap::new();
-    if service.egress {
-        networks.insert(EGRESS_NETWORK.to_string(), Attachment::default());
+    for (name, value) in &service.env {
+        let value = match value {
+            EnvValue::Literal(text) => literal(text),
+            EnvValue::PublicUrl(url) => literal(&url.under(&options.public_url)),
+        };
+        environment.insert(name.clone(), value);
     }
-    networks.insert(
-        network_name(service),
-        Attachment {
-            ipv4_address: Some(layout.services[&service.name].service.clone()),
-            aliases: Vec::new(),
-        },
-    );
-    Ok(model::Service {
-        image,
-        build,
-        init: true,
-        restart: "unless-stopped",
-        command: service.command.as_ref().map(|c| match c {
-            // A string runs through a shell, as a Dockerfile's shell-form CMD does; Compose would
-            // otherwise split it itself and refuse what it cannot split.
-            Command::Line(line) => vec!["sh".into(), "-c".into(), literal(line)],
-            Command::Exec(words) => words.iter().map(|w| literal(w)).collect(),
-        }),
-        environment,
-        networks,
-        ..model::Service::default()
-    })
+    environment
+}
+
+/// What compose itself cannot say about a service, kept where `docker inspect` shows it.
+fn labels(project: &Project, service: &Service) -> IndexMap<String, String> {
+    let mut labels = IndexMap::new();
+    let groups: Vec<&str> = project
+        .groups
+        .iter()
+        .filter(|(_, members)| members.contains(&service.name))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    if !groups.is_empty() {
+        labels.insert("svc.groups".to_string(), literal(&groups.join(",")));
+    }
+    if let Workload::Job { trigger } = &service.workload {
+        let (kind, schedules) = match trigger {
+            Trigger::Schedule { schedules } => ("schedule", schedules.as_slice()),
+            Trigger::Queue(_) => ("queue", &[][..]),
+            Trigger::Workflow => ("workflow", &[][..]),
+        };
+        labels.insert("svc.trigger".to_string(), kind.to_string());
+        if !schedules.is_empty() {
+            let text: Vec<&str> = schedules.iter().map(|s| s.as_written()).collect();
+            labels.insert("svc.schedule".to_string(), literal(&text.join("; ")));
+        }
+    }
+    labels
 }
 
 /// A container service builds from its Dockerfile; anything else runs the image svc.yaml names.
@@ -470,12 +649,24 @@ fn networks(project: &Project, layout: &Layout) -> IndexMap<String, Network> {
         },
     );
     for service in project.services.values() {
+        if let Some(net) = layout.services.get(&service.name) {
+            networks.insert(
+                network_name(service),
+                Network {
+                    internal: true,
+                    driver_opts: IndexMap::new(),
+                    ipam: ipam(&net.subnet),
+                },
+            );
+        }
+    }
+    if let Some(net) = layout.services.get(&scheduler::layout_id()) {
         networks.insert(
-            network_name(service),
+            scheduler::NETWORK.to_string(),
             Network {
                 internal: true,
                 driver_opts: IndexMap::new(),
-                ipam: ipam(&layout.services[&service.name].subnet),
+                ipam: ipam(&net.subnet),
             },
         );
     }

@@ -19,6 +19,8 @@ pub struct Service {
     pub image: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub build: Option<Build>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<String>,
     pub init: bool,
     pub restart: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -31,6 +33,12 @@ pub struct Service {
     pub ports: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub configs: Vec<ConfigMount>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub labels: IndexMap<String, String>,
+    /// `none` for a service with no network at all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_mode: Option<&'static str>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub networks: IndexMap<String, Attachment>,
 }
 

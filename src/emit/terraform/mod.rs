@@ -4,6 +4,7 @@
 mod fmt;
 mod hcl;
 mod network;
+mod schedules;
 mod services;
 mod start_order;
 
@@ -36,6 +37,7 @@ pub struct Options {
 
 pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, Diagnostics> {
     reject_reserved_names(project)?;
+    let schedules = schedules::blocks(project).map_err(schedule_error)?;
     let gateway_config = gateway_config(project, options)?;
     let internal = |reason: String| {
         let mut diags = Diagnostics::default();
@@ -56,6 +58,9 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
             services::service(project, service, &order),
         ));
     }
+    if !schedules.is_empty() {
+        files.push(("schedules.tf".to_string(), Ok(schedules)));
+    }
     let mut artifacts = Artifacts::default();
     for (name, blocks) in files {
         let text = blocks.and_then(hcl::file).map_err(internal)?;
@@ -74,12 +79,28 @@ fn gateway(project: &Project) -> Result<Vec<::hcl::Block>, String> {
     Ok(blocks)
 }
 
+fn schedule_error(error: schedules::ScheduleError) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    diags.push(match error {
+        schedules::ScheduleError::Internal(reason) => {
+            Diagnostic::error("terraform-internal", reason)
+        }
+        schedules::ScheduleError::Inexpressible { owner, reason } => Diagnostic::error(
+            "terraform-schedule",
+            format!("cannot schedule {owner} with EventBridge Scheduler: {reason}"),
+        )
+        .help("split it into two schedules, one restricting the day of the month and one the day of the week"),
+    });
+    diags
+}
+
 fn reject_reserved_names(project: &Project) -> Result<(), Diagnostics> {
     let mut diags = Diagnostics::default();
+    let caller = schedules::needs_caller(project).then_some(schedules::CALLER);
     for service in project
         .services
         .values()
-        .filter(|s| RESERVED.contains(&s.name.as_str()))
+        .filter(|s| RESERVED.contains(&s.name.as_str()) || Some(s.name.as_str()) == caller)
     {
         diags.push(
             Diagnostic::error(
@@ -180,7 +201,7 @@ fn variables(project: &Project, options: &Options) -> Result<Vec<::hcl::Block>, 
             .collect();
         format!("{{\n{}\n}}", entries.join("\n"))
     };
-    Ok(vec![
+    let mut blocks = vec![
         variable(
             "name",
             "Prefix of every AWS name (cluster, roles, load balancer, log groups); set it per environment to run several in one account.",
@@ -289,7 +310,40 @@ fn variables(project: &Project, options: &Options) -> Result<Vec<::hcl::Block>, 
         )?
         .raw("default", "30")?
         .build(),
-    ])
+    ];
+    if uses_public_url(project) {
+        blocks.push(
+            variable(
+                "public_url",
+                "The origin the project is reached at (e.g. https://shop.example.com), for the URLs injected into services and requested by crons; default: the load balancer's.",
+                "string",
+            )?
+            .raw("default", "null")?
+            .build(),
+        );
+    }
+    if schedules::needs_caller(project) {
+        blocks.push(
+            variable(
+                "cron_caller_image",
+                "The image whose wget requests cron targets at their times.",
+                "string",
+            )?
+            .str("default", schedules::DEFAULT_CALLER_IMAGE)
+            .build(),
+        );
+    }
+    Ok(blocks)
+}
+
+/// Whether anything needs the project's public origin.
+fn uses_public_url(project: &Project) -> bool {
+    schedules::calls_public_paths(project)
+        || project.services.values().any(|s| {
+            s.env
+                .values()
+                .any(|v| matches!(v, crate::ir::EnvValue::PublicUrl(_)))
+        })
 }
 
 fn main(project: &Project) -> Result<Vec<::hcl::Block>, String> {
@@ -310,6 +364,13 @@ fn main(project: &Project) -> Result<Vec<::hcl::Block>, String> {
             .build(),
         block("data", &["aws_vpc", "this"]).raw("id", "var.vpc_id")?.build(),
     ];
+    if uses_public_url(project) {
+        blocks.push(
+            block("locals", &[])
+                .attr("public_url", expr("coalesce(var.public_url, var.certificate_arn == null ? \"http://${aws_lb.gateway.dns_name}\" : \"https://${aws_lb.gateway.dns_name}\")")?)
+                .build(),
+        );
+    }
     // A service without internet egress still pulls image layers from S3.
     if project.services.values().any(|s| !s.egress) {
         blocks.push(

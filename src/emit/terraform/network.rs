@@ -182,6 +182,24 @@ pub fn edge() -> Result<Vec<Block>, String> {
     Ok(blocks)
 }
 
+/// The scheduled caller's group: it takes no connections; it goes out to the cron services and
+/// the public URL (and pulls its image).
+pub fn caller_group() -> Result<Vec<Block>, String> {
+    let caller = super::schedules::CALLER;
+    Ok(vec![
+        group(
+            caller,
+            "The scheduled caller: requests cron targets; nothing connects to it",
+        )?,
+        egress_to_cidr(
+            &format!("egress_{caller}"),
+            caller,
+            "[\"0.0.0.0/0\"]",
+            "Outbound: the cron services, the public URL, image pulls and logs",
+        )?,
+    ])
+}
+
 /// One service's group: its explicit egress, the gateway if it is public, and one rule per
 /// caller that binds it.
 pub fn service_group(project: &Project, service: &Service) -> Result<Vec<Block>, String> {
@@ -226,6 +244,15 @@ pub fn service_group(project: &Project, service: &Service) -> Result<Vec<Block>,
             "gateway",
             service.port,
             &format!("Public routes reach {name} through the gateway only"),
+        )?);
+    }
+    if let crate::ir::Workload::Cron { .. } = service.workload {
+        blocks.push(from_group(
+            &format!("ingress_schedule_{name}"),
+            name,
+            super::schedules::CALLER,
+            service.port,
+            &format!("The scheduled caller requests {name} at its times"),
         )?);
     }
     let mut seen = BTreeSet::new();

@@ -3,7 +3,7 @@
 
 use super::hcl::{BlockBuilder, array, block, call, expr, number, object, string};
 use super::start_order::StartOrder;
-use crate::ir::{Command, Project, Service};
+use crate::ir::{Command, EnvValue, Project, PublicUrl, Service, Workload};
 use ::hcl::{Block, Expression};
 
 /// The gateway's nginx config, beside the module's `.tf` files.
@@ -18,13 +18,16 @@ pub fn service(
     let mut blocks = vec![
         log_group(service.name.as_str())?,
         task_definition(project, service)?,
-        ecs_service(project, service, order)?,
     ];
+    // A job that runs once per trigger is a task definition only; its schedule runs it.
+    if service.workload.is_long_running() {
+        blocks.push(ecs_service(project, service, order)?);
+    }
     blocks.extend(super::network::service_group(project, service)?);
     Ok(blocks)
 }
 
-fn log_group(label: &str) -> Result<Block, String> {
+pub(super) fn log_group(label: &str) -> Result<Block, String> {
     Ok(block("resource", &["aws_cloudwatch_log_group", label])
         .raw("name", &format!("\"/svc/${{var.name}}/{label}\""))?
         .raw("retention_in_days", "var.log_retention_days")?
@@ -35,7 +38,7 @@ fn env(name: &str, value: &str) -> Expression {
     object(vec![("name", string(name)), ("value", string(value))])
 }
 
-fn logging(label: &str) -> Result<Expression, String> {
+pub(super) fn logging(label: &str) -> Result<Expression, String> {
     Ok(object(vec![
         ("logDriver", string("awslogs")),
         (
@@ -54,7 +57,10 @@ fn logging(label: &str) -> Result<Expression, String> {
 
 fn task_definition(project: &Project, service: &Service) -> Result<Block, String> {
     let name = service.name.as_str();
-    let mut environment = vec![env("PORT", &service.port.to_string())];
+    let mut environment = Vec::new();
+    if service.workload.listens() {
+        environment.push(env("PORT", &service.port.to_string()));
+    }
     for binding in project.bindings.iter().filter(|b| b.caller == service.name) {
         let target = &project.services[&binding.target];
         environment.push(env(
@@ -62,21 +68,30 @@ fn task_definition(project: &Project, service: &Service) -> Result<Block, String
             &format!("http://{}:{}", target.hostname, target.port),
         ));
     }
+    for (key, value) in &service.env {
+        let value = match value {
+            EnvValue::Literal(text) => string(text),
+            EnvValue::PublicUrl(url) => public_url(url)?,
+        };
+        environment.push(object(vec![("name", string(key)), ("value", value)]));
+    }
     let mut container = vec![
         ("name", string(name)),
         ("image", expr(&format!("var.images[{:?}]", name))?),
         ("essential", Expression::Bool(true)),
-        (
+    ];
+    if service.workload.listens() {
+        container.push((
             "portMappings",
             array(vec![object(vec![
                 ("name", string(&service.hostname)),
                 ("containerPort", number(u64::from(service.port))),
                 ("protocol", string("tcp")),
             ])]),
-        ),
-        ("environment", array(environment)),
-        ("logConfiguration", logging(name)?),
-    ];
+        ));
+    }
+    container.push(("environment", array(environment)));
+    container.push(("logConfiguration", logging(name)?));
     if let Some(command) = &service.command {
         let words = match command {
             Command::Exec(words) => words.iter().map(|w| string(w)).collect(),
@@ -93,7 +108,27 @@ fn task_definition(project: &Project, service: &Service) -> Result<Block, String
     )
 }
 
-fn task(
+/// A URL of the deployment: `local.public_url` (the variable, else the load balancer), with a
+/// subdomain put in front of its host when the mount has one.
+fn public_url(url: &PublicUrl) -> Result<Expression, String> {
+    let base = match &url.subdomain {
+        Some(sub) => call(
+            "replace",
+            vec![
+                expr("local.public_url")?,
+                string("://"),
+                string(&format!("://{sub}.")),
+            ],
+        ),
+        None => expr("local.public_url")?,
+    };
+    Ok(call(
+        "join",
+        vec![string(""), array(vec![base, string(&url.path)])],
+    ))
+}
+
+pub(super) fn task(
     label: &str,
     family: &str,
     cpu: &str,
@@ -118,6 +153,13 @@ fn task(
 /// port under its hostname.
 fn ecs_service(project: &Project, service: &Service, order: &StartOrder) -> Result<Block, String> {
     let name = service.name.as_str();
+    let desired = format!("lookup(var.desired_count, {name:?}, {})", service.replicas);
+    if let Workload::Cron { .. } = service.workload {
+        // Requested only by the scheduled caller, which finds it in Cloud Map's DNS.
+        return Ok(fargate_service(name, &desired, None)?
+            .child(super::schedules::registry(&service.name)?)
+            .build());
+    }
     let reachable = project.is_public(&service.name)
         || project.bindings.iter().any(|b| b.target == service.name);
     let mut connect = block("service_connect_configuration", &[])
@@ -135,8 +177,7 @@ fn ecs_service(project: &Project, service: &Service, order: &StartOrder) -> Resu
                 ),
         );
     }
-    let desired = format!("lookup(var.desired_count, {name:?}, {})", service.replicas);
-    let mut ecs = fargate_service(name, &desired, connect)?;
+    let mut ecs = fargate_service(name, &desired, Some(connect))?;
     let after = order.targets_first(project, &service.name);
     if !after.is_empty() {
         let refs: Vec<String> = after
@@ -151,9 +192,9 @@ fn ecs_service(project: &Project, service: &Service, order: &StartOrder) -> Resu
 fn fargate_service(
     label: &str,
     desired_count: &str,
-    connect: BlockBuilder,
+    connect: Option<BlockBuilder>,
 ) -> Result<BlockBuilder, String> {
-    Ok(block("resource", &["aws_ecs_service", label])
+    let service = block("resource", &["aws_ecs_service", label])
         .str("name", label)
         .raw("cluster", "aws_ecs_cluster.this.id")?
         .raw(
@@ -170,8 +211,11 @@ fn fargate_service(
                     &format!("[aws_security_group.{label}.id]"),
                 )?
                 .attr("assign_public_ip", Expression::Bool(false)),
-        )
-        .child(connect))
+        );
+    Ok(match connect {
+        Some(connect) => service.child(connect),
+        None => service,
+    })
 }
 
 fn gateway_depends_on(project: &Project) -> String {
@@ -230,7 +274,7 @@ pub fn gateway(project: &Project) -> Result<Vec<Block>, String> {
             "512",
             container,
         )?,
-        fargate_service("gateway", "2", connect)?
+        fargate_service("gateway", "2", Some(connect))?
             // The target group must be attached (the listener) before ECS registers into it, and
             // nginx resolves the public services' Service Connect names when it starts.
             .raw("depends_on", &gateway_depends_on(project))?

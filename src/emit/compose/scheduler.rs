@@ -1,0 +1,124 @@
+//! The scheduler: one small service running busybox's `crond`, which requests each cron target
+//! at its times. It is a caller like any other: it sits alone with the gateway on its own
+//! network, reaches a cron service only through a grant listener (exactly like a binding), and
+//! requests top-level cron paths through the gateway's public routing. It has no internet and
+//! no other path; nothing gains a path to it.
+
+use super::addresses::Layout;
+use super::model::{self, Attachment, ConfigMount};
+use super::{Options, binding_alias, literal};
+use crate::ir::{Call, Project, ServiceId};
+use indexmap::IndexMap;
+
+/// The compose service, and the name of its network's member.
+pub const SERVICE: &str = "scheduler";
+/// A pinned official image with crond and wget.
+pub const DEFAULT_IMAGE: &str = "busybox:1.37.0";
+pub const CRONTAB_CONFIG: &str = "scheduler_crontab";
+pub const NETWORK: &str = "svc-scheduler";
+/// Vercel's cron requests carry this user agent; apps check it.
+const USER_AGENT: &str = "vercel-cron/1.0";
+
+/// The scheduler's key in the address layout: not a name any service can have.
+pub fn layout_id() -> ServiceId {
+    ServiceId("(scheduler)".to_string())
+}
+
+/// Whether the stack needs a scheduler: something to request at a time. Jobs are started, not
+/// requested, and compose cannot start a container from inside the stack.
+pub fn needed(project: &Project) -> bool {
+    project
+        .scheduled()
+        .iter()
+        .any(|s| !matches!(s.call, Call::Job(_)))
+}
+
+/// Cron services the scheduler requests, each reached through a grant.
+pub fn targets(project: &Project) -> Vec<&ServiceId> {
+    let mut targets: Vec<&ServiceId> = project
+        .scheduled()
+        .into_iter()
+        .filter_map(|s| match s.call {
+            Call::Service(id) => Some(id),
+            _ => None,
+        })
+        .collect();
+    targets.sort();
+    targets.dedup();
+    targets
+}
+
+/// Whether any top-level cron requests a public path, through the gateway's public server.
+pub fn calls_public_paths(project: &Project) -> bool {
+    project
+        .scheduled()
+        .iter()
+        .any(|s| matches!(s.call, Call::PublicPath(_)))
+}
+
+/// root's crontab: one line per schedule, in the five plain fields every crond reads alike.
+pub fn crontab(project: &Project) -> String {
+    let mut text = String::from("# svc: every scheduled request, in UTC\n");
+    for scheduled in project.scheduled() {
+        let url = match scheduled.call {
+            Call::PublicPath(path) => format!("http://{}{path}", super::GATEWAY),
+            Call::Service(id) => {
+                let service = &project.services[id];
+                format!("http://{}:{}/", binding_alias(service), service.port)
+            }
+            Call::Job(_) => continue,
+        };
+        text.push_str(&format!(
+            "{} wget -q -O /dev/null -U {USER_AGENT} {}\n",
+            scheduled.schedule.crontab(),
+            shell_quote(&url)
+        ));
+    }
+    text
+}
+
+/// One word for `sh`, whatever the text holds.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+pub fn service(options: &Options, layout: &Layout) -> model::Service {
+    let address = layout
+        .services
+        .get(&layout_id())
+        .map(|net| net.service.clone());
+    model::Service {
+        image: Some(literal(&options.scheduler_image)),
+        init: true,
+        restart: "unless-stopped",
+        command: Some(
+            // Every busybox build has -L (not all have -d): each run goes to the container's log.
+            ["crond", "-f", "-L", "/dev/stderr", "-c", "/etc/crontabs"]
+                .map(String::from)
+                .to_vec(),
+        ),
+        configs: vec![ConfigMount {
+            source: CRONTAB_CONFIG.to_string(),
+            target: "/etc/crontabs/root".to_string(),
+        }],
+        networks: IndexMap::from([(
+            NETWORK.to_string(),
+            Attachment {
+                ipv4_address: address,
+                aliases: Vec::new(),
+            },
+        )]),
+        ..model::Service::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_reach_the_shell_as_one_word() {
+        assert_eq!(shell_quote("http://a/b"), "'http://a/b'");
+        assert_eq!(shell_quote("http://a/it's;rm"), r"'http://a/it'\''s;rm'");
+    }
+}
