@@ -215,7 +215,7 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
         name: options.name.clone(),
         services,
         networks: networks(project, &layout),
-        configs: configs(project, gateway_config, with_scheduler),
+        configs: configs(project, options, gateway_config, with_scheduler),
     };
     match serde_saphyr::to_string(&file) {
         Ok(yaml) => Ok(Artifacts::single(FILE_NAME, yaml)),
@@ -231,6 +231,7 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
 
 fn configs(
     project: &Project,
+    options: &Options,
     gateway_config: String,
     with_scheduler: bool,
 ) -> IndexMap<String, Config> {
@@ -244,7 +245,7 @@ fn configs(
         configs.insert(
             scheduler::CRONTAB_CONFIG.to_string(),
             Config {
-                content: LitString(literal(&scheduler::crontab(project))),
+                content: LitString(literal(&scheduler::crontab(project, &options.public_url))),
             },
         );
     }

@@ -56,20 +56,34 @@ pub fn calls_public_paths(project: &Project) -> bool {
         .any(|s| matches!(s.call, Call::PublicPath(_)))
 }
 
-/// root's crontab: one line per schedule, in the five plain fields every crond reads alike.
-pub fn crontab(project: &Project) -> String {
+/// root's crontab: one line per schedule, in the five plain fields every crond reads alike. A
+/// public path is requested with the public origin's `Host`, as a visitor's request arrives,
+/// so host conditions in the routing see what they would see on the deployment.
+pub fn crontab(project: &Project, public_url: &str) -> String {
+    let public_host = public_url
+        .split_once("://")
+        .map_or(public_url, |(_, host)| host);
     let mut text = String::from("# svc: every scheduled request, in UTC\n");
     for scheduled in project.scheduled() {
-        let url = match scheduled.call {
-            Call::PublicPath(path) => format!("http://{}{path}", super::GATEWAY),
+        let (url, host) = match scheduled.call {
+            Call::PublicPath(path) => (
+                format!("http://{}{path}", super::GATEWAY),
+                Some(public_host),
+            ),
             Call::Service(id) => {
                 let service = &project.services[id];
-                format!("http://{}:{}/", binding_alias(service), service.port)
+                (
+                    format!("http://{}:{}/", binding_alias(service), service.port),
+                    None,
+                )
             }
             Call::Job(_) => continue,
         };
+        let header = host
+            .map(|h| format!(" --header {}", shell_quote(&format!("Host: {h}"))))
+            .unwrap_or_default();
         text.push_str(&format!(
-            "{} wget -q -O /dev/null -U {USER_AGENT} {}\n",
+            "{} wget -q -O /dev/null -U {USER_AGENT}{header} {}\n",
             scheduled.schedule.crontab(),
             shell_quote(&url)
         ));
