@@ -24,6 +24,7 @@ impl<T> Deref for Checked<T> {
 pub fn check(project: Project, diags: &mut Diagnostics) -> Option<Checked<Project>> {
     check_names(&project, diags);
     check_external_hosts(&project, diags);
+    check_route_destinations(&project, diags);
     (!diags.has_errors()).then_some(Checked(project))
 }
 
@@ -136,6 +137,43 @@ fn check_external_hosts(project: &Project, diags: &mut Diagnostics) {
                 );
             }
         }
+    }
+}
+
+/// Public routes reach web services only: a worker and a job have no port, and a cron service
+/// answers the scheduler alone.
+fn check_route_destinations(project: &Project, diags: &mut Diagnostics) {
+    let routes = project
+        .routing
+        .routes
+        .iter()
+        .filter_map(|r| Some((r.service.as_ref()?, &r.origin)));
+    let rewrites = project
+        .routing
+        .rewrites
+        .iter()
+        .filter_map(|r| match &r.destination {
+            crate::ir::Destination::Service(s) => Some((s, &r.origin)),
+            _ => None,
+        });
+    for (destination, origin) in routes.chain(rewrites) {
+        let service = &project.services[&destination.service];
+        let what = match &service.workload {
+            crate::ir::Workload::Web => continue,
+            crate::ir::Workload::Worker(_) => "a worker, which has no port",
+            crate::ir::Workload::Cron { .. } => "a cron service, which answers the scheduler only",
+            crate::ir::Workload::Job { .. } => "a job, which has no port",
+        };
+        diags.push(
+            Diagnostic::error(
+                "route-to-background-service",
+                format!("a public route sends requests to `{}`, {what}", service.name),
+            )
+            .key(format!("{}.destination", origin.key))
+            .at(origin.at.file, origin.at.span, "routes public traffic to it")
+            .also(service.origin.file, service.origin.span, "declared here")
+            .help("route to a web service; to expose this one, make it `\"type\": \"web\"` with a `routePrefix`"),
+        );
     }
 }
 

@@ -115,6 +115,13 @@ impl Schedule {
         for (i, (word, spec)) in words.iter().zip(SPECS).enumerate() {
             fields[i] = parse_field(word, spec)?;
         }
+        // Cron reads two restricted day fields as "either"; some crons do not, and EventBridge
+        // Scheduler cannot say it at all. Refused, so every target runs the same days.
+        if !fields[2].is_every() && !fields[4].is_every() {
+            return Err(format!(
+                "`{text}` restricts both the day of the month and the day of the week; write `*` in one of them, or split it into two schedules"
+            ));
+        }
         Ok(Schedule {
             written: text.to_string(),
             fields,
@@ -135,26 +142,20 @@ impl Schedule {
     }
 
     /// EventBridge Scheduler's six-field form. It numbers weekdays from 1 (Sunday) and needs `?`
-    /// in whichever of the two day fields is unrestricted; it cannot say "this day of the month
-    /// or this weekday", which cron means when both are restricted.
-    pub fn eventbridge(&self) -> Result<String, String> {
+    /// in whichever of the two day fields is unrestricted (parsing refused both restricted).
+    pub fn eventbridge(&self) -> String {
         let [minute, hour, dom, month, dow] = &self.fields;
-        let (dom_text, dow_text) = match (dom.is_every(), dow.is_every()) {
-            (_, true) => (dom.canonical(0), "?".to_string()),
-            (true, false) => ("?".to_string(), dow.canonical(1)),
-            (false, false) => {
-                return Err(format!(
-                    "`{}` restricts both the day of the month and the day of the week, which cron reads as either one; EventBridge Scheduler cannot express that",
-                    self.written
-                ));
-            }
+        let (dom_text, dow_text) = if dow.is_every() {
+            (dom.canonical(0), "?".to_string())
+        } else {
+            ("?".to_string(), dow.canonical(1))
         };
-        Ok(format!(
+        format!(
             "cron({} {} {dom_text} {} {dow_text} *)",
             minute.canonical(0),
             hour.canonical(0),
             month.canonical(0)
-        ))
+        )
     }
 }
 
@@ -176,15 +177,15 @@ fn parse_part(part: &str, spec: Spec) -> Result<u64, String> {
             if step == 0 {
                 return Err(format!("the {} step `/0` never advances", spec.name));
             }
-            (range, step)
+            (range, Some(step))
         }
-        None => (part, 1),
+        None => (part, None),
     };
     let (low, high) = match range.split_once('-') {
         _ if range == "*" => (spec.min, spec.max),
         Some((low, high)) => (value(low, spec)?, value(high, spec)?),
         // `5/15` means from 5 to the end of the field, in steps of 15.
-        None if step > 1 => (value(range, spec)?, spec.max),
+        None if step.is_some() => (value(range, spec)?, spec.max),
         None => {
             let v = value(range, spec)?;
             (v, v)
@@ -192,12 +193,12 @@ fn parse_part(part: &str, spec: Spec) -> Result<u64, String> {
     };
     if low > high {
         return Err(format!(
-            "the {} range `{range}` runs backwards: write `{high}-{low}`",
-            spec.name
+            "the {} range `{range}` runs backwards; cron ranges do not wrap: write `{low}-{},{}-{high}`",
+            spec.name, spec.max, spec.min
         ));
     }
     Ok((low..=high)
-        .step_by(usize::from(step))
+        .step_by(usize::from(step.unwrap_or(1)))
         .fold(0, |bits, v| bits | 1 << v))
 }
 
@@ -256,19 +257,22 @@ mod tests {
         assert_eq!(crontab("0 0 * * 7"), "0 0 * * 0");
         assert_eq!(crontab("0 0 * * 0-7"), "0 0 * * *");
         assert_eq!(crontab("0   12 * *  5"), "0 12 * * 5");
+        assert_eq!(crontab("5/1 * * * *"), "5-59 * * * *");
+        assert_eq!(crontab("0 0 * * 1/1"), "0 0 * * *");
+        assert_eq!(crontab("0 0 1-31 * 1"), "0 0 * * 1");
     }
 
     #[test]
     fn eventbridge_numbers_weekdays_from_one_and_needs_a_question_mark() {
         let eb = |t: &str| Schedule::parse(t).unwrap().eventbridge();
         assert_eq!(
-            eb("*/5 * * * *").unwrap(),
+            eb("*/5 * * * *"),
             "cron(0,5,10,15,20,25,30,35,40,45,50,55 * * * ? *)"
         );
-        assert_eq!(eb("0 9 * * 1-5").unwrap(), "cron(0 9 ? * 2-6 *)");
-        assert_eq!(eb("0 0 * * 0,6").unwrap(), "cron(0 0 ? * 1,7 *)");
-        assert_eq!(eb("30 2 1 * *").unwrap(), "cron(30 2 1 * ? *)");
-        assert!(eb("0 0 1 * 1").unwrap_err().contains("both"));
+        assert_eq!(eb("0 9 * * 1-5"), "cron(0 9 ? * 2-6 *)");
+        assert_eq!(eb("0 0 * * 0,6"), "cron(0 0 ? * 1,7 *)");
+        assert_eq!(eb("0 0 * * 7"), "cron(0 0 ? * 1 *)");
+        assert_eq!(eb("30 2 1 * *"), "cron(30 2 1 * ? *)");
     }
 
     #[test]
@@ -279,7 +283,8 @@ mod tests {
         assert!(err("60 * * * *").contains("minute `60` is out of range"));
         assert!(err("0 0 * * MON").contains("not names"));
         assert!(err("*/0 * * * *").contains("never advances"));
-        assert!(err("0 5-2 * * *").contains("backwards"));
+        assert!(err("0 22-2 * * *").contains("write `22-23,0-2`"));
+        assert!(err("0 0 1 * 1").contains("both the day of the month and the day of the week"));
         assert!(err("0 0 0 * *").contains("day of month `0`"));
         assert!(err("0 0 * 13 *").contains("month `13`"));
         assert!(err("0 0 * * 8").contains("day of week `8`"));

@@ -459,35 +459,3 @@ fn service_names_that_are_hcl_keywords_stay_valid() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
-
-/// Cron reads a schedule that restricts both day fields as "either"; EventBridge Scheduler
-/// cannot, so the target refuses it instead of running on the wrong days.
-#[test]
-fn a_schedule_eventbridge_cannot_express_is_refused_naming_its_owner() {
-    let dir = scratch_dir("tf-either-day");
-    std::fs::write(
-        dir.join("vercel.json"),
-        r#"{
-          "services": { "web": { "root": ".", "runtime": "container" } },
-          "rewrites": [{ "source": "/(.*)", "destination": { "service": "web" } }],
-          "crons": [{ "path": "/api/report", "schedule": "0 9 1 * 1" }]
-        }"#,
-    )
-    .unwrap();
-    std::fs::write(dir.join("Dockerfile"), "FROM scratch\n").unwrap();
-    let compilation = svc::compile::compile(&dir.join("vercel.json")).unwrap();
-    let project = compilation.project.unwrap();
-    let options = terraform::Options {
-        name: "example".to_string(),
-        gateway: nginx::Options::from_settings(&project, &compilation.settings.nginx),
-    };
-    let diagnostics = terraform::emit(&project, &options).unwrap_err();
-    let text = format!("{diagnostics:?}");
-    assert!(text.contains("terraform-schedule"), "{text}");
-    assert!(text.contains("the cron for `/api/report`"), "{text}");
-    assert!(
-        text.contains("both the day of the month and the day of the week"),
-        "{text}"
-    );
-    std::fs::remove_dir_all(dir).unwrap();
-}

@@ -152,6 +152,9 @@ impl Lowerer<'_> {
         let path = &raw.service.path;
         let (prefix, subdomain, key) = match &raw.mount {
             Some(m) => (m.path.as_ref(), m.subdomain.as_ref(), path.key("mount")),
+            None if raw.route_prefix.is_none() => {
+                (None, raw.subdomain.as_ref(), path.key("subdomain"))
+            }
             None => (
                 raw.route_prefix.as_ref(),
                 raw.subdomain.as_ref(),
@@ -182,26 +185,25 @@ impl Lowerer<'_> {
     }
 
     fn prefix(&mut self, prefix: &Spanned<String>, key: &KeyPath) -> Option<String> {
-        let trimmed = prefix.value.trim_end_matches('/');
-        let normalized = match trimmed.strip_prefix('/') {
-            Some(_) => trimmed.to_string(),
-            None => format!("/{trimmed}"),
-        };
-        let normalized = if normalized.is_empty() {
-            "/".to_string()
-        } else {
-            normalized
-        };
-        let bad = normalized
+        // `api/`, `/api` and `//api//` are one prefix: a leading `/`, single separators.
+        let segments: Vec<&str> = prefix.value.split('/').filter(|s| !s.is_empty()).collect();
+        let normalized = format!("/{}", segments.join("/"));
+        let bad_char = normalized
             .chars()
-            .find(|c| c.is_control() || c.is_whitespace() || matches!(c, '?' | '#' | '\\'));
-        if let Some(c) = bad {
+            .find(|c| c.is_control() || c.is_whitespace() || matches!(c, '?' | '#' | '\\'))
+            .map(|c| format!("{c:?} cannot appear in a path prefix"));
+        // The gateway refuses paths with dot segments, so such a mount could never match.
+        let dot_segment = segments
+            .iter()
+            .any(|s| matches!(*s, "." | ".."))
+            .then(|| "`.` and `..` segments never reach a service".to_string());
+        if let Some(label) = bad_char.or(dot_segment) {
             self.error(
                 "invalid-route-prefix",
                 key,
                 prefix.span,
                 format!("route prefix `{}` is not a path", prefix.value),
-                format!("{c:?} cannot appear in a path prefix"),
+                label,
                 "a prefix is a plain path such as `/api` or `/docs/v2`",
             );
             return None;

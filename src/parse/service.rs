@@ -147,7 +147,7 @@ fn parse_bindings(node: &Node, path: &KeyPath, d: &mut Decoder) -> Vec<RawBindin
 }
 
 /// Env names a binding may not set: the platform injects them.
-fn is_reserved_env(name: &str) -> bool {
+pub(super) fn is_reserved_env(name: &str) -> bool {
     name == "PORT" || name.starts_with("VERCEL_")
 }
 

@@ -102,6 +102,17 @@ fn parse_env(
                 );
                 return None;
             }
+            if super::service::is_reserved_env(&member.key) {
+                d.error(
+                    "reserved-env-name",
+                    &key,
+                    member.key_span,
+                    format!("`{}` is set by the platform", member.key),
+                    "reserved",
+                    "`PORT` comes from the service's `port` setting and `VERCEL_*` from the platform: set `port`, or choose another name",
+                );
+                return None;
+            }
             let value = d.string(&member.value, &key, 0, 65_536)?;
             Some((Spanned::new(member.key.clone(), member.key_span), value))
         })

@@ -241,7 +241,7 @@ fn parse_cron(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<RawCron> {
         && let Some(c) = p
             .value
             .chars()
-            .find(|c| c.is_whitespace() || c.is_control())
+            .find(|c| c.is_whitespace() || c.is_control() || *c == '#')
     {
         d.error(
             "invalid-cron-path",
@@ -249,7 +249,7 @@ fn parse_cron(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<RawCron> {
             p.span,
             format!("cron path `{}` cannot be requested", p.value.escape_debug()),
             format!("{:?} cannot appear in a request path", c),
-            "percent-encode it, e.g. a space as `%20`",
+            "percent-encode it, e.g. a space as `%20` (a `#` fragment is never sent: drop it)",
         );
     } else if let Some(p) = &cron_path
         && !p.value.starts_with('/')

@@ -16,7 +16,7 @@ pub const SERVICE: &str = "scheduler";
 pub const DEFAULT_IMAGE: &str = "busybox:1.37.0";
 pub const CRONTAB_CONFIG: &str = "scheduler_crontab";
 pub const NETWORK: &str = "svc-scheduler";
-/// Vercel's cron requests carry this user agent; apps check it.
+/// Vercel's cron requests carry this user agent.
 const USER_AGENT: &str = "vercel-cron/1.0";
 
 /// The scheduler's key in the address layout: not a name any service can have.

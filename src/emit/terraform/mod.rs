@@ -37,13 +37,13 @@ pub struct Options {
 
 pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, Diagnostics> {
     reject_reserved_names(project)?;
-    let schedules = schedules::blocks(project).map_err(schedule_error)?;
-    let gateway_config = gateway_config(project, options)?;
     let internal = |reason: String| {
         let mut diags = Diagnostics::default();
         diags.push(Diagnostic::error("terraform-internal", reason));
         diags
     };
+    let schedules = schedules::blocks(project).map_err(internal)?;
+    let gateway_config = gateway_config(project, options)?;
     let mut files = vec![
         ("versions.tf".to_string(), versions()),
         ("variables.tf".to_string(), variables(project, options)),
@@ -77,21 +77,6 @@ fn gateway(project: &Project) -> Result<Vec<::hcl::Block>, String> {
     let mut blocks = services::gateway(project)?;
     blocks.extend(network::edge()?);
     Ok(blocks)
-}
-
-fn schedule_error(error: schedules::ScheduleError) -> Diagnostics {
-    let mut diags = Diagnostics::default();
-    diags.push(match error {
-        schedules::ScheduleError::Internal(reason) => {
-            Diagnostic::error("terraform-internal", reason)
-        }
-        schedules::ScheduleError::Inexpressible { owner, reason } => Diagnostic::error(
-            "terraform-schedule",
-            format!("cannot schedule {owner} with EventBridge Scheduler: {reason}"),
-        )
-        .help("split it into two schedules, one restricting the day of the month and one the day of the week"),
-    });
-    diags
 }
 
 fn reject_reserved_names(project: &Project) -> Result<(), Diagnostics> {

@@ -39,8 +39,8 @@ pub fn registry(service: &ServiceId) -> Result<BlockBuilder, String> {
     )
 }
 
-/// Everything in `schedules.tf`; the error names a schedule EventBridge cannot express.
-pub fn blocks(project: &Project) -> Result<Vec<Block>, ScheduleError> {
+/// Everything in `schedules.tf`.
+pub fn blocks(project: &Project) -> Result<Vec<Block>, String> {
     let mut blocks = Vec::new();
     let cron_services = project.scheduled_services();
     if !cron_services.is_empty() {
@@ -65,22 +65,6 @@ pub fn blocks(project: &Project) -> Result<Vec<Block>, ScheduleError> {
         blocks.extend(schedule(project, &scheduled, &label)?);
     }
     Ok(blocks)
-}
-
-#[derive(Debug)]
-pub enum ScheduleError {
-    Internal(String),
-    /// A schedule EventBridge Scheduler cannot express: whose, and why.
-    Inexpressible {
-        owner: String,
-        reason: String,
-    },
-}
-
-impl From<String> for ScheduleError {
-    fn from(reason: String) -> Self {
-        ScheduleError::Internal(reason)
-    }
 }
 
 fn namespace() -> Result<Block, String> {
@@ -161,19 +145,8 @@ fn owner(scheduled: &Scheduled) -> String {
 }
 
 /// The schedule, its role, and the role's one permission.
-fn schedule(
-    project: &Project,
-    scheduled: &Scheduled,
-    label: &str,
-) -> Result<Vec<Block>, ScheduleError> {
-    let expression =
-        scheduled
-            .schedule
-            .eventbridge()
-            .map_err(|reason| ScheduleError::Inexpressible {
-                owner: owner(scheduled),
-                reason,
-            })?;
+fn schedule(project: &Project, scheduled: &Scheduled, label: &str) -> Result<Vec<Block>, String> {
+    let expression = scheduled.schedule.eventbridge();
     let (task, group) = match scheduled.call {
         Call::Job(id) => (id.as_str().to_string(), id.as_str().to_string()),
         _ => (CALLER.to_string(), CALLER.to_string()),
