@@ -371,11 +371,13 @@ fn a_sixty_service_graph_comes_up() {
     let dir = support::scratch_dir("compose-sixty-config");
     let names: Vec<String> = (0..60).map(letters_name).collect();
     let mut services = serde_json::Map::new();
-    // Docker 20.10 can keep a stale endpoint on a network 61 containers just left, which
-    // blocks its subnet until the engine restarts; a pool per process sidesteps that.
-    let pool = format!("10.{}.0.0/16", 234 + std::process::id() % 8);
+    // Docker can keep a stale endpoint on a network 61 containers just left, which blocks its
+    // name and subnet until the engine restarts; a project name and pool per process sidestep
+    // a run that an earlier one on the same engine left behind.
+    let pid = std::process::id();
+    let pool = format!("10.{}.0.0/16", 234 + pid % 8);
     let mut settings = format!(
-        "compose:\n  name: svc-e2e-sixty\n  gateway_image: svc-test/nginx\n  host_port: 18384\n  bind_address: 127.0.0.1\n  subnet_pool: {pool}\nservices:\n"
+        "compose:\n  name: svc-e2e-sixty-{pid}\n  gateway_image: svc-test/nginx\n  host_port: 18384\n  bind_address: 127.0.0.1\n  subnet_pool: {pool}\nservices:\n"
     );
     for (i, name) in names.iter().enumerate() {
         std::fs::create_dir_all(dir.join(name)).unwrap();
