@@ -120,7 +120,6 @@ fn the_seed_graph_shows_the_public_frontend_the_private_backend_and_the_binding(
 #[test]
 fn services_whose_names_differ_only_in_separators_get_distinct_graph_nodes() {
     let dir = copy_example("seed", "graph-ids");
-    std::fs::remove_file(dir.join("svc.yaml")).unwrap();
     std::fs::write(
         dir.join("vercel.json"),
         r#"{ "services": { "a-b": { "root": ".", "framework": "vite" }, "a__b": { "root": ".", "framework": "vite" } },
@@ -286,12 +285,13 @@ fn emit_compiles_the_config_first_then_prints_every_target() {
     assert_eq!(terraform.status.code(), Some(0));
     let module = text(&terraform.stdout);
     assert!(
-        module.starts_with("# file: gateway.tf\n"),
+        module.starts_with("# file: README.md\n"),
         "several files, each named"
     );
     assert!(
         module.contains("\n# file: versions.tf\n")
             && module.contains("\n# file: gateway/nginx.conf\n")
+            && module.contains("\n# file: dockerfiles/my_frontend.Dockerfile\n")
     );
     let invalid = svc(&[
         "emit",

@@ -157,12 +157,14 @@ fn the_seed_keeps_frontend_and_backend_apart() {
 }
 
 #[test]
-fn a_service_with_nothing_to_run_is_an_error_naming_both_fixes() {
+fn a_service_svc_cannot_build_is_an_error_naming_the_frameworks_that_would_settle_it() {
     let dir = scratch_dir("compose-no-image");
     std::fs::create_dir_all(dir.join("api")).unwrap();
+    // A Python app that names no framework, declares no dependencies and imports none.
+    std::fs::write(dir.join("api/main.py"), "app = object()\n").unwrap();
     std::fs::write(
         dir.join("vercel.json"),
-        r#"{ "services": { "api": { "root": "api", "framework": "fastapi" } } }"#,
+        r#"{ "services": { "api": { "root": "api", "entrypoint": "main:app" } } }"#,
     )
     .unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_svc"))
@@ -174,11 +176,13 @@ fn a_service_with_nothing_to_run_is_an_error_naming_both_fixes() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("error[compose-no-image]: service `api` has no image to run"),
+        stderr.contains("error[cannot-build]: svc cannot build service `api`: cannot tell whether the app is ASGI or WSGI"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("services.api.image") && stderr.contains("\"runtime\": \"container\""),
+        stderr.contains("`fastapi`, `flask`, `django`")
+            && stderr.contains("services.api.image")
+            && stderr.contains("\"runtime\": \"container\""),
         "{stderr}"
     );
     std::fs::remove_dir_all(dir).unwrap();

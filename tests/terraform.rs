@@ -37,6 +37,7 @@ fn emit(dir: &Path) -> (svc::check::Checked<svc::ir::Project>, svc::emit::Artifa
     let options = terraform::Options {
         name: "example".to_string(),
         gateway,
+        project_dir: String::new(),
     };
     let artifacts =
         terraform::emit(&project, &options).unwrap_or_else(|d| panic!("{}: {d:?}", dir.display()));

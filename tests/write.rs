@@ -21,10 +21,16 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// A scratch project: the seed example (config, roots, svc.yaml).
+/// A scratch project: the seed example, with an svc.yaml naming prebuilt images (these tests
+/// are about writing files, not about what is in them).
 fn seed_project(test: &str) -> PathBuf {
     let dir = scratch_dir(test);
     copy_dir(Path::new("examples/seed"), &dir);
+    std::fs::write(
+        dir.join("svc.yaml"),
+        "services:\n  my_frontend:\n    image: ghcr.io/example/my-frontend:1.0.0\n  my_backend:\n    image: ghcr.io/example/my-backend:1.0.0\n",
+    )
+    .unwrap();
     dir
 }
 
@@ -53,7 +59,7 @@ fn every_generated_file_starts_with_a_header_naming_source_and_command() {
     let output = svc_in(&project, EMIT_ALL);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let files = files_under(&project.join("deploy"));
-    assert_eq!(files.len(), 11, "{files:?}");
+    assert_eq!(files.len(), 12, "{files:?}");
     for file in &files {
         let content = std::fs::read_to_string(project.join("deploy").join(file)).unwrap();
         let mut lines = content.lines();
@@ -93,7 +99,7 @@ fn a_second_run_rewrites_nothing_and_keeps_modification_times() {
     let output = svc_in(&project, EMIT_ALL);
     assert_eq!(
         text(&output.stderr),
-        "wrote 0 files to deploy (11 unchanged, 0 removed)\n"
+        "wrote 0 files to deploy (12 unchanged, 0 removed)\n"
     );
     for (file, content) in files.iter().zip(&contents) {
         assert_eq!(
@@ -273,7 +279,7 @@ fn check_reports_stale_missing_and_extra_files_and_writes_nothing() {
     let clean = check(&project);
     assert_eq!(
         clean,
-        "exit code: 0\n--- stdout\n--- stderr\nok: deploy is up to date (12 files)\n"
+        "exit code: 0\n--- stdout\n--- stderr\nok: deploy is up to date (13 files)\n"
     );
 
     // The worker removed (its file is extra), a changed image (stale), a deleted file

@@ -4,6 +4,7 @@
 //! cannot express exactly is reported as a diagnostic, never approximated.
 
 pub mod compose;
+pub mod dockerfile;
 pub mod nginx;
 pub mod request;
 pub mod terraform;

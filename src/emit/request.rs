@@ -110,9 +110,11 @@ fn emit_target(
             compose::emit(project, &options)
         }
         TargetName::Terraform => {
+            let config_dir = request.config_path.parent().unwrap_or(Path::new(""));
             let options = terraform::Options {
                 name: compose::project_name(&dir_name),
                 gateway,
+                project_dir: paths::relative(target_dir, config_dir),
             };
             terraform::emit(project, &options)
         }

@@ -243,6 +243,9 @@ pub struct Service {
     /// A prebuilt image from svc.yaml.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// How svc builds the image when there is neither an image nor a Dockerfile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build_plan: Option<BuildPlan>,
     pub replicas: u32,
     #[serde(skip_serializing_if = "is_web")]
     pub workload: Workload,
@@ -273,6 +276,94 @@ pub struct Binding {
     pub caller: ServiceId,
     pub target: ServiceId,
     pub env: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BuildPlan {
+    Recipe(Recipe),
+    /// The root does not say enough; targets that need an image report this.
+    Unbuildable(Unbuildable),
+}
+
+/// The build Vercel's builder for the service would do, as a Dockerfile can do it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "kind")]
+pub enum Recipe {
+    /// `next build`, then the standalone server or `next start`.
+    Next {
+        package_manager: NodePackageManager,
+        standalone: bool,
+    },
+    /// Files served by a small static server, built first when `build` is set.
+    Static {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        package_manager: Option<NodePackageManager>,
+        build: bool,
+        output: String,
+    },
+    /// A Node server started from its entrypoint.
+    Node {
+        package_manager: NodePackageManager,
+        entry: String,
+    },
+    /// An ASGI or WSGI app under its server.
+    Python {
+        package_manager: PythonPackageManager,
+        server: PythonServer,
+        app: String,
+        /// With no dependency file, the framework the app imports, installed on its own.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        framework_package: Option<String>,
+    },
+    /// A Go main package, built to one binary.
+    Go { package: String, go_sum: bool },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "name")]
+pub enum NodePackageManager {
+    Npm {
+        lockfile: bool,
+    },
+    Pnpm,
+    Yarn,
+    /// `bun.lock`, or the older binary `bun.lockb`.
+    Bun {
+        lockfile: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PythonPackageManager {
+    /// requirements.txt
+    Pip,
+    /// uv.lock
+    Uv,
+    /// poetry.lock
+    Poetry,
+    /// pyproject.toml without a lockfile
+    Pyproject,
+    /// No dependency file at all.
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PythonServer {
+    /// ASGI (FastAPI, Starlette, ...).
+    Uvicorn,
+    /// WSGI (Flask, Django, ...).
+    Gunicorn,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unbuildable {
+    pub reason: String,
+    /// `framework` values that would settle it, if any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub frameworks: Vec<&'static str>,
 }
 
 fn is_web(workload: &Workload) -> bool {

@@ -6,6 +6,7 @@
 mod frameworks;
 mod http;
 mod legacy;
+mod recipe;
 mod root;
 mod routing;
 mod service;

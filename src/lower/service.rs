@@ -46,7 +46,7 @@ impl Lowerer<'_> {
             Some(port) => port.value as u16,
             None => self.default_port(&resolved),
         };
-        Service {
+        let mut service = Service {
             name: ServiceId(raw.name.value.clone()),
             hostname: dns_label(&raw.name.value),
             root: root.unwrap_or_else(|| ".".to_string()),
@@ -69,6 +69,7 @@ impl Lowerer<'_> {
                 .and_then(|s| s.egress.as_ref())
                 .is_none_or(|e| e.value),
             workload: Workload::Web,
+            build_plan: None,
             env: settings
                 .map(|s| {
                     s.env
@@ -83,7 +84,11 @@ impl Lowerer<'_> {
                 span: raw.name.span,
             },
             key: raw.path.as_str().to_string(),
-        }
+        };
+        service.build_plan = root_dir
+            .as_deref()
+            .and_then(|dir| super::recipe::plan(&service, dir));
+        service
     }
 
     fn default_port(&self, resolved: &Resolved) -> u16 {

@@ -17,7 +17,8 @@ use crate::emit::Artifacts;
 use crate::emit::nginx::conf::{self, Arg, Item, block, comment, simple};
 use crate::emit::nginx::{self, Gateway};
 use crate::ir::{
-    Command, Entrypoint, EnvValue, Project, Runtime, Service, ServiceId, Trigger, Workload,
+    BuildPlan, Command, Entrypoint, EnvValue, Project, Runtime, Service, ServiceId, Trigger,
+    Workload,
 };
 use crate::settings::ComposeSettings;
 use addresses::{Layout, ServiceNet, allocate};
@@ -580,33 +581,72 @@ fn labels(project: &Project, service: &Service) -> IndexMap<String, String> {
     labels
 }
 
-/// A container service builds from its Dockerfile; anything else runs the image svc.yaml names.
+/// The image svc.yaml names; else the service's own Dockerfile; else the Dockerfile svc
+/// generates from its framework, inline.
 fn image_or_build(
     service: &Service,
     options: &Options,
 ) -> Result<(Option<String>, Option<Build>), Box<Diagnostic>> {
+    let context = literal(&join(&options.project_dir, &service.root));
     if let (Runtime::Container, Some(Entrypoint::Dockerfile { path })) =
         (service.runtime, &service.entrypoint)
     {
         let build = Build {
-            context: literal(&join(&options.project_dir, &service.root)),
-            dockerfile: literal(path),
+            context,
+            dockerfile: Some(literal(path)),
+            dockerfile_inline: None,
         };
         return Ok((service.image.as_deref().map(literal), Some(build)));
     }
-    match &service.image {
-        Some(image) => Ok((Some(literal(image)), None)),
-        None => Err(Box::new(Diagnostic::error(
-            "compose-no-image",
-            format!("service `{}` has no image to run: it is not a container service and svc.yaml gives it no `image`", service.name),
-        )
-        .key(&service.key)
-        .at(service.origin.file, service.origin.span, "what does compose run for this service?")
-        .help(format!(
-            "either set `services.{0}.image` in svc.yaml to a built image, or make it a container service: `\"runtime\": \"container\"` with a Dockerfile in its root",
-            service.name
-        )))),
+    if let Some(image) = &service.image {
+        return Ok((Some(literal(image)), None));
     }
+    match &service.build_plan {
+        Some(BuildPlan::Recipe(recipe)) => {
+            let dockerfile = crate::emit::dockerfile::render(service, recipe).map_err(|e| {
+                Box::new(Diagnostic::error("compose-internal", e).key(&service.key))
+            })?;
+            let build = Build {
+                context,
+                dockerfile: None,
+                dockerfile_inline: Some(LitString(literal(&dockerfile))),
+            };
+            Ok((None, Some(build)))
+        }
+        Some(BuildPlan::Unbuildable(why)) => Err(Box::new(unbuildable(service, why))),
+        None => Err(Box::new(unbuildable(
+            service,
+            &crate::ir::Unbuildable {
+                reason: "its root does not exist".to_string(),
+                frameworks: Vec::new(),
+            },
+        ))),
+    }
+}
+
+/// A service svc cannot build: why, which frameworks would settle it, and the other ways out.
+pub fn unbuildable(service: &Service, why: &crate::ir::Unbuildable) -> Diagnostic {
+    let frameworks = match why.frameworks.as_slice() {
+        [] => String::new(),
+        names => format!(
+            "set `framework` to one of {}; or ",
+            names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    Diagnostic::error(
+        "cannot-build",
+        format!("svc cannot build service `{}`: {}", service.name, why.reason),
+    )
+    .key(&service.key)
+    .at(service.origin.file, service.origin.span, "how is this service built?")
+    .help(format!(
+        "{frameworks}set `services.{0}.image` in svc.yaml to a built image; or give it a Dockerfile (`\"runtime\": \"container\"`)",
+        service.name
+    ))
 }
 
 /// Compose interpolates `$` in every value; a value from the config means what it says, so each

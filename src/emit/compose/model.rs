@@ -45,7 +45,11 @@ pub struct Service {
 #[derive(Serialize)]
 pub struct Build {
     pub context: String,
-    pub dockerfile: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<String>,
+    /// A Dockerfile svc generated, kept in compose.yaml so nothing lands in the source tree.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dockerfile_inline: Option<LitString>,
 }
 
 #[derive(Serialize)]

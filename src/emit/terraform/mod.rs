@@ -3,6 +3,7 @@
 
 mod fmt;
 mod hcl;
+mod images;
 mod network;
 mod schedules;
 mod services;
@@ -33,6 +34,9 @@ pub struct Options {
     pub name: String,
     /// Limits and timeouts for the gateway; addresses are this target's own.
     pub gateway: nginx::Options,
+    /// The project directory as seen from the module's directory (`""` when the same), for
+    /// build contexts.
+    pub project_dir: String,
 }
 
 pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, Diagnostics> {
@@ -49,7 +53,7 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
         ("variables.tf".to_string(), variables(project, options)),
         ("main.tf".to_string(), main(project)),
         ("gateway.tf".to_string(), gateway(project)),
-        ("outputs.tf".to_string(), outputs()),
+        ("outputs.tf".to_string(), outputs(project, options)),
     ];
     let order = start_order::StartOrder::new(project);
     for service in project.services.values() {
@@ -69,6 +73,13 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
     artifacts
         .files
         .insert(services::GATEWAY_CONFIG.to_string(), gateway_config);
+    artifacts
+        .files
+        .extend(images::dockerfiles(project).map_err(internal)?);
+    artifacts.files.insert(
+        images::README.to_string(),
+        images::readme(project, &options.project_dir),
+    );
     Ok(artifacts)
 }
 
@@ -367,8 +378,9 @@ fn main(project: &Project) -> Result<Vec<::hcl::Block>, String> {
     Ok(blocks)
 }
 
-fn outputs() -> Result<Vec<::hcl::Block>, String> {
+fn outputs(project: &Project, options: &Options) -> Result<Vec<::hcl::Block>, String> {
     Ok(vec![
+        images::output(project, &options.project_dir)?,
         block("output", &["alb_dns_name"])
             .str("description", "DNS name of the load balancer in front of the gateway.")
             .raw("value", "aws_lb.gateway.dns_name")?

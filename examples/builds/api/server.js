@@ -1,0 +1,3 @@
+const app = require("express")();
+app.get("/api/health", (_, res) => res.send("ok"));
+app.listen(process.env.PORT);

@@ -1,0 +1,175 @@
+//! The images the module expects in `var.images`, and how to build each: the Dockerfiles svc
+//! generates (under `dockerfiles/`), a README with one build command per service, and an output
+//! listing them.
+
+use super::hcl::{block, object, string};
+use crate::ir::{BuildPlan, Entrypoint, Project, Runtime, Service};
+use ::hcl::{Block, Expression};
+use std::collections::BTreeMap;
+
+pub const README: &str = "README.md";
+
+/// How one service's image comes to be.
+enum Source {
+    /// svc.yaml names a built image.
+    Image(String),
+    /// A Dockerfile: the service's own (relative to its root) or one svc generated.
+    Dockerfile { path: String, generated: bool },
+    /// svc cannot tell how to build it.
+    Unbuildable(String),
+}
+
+fn source(service: &Service) -> Source {
+    if let (Runtime::Container, Some(Entrypoint::Dockerfile { path })) =
+        (service.runtime, &service.entrypoint)
+    {
+        return Source::Dockerfile {
+            path: path.clone(),
+            generated: false,
+        };
+    }
+    if let Some(image) = &service.image {
+        return Source::Image(image.clone());
+    }
+    match &service.build_plan {
+        Some(BuildPlan::Recipe(_)) => Source::Dockerfile {
+            path: dockerfile_path(service),
+            generated: true,
+        },
+        Some(BuildPlan::Unbuildable(why)) => Source::Unbuildable(why.reason.clone()),
+        None => Source::Unbuildable("its root does not exist".to_string()),
+    }
+}
+
+fn dockerfile_path(service: &Service) -> String {
+    format!("dockerfiles/{}.Dockerfile", service.name)
+}
+
+/// The generated Dockerfiles, by path in the module.
+pub fn dockerfiles(project: &Project) -> Result<BTreeMap<String, String>, String> {
+    let mut files = BTreeMap::new();
+    for service in project.services.values() {
+        if let Some(BuildPlan::Recipe(recipe)) = &service.build_plan
+            && service.image.is_none()
+            && service.runtime != Runtime::Container
+        {
+            let text = crate::emit::dockerfile::render(service, recipe)?;
+            files.insert(dockerfile_path(service), text);
+        }
+    }
+    Ok(files)
+}
+
+/// `root` as seen from the module's directory.
+fn context(project_dir: &str, root: &str) -> String {
+    match (project_dir.trim_end_matches('/'), root) {
+        ("", root) => root.to_string(),
+        (dir, ".") => dir.to_string(),
+        (dir, root) => format!("{dir}/{root}"),
+    }
+}
+
+/// One build command per service, run from the module's directory.
+pub fn readme(project: &Project, project_dir: &str) -> String {
+    let mut text = String::from(
+        "\nThis module runs one image per service, from `var.images`. Build each one, push it to a\n\
+         registry your ECS tasks can pull from, and set the map, e.g.\n\
+         `images = { web = \"123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1.0.0\" }`.\n\
+         The output `image_builds` lists the same builds.\n",
+    );
+    for service in project.services.values() {
+        let name = &service.name;
+        text.push_str(&format!("\n## `{name}`\n\n"));
+        match source(service) {
+            Source::Image(image) => {
+                text.push_str(&format!("svc.yaml names a built image: `{image}`.\n"));
+            }
+            Source::Dockerfile { path, generated } => {
+                let ctx = context(project_dir, &service.root);
+                let (file, note) = if generated {
+                    (
+                        path,
+                        "svc generated its Dockerfile from the service's framework",
+                    )
+                } else {
+                    (
+                        context(&ctx, &path),
+                        "the service brings its own Dockerfile",
+                    )
+                };
+                text.push_str(&format!(
+                    "{note}:\n\n```sh\ndocker build -f {} -t {} {}\n```\n",
+                    shell_word(&file),
+                    shell_word(&format!("{}:latest", service.hostname)),
+                    shell_word(&ctx),
+                ));
+            }
+            Source::Unbuildable(reason) => {
+                text.push_str(&format!(
+                    "svc cannot build it ({reason}): bring an image of your own.\n"
+                ));
+            }
+        }
+    }
+    text
+}
+
+/// `'...'` when a word holds anything a shell would read.
+fn shell_word(word: &str) -> String {
+    let plain = word
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./:@=".contains(c));
+    if plain && !word.is_empty() {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// `image_builds`: for each service, the Dockerfile and context to build, or the image
+/// svc.yaml names.
+pub fn output(project: &Project, project_dir: &str) -> Result<Block, String> {
+    let entries: Vec<(&str, Expression)> = project
+        .services
+        .values()
+        .map(|service| {
+            let value = match source(service) {
+                Source::Image(image) => object(vec![("image", string(&image))]),
+                Source::Dockerfile { path, generated } => {
+                    let ctx = context(project_dir, &service.root);
+                    let file = if generated {
+                        path
+                    } else {
+                        context(&ctx, &path)
+                    };
+                    object(vec![
+                        ("dockerfile", string(&file)),
+                        ("context", string(&ctx)),
+                    ])
+                }
+                Source::Unbuildable(reason) => object(vec![("unbuildable", string(&reason))]),
+            };
+            (service.name.as_str(), value)
+        })
+        .collect();
+    let value = quoted_keys(entries);
+    Ok(block("output", &["image_builds"])
+        .str(
+            "description",
+            "How to get each image var.images expects, paths relative to this module (see README.md).",
+        )
+        .attr("value", value)
+        .build())
+}
+
+/// An object whose keys are service names, quoted (they need not be identifiers).
+fn quoted_keys(entries: Vec<(&str, Expression)>) -> Expression {
+    let mut object = ::hcl::expr::Object::new();
+    for (key, value) in entries {
+        object.insert(
+            ::hcl::expr::ObjectKey::Expression(Expression::String(key.to_string())),
+            value,
+        );
+    }
+    Expression::Object(object)
+}
