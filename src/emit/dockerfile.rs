@@ -127,8 +127,12 @@ fn context(service: &Service, recipe: &Recipe) -> (&'static str, Value) {
                         )
                     })
                 }),
-                build_output: format!("/app/{}", output.trim_start_matches("./")),
-                output: output.clone(),
+                // A checked plain relative path (see lower::service), written as a word.
+                build_output: Value::from_safe_string(format!(
+                    "/app/{}",
+                    output.trim_start_matches("./")
+                )),
+                output: Value::from_safe_string(output.clone()),
                 port,
             })),
         ),
@@ -157,7 +161,10 @@ fn context(service: &Service, recipe: &Recipe) -> (&'static str, Value) {
             "python",
             Value::from(Serde(PythonContext {
                 python_image: trusted(PYTHON_IMAGE),
-                lockfiles: python_lockfiles(*package_manager),
+                lockfiles: python_lockfiles(*package_manager)
+                    .into_iter()
+                    .map(trusted)
+                    .collect(),
                 install: settings.install_command.clone().unwrap_or_else(
                     || match framework_package {
                         Some(package) => format!("pip install --no-cache-dir {package}"),
@@ -177,9 +184,9 @@ fn context(service: &Service, recipe: &Recipe) -> (&'static str, Value) {
                 go_image: trusted(GO_IMAGE),
                 runtime_image: trusted(GO_RUNTIME_IMAGE),
                 lockfiles: if *go_sum {
-                    vec!["go.mod", "go.sum"]
+                    vec![trusted("go.mod"), trusted("go.sum")]
                 } else {
-                    vec!["go.mod"]
+                    vec![trusted("go.mod")]
                 },
                 build: settings.build_command.clone(),
                 package: package.clone(),
@@ -193,7 +200,7 @@ fn context(service: &Service, recipe: &Recipe) -> (&'static str, Value) {
 struct NodeContext {
     deps_image: Value,
     node_image: Value,
-    lockfiles: Vec<String>,
+    lockfiles: Vec<Value>,
     install: String,
     build: String,
     port: u16,
@@ -205,18 +212,18 @@ struct NodeContext {
 struct StaticContext {
     deps_image: Value,
     static_image: Value,
-    lockfiles: Vec<String>,
+    lockfiles: Vec<Value>,
     install: String,
     build: Option<String>,
-    build_output: String,
-    output: String,
+    build_output: Value,
+    output: Value,
     port: u16,
 }
 
 #[derive(Serialize)]
 struct PythonContext {
     python_image: Value,
-    lockfiles: Vec<&'static str>,
+    lockfiles: Vec<Value>,
     install: String,
     server_install: String,
     server_command: &'static str,
@@ -229,7 +236,7 @@ struct PythonContext {
 struct GoContext {
     go_image: Value,
     runtime_image: Value,
-    lockfiles: Vec<&'static str>,
+    lockfiles: Vec<Value>,
     build: Option<String>,
     package: String,
     port: u16,
@@ -248,8 +255,9 @@ fn deps_image(pm: &NodePackageManager) -> &'static str {
     }
 }
 
-/// The manifest and lockfile, copied before the sources so dependencies stay a cached layer.
-fn node_lockfiles(pm: &NodePackageManager) -> Vec<String> {
+/// The manifest and lockfile, copied before the sources so dependencies stay a cached layer;
+/// names of svc's own, written as words.
+fn node_lockfiles(pm: &NodePackageManager) -> Vec<Value> {
     let lockfile = match pm {
         NodePackageManager::Npm { lockfile: true } => Some("package-lock.json"),
         NodePackageManager::Npm { lockfile: false } => None,
@@ -259,7 +267,7 @@ fn node_lockfiles(pm: &NodePackageManager) -> Vec<String> {
     };
     std::iter::once("package.json")
         .chain(lockfile)
-        .map(String::from)
+        .map(|name| Value::from_safe_string(name.to_string()))
         .collect()
 }
 

@@ -42,6 +42,7 @@ impl Lowerer<'_> {
             .map(|r| self.dir.join(r))
             .filter(|p| p.is_dir());
         let resolved = self.resolve(raw, root_dir.as_ref());
+        self.check_output_directory(raw);
         let port = match settings.and_then(|s| s.port.as_ref()) {
             Some(port) => port.value as u16,
             None => self.default_port(&resolved),
@@ -89,6 +90,31 @@ impl Lowerer<'_> {
             .as_deref()
             .and_then(|dir| super::recipe::plan(&service, dir));
         service
+    }
+
+    /// The directory a build writes is copied by its path, inside the root: a plain relative
+    /// path, so it means the same to every tool that reads it.
+    fn check_output_directory(&mut self, raw: &RawService) {
+        let Some(dir) = &raw.build.output_directory else {
+            return;
+        };
+        let plain = dir
+            .value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'));
+        let inside =
+            !dir.value.starts_with('/') && dir.value.split('/').all(|segment| segment != "..");
+        if plain && inside {
+            return;
+        }
+        self.error(
+            "invalid-output-directory",
+            &raw.path.key("outputDirectory"),
+            dir.span,
+            format!("`outputDirectory` `{}` is not a plain path inside the root", dir.value),
+            if inside { "letters, digits, `.`, `_`, `-` and `/` only" } else { "leaves the root" },
+            "name the directory the build writes, relative to the root, e.g. `dist` or `build/site`",
+        );
     }
 
     fn default_port(&self, resolved: &Resolved) -> u16 {

