@@ -437,3 +437,64 @@ fn a_sixty_service_graph_comes_up() {
     drop(stack);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A service with no Dockerfile and no image, built from the Dockerfile svc generates: static
+/// files need only busybox, which this machine provides (tests/images/build.sh), so this one
+/// recipe builds and runs for real here.
+#[test]
+fn a_generated_static_site_builds_and_serves_as_a_non_root_user() {
+    let Some(_engine) = engine("a_generated_static_site_builds_and_serves_as_a_non_root_user")
+    else {
+        return;
+    };
+    let base = svc::emit::dockerfile::STATIC_IMAGE;
+    let present = std::process::Command::new("docker")
+        .args(["image", "inspect", base])
+        .output()
+        .unwrap()
+        .status
+        .success();
+    if !present {
+        // No registry here: the local busybox stands in for the pinned official one.
+        support::compose::run(std::process::Command::new("docker").args([
+            "tag",
+            "svc-test/busybox",
+            base,
+        ]));
+    }
+    let dir = support::scratch_dir("static-build-project");
+    std::fs::create_dir_all(dir.join("site/public")).unwrap();
+    std::fs::write(dir.join("site/public/index.html"), "hello from site\n").unwrap();
+    std::fs::write(
+        dir.join("vercel.json"),
+        r#"{ "services": { "site": { "root": "site", "outputDirectory": "public" } },
+             "rewrites": [{ "source": "/(.*)", "destination": { "service": "site" } }] }"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("svc.yaml"),
+        "compose:\n  name: svc-e2e-static\n  gateway_image: svc-test/nginx\n  host_port: 18386\n  bind_address: 127.0.0.1\n  subnet_pool: 10.228.0.0/16\n",
+    )
+    .unwrap();
+    let mut stack = Stack::emit(&dir.join("vercel.json"), "compose-static-build");
+    assert!(
+        std::fs::read_to_string(&stack.file)
+            .unwrap()
+            .contains("dockerfile_inline"),
+        "the site is built from svc's Dockerfile"
+    );
+    stack.up();
+    let body = eventually(
+        || host_get(18386, "/index.html", "svc.test").unwrap_or_default(),
+        "hello from site",
+    );
+    assert!(body.contains("hello from site"), "{body}");
+    let uid = exec(&stack, "site", &["id", "-u"]);
+    assert_eq!(
+        uid.trim(),
+        "10001",
+        "the site runs as the unprivileged user"
+    );
+    drop(stack);
+    std::fs::remove_dir_all(dir).unwrap();
+}
