@@ -1,0 +1,3 @@
+import Fastify from "fastify";
+const app = Fastify();
+app.listen({ port: Number(process.env.PORT), host: "0.0.0.0" });
