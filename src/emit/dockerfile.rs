@@ -11,8 +11,10 @@ use minijinja::{Environment, UndefinedBehavior, Value};
 use serde::Serialize;
 
 /// Pinned official base images.
-pub const NODE_IMAGE: &str = "node:22.12.0-bookworm-slim";
-pub const BUN_IMAGE: &str = "oven/bun:1.1.38-slim";
+/// Node 22.14 ships the corepack that verifies today's pnpm and yarn signatures.
+pub const NODE_IMAGE: &str = "node:22.14.0-bookworm-slim";
+/// Bun 1.2 reads the text `bun.lock` as well as `bun.lockb`.
+pub const BUN_IMAGE: &str = "oven/bun:1.2.2-slim";
 pub const PYTHON_IMAGE: &str = "python:3.12.8-slim-bookworm";
 pub const GO_IMAGE: &str = "golang:1.23.4-bookworm";
 /// Runs a static Go binary; a numeric user, since nothing else is needed in it.
@@ -23,7 +25,7 @@ pub const STATIC_IMAGE: &str = "busybox:1.37.0";
 const UVICORN: &str = "uvicorn==0.32.1";
 const GUNICORN: &str = "gunicorn==23.0.0";
 const UV: &str = "uv==0.5.11";
-const POETRY: &str = "poetry==1.8.5";
+const POETRY: &str = "poetry==2.0.1";
 
 const TEMPLATES: [(&str, &str); 5] = [
     (
@@ -167,7 +169,7 @@ fn context(service: &Service, recipe: &Recipe) -> (&'static str, Value) {
                     .collect(),
                 install: settings.install_command.clone().unwrap_or_else(
                     || match framework_package {
-                        Some(package) => format!("pip install --no-cache-dir {package}"),
+                        Some(package) => format!("python -m pip install --no-cache-dir {package}"),
                         None => python_install(*package_manager),
                     },
                 ),
@@ -315,18 +317,30 @@ fn python_lockfiles(pm: PythonPackageManager) -> Vec<&'static str> {
     }
 }
 
-/// Installs the dependencies into the virtualenv on `PATH`.
+/// Installs the dependencies into the virtualenv on `PATH` (`/venv`). Tools (uv, poetry) get
+/// a virtualenv of their own, `/opt/tool`, so they never reach the final image nor meet the
+/// app's dependencies; uv keeps what its lockfile does not list (`--inexact`), pip included.
 fn python_install(pm: PythonPackageManager) -> String {
+    let tool = |requirement: &str| {
+        format!(
+            "python -m venv /opt/tool && /opt/tool/bin/pip install --no-cache-dir {requirement}"
+        )
+    };
     match pm {
-        PythonPackageManager::Pip => "pip install --no-cache-dir -r requirements.txt".to_string(),
+        PythonPackageManager::Pip => {
+            "python -m pip install --no-cache-dir -r requirements.txt".to_string()
+        }
         PythonPackageManager::Uv => format!(
-            "pip install --no-cache-dir {UV} && UV_PROJECT_ENVIRONMENT=/venv uv sync --frozen --no-dev --no-install-project"
+            "{} && UV_PROJECT_ENVIRONMENT=/venv /opt/tool/bin/uv sync --frozen --no-dev --no-install-project --inexact",
+            tool(UV)
         ),
         PythonPackageManager::Poetry => format!(
-            "pip install --no-cache-dir {POETRY} && poetry config virtualenvs.create false && poetry install --only main --no-root --no-interaction"
+            "{} && POETRY_VIRTUALENVS_CREATE=false /opt/tool/bin/poetry install --only main --no-root --no-interaction",
+            tool(POETRY)
         ),
         PythonPackageManager::Pyproject => format!(
-            "pip install --no-cache-dir {UV} && uv pip compile pyproject.toml -o /tmp/requirements.txt && pip install --no-cache-dir -r /tmp/requirements.txt"
+            "{} && /opt/tool/bin/uv pip compile pyproject.toml -o /tmp/requirements.txt && python -m pip install --no-cache-dir -r /tmp/requirements.txt",
+            tool(UV)
         ),
         PythonPackageManager::None => "true".to_string(),
     }
@@ -338,7 +352,9 @@ fn server_install(server: PythonServer) -> String {
         PythonServer::Uvicorn => ("uvicorn", UVICORN),
         PythonServer::Gunicorn => ("gunicorn", GUNICORN),
     };
-    format!("python -c 'import {module}' 2>/dev/null || pip install --no-cache-dir {requirement}")
+    format!(
+        "python -c 'import {module}' 2>/dev/null || python -m pip install --no-cache-dir {requirement}"
+    )
 }
 
 /// The server's command; the app (`module:attr`) arrives as `$0`, one word whatever it holds.

@@ -140,7 +140,15 @@ fn static_site(
         .output_directory
         .clone()
         .or(default_output.map(String::from))
-        .unwrap_or_else(|| if builds { "public" } else { "." }.to_string());
+        // Vercel's default for a site with no framework: `public` when it is there.
+        .unwrap_or_else(|| {
+            if builds || root.join("public").is_dir() {
+                "public"
+            } else {
+                "."
+            }
+            .to_string()
+        });
     Ok(Recipe::Static {
         package_manager: (builds && exists(root, "package.json"))
             .then(|| node_package_manager(root)),
@@ -192,7 +200,7 @@ fn python_package_manager(root: &Path) -> PythonPackageManager {
 
 /// Whether the project's dependency files name a package.
 fn depends_on(root: &Path, package: &str) -> bool {
-    ["requirements.txt", "pyproject.toml", "Pipfile"]
+    ["requirements.txt", "pyproject.toml"]
         .iter()
         .map(|name| read(root, name).to_ascii_lowercase())
         .any(|text| {
@@ -318,8 +326,19 @@ fn python_candidate(root: &Path) -> Option<String> {
         .map(|module| format!("{module}:app"))
 }
 
-/// Django's WSGI application: `<project>/wsgi.py` beside manage.py.
+/// Django's WSGI application: the project manage.py names in `DJANGO_SETTINGS_MODULE`, else
+/// the first directory (by name) holding a `wsgi.py`.
 fn django_wsgi(root: &Path) -> Option<String> {
+    let manage = read(root, "manage.py");
+    let named = manage
+        .split("DJANGO_SETTINGS_MODULE")
+        .nth(1)
+        .and_then(|rest| rest.split(['"', '\'']).nth(2))
+        .and_then(|module| module.split('.').next())
+        .filter(|project| root.join(project).join("wsgi.py").is_file());
+    if let Some(project) = named {
+        return Some(format!("{project}.wsgi:application"));
+    }
     let mut projects: Vec<String> = std::fs::read_dir(root)
         .ok()?
         .filter_map(Result::ok)
@@ -342,6 +361,8 @@ fn go(service: &Service, root: &Path) -> Result<Recipe, Unbuildable> {
     }
     let entry = match &service.entrypoint {
         Some(Entrypoint::File { path }) => Some(path.clone()),
+        // A directory is the package itself.
+        Some(Entrypoint::Directory { path }) => Some(format!("{path}/main.go")),
         _ => ["main.go", "cmd/api/main.go", "cmd/server/main.go"]
             .iter()
             .find(|c| exists(root, c))
@@ -362,4 +383,71 @@ fn go(service: &Service, root: &Path) -> Result<Recipe, Unbuildable> {
         package,
         go_sum: exists(root, "go.sum"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("svc-recipe-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for (path, text) in files {
+            let path = dir.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn lockfiles_decide_the_package_manager_in_one_order() {
+        let both = root("pm", &[("yarn.lock", ""), ("package-lock.json", "")]);
+        assert_eq!(node_package_manager(&both), NodePackageManager::Yarn);
+        let none = root("pm-none", &[("package.json", "{}")]);
+        assert_eq!(
+            node_package_manager(&none),
+            NodePackageManager::Npm { lockfile: false }
+        );
+        let bun = root("pm-bun", &[("bun.lockb", "")]);
+        assert_eq!(
+            node_package_manager(&bun),
+            NodePackageManager::Bun {
+                lockfile: "bun.lockb".into()
+            }
+        );
+    }
+
+    #[test]
+    fn asgi_or_wsgi_comes_from_dependencies_then_imports() {
+        let declared = root("py-dep", &[("requirements.txt", "Flask==3.1\n")]);
+        assert_eq!(
+            python_server(None, &declared, None),
+            Some(PythonServer::Gunicorn)
+        );
+        let imported = root("py-imp", &[("main.py", "from fastapi import FastAPI\n")]);
+        assert_eq!(
+            python_server(None, &imported, Some("main.py")),
+            Some(PythonServer::Uvicorn)
+        );
+        // A package whose name only contains a framework's is not that framework.
+        let lookalike = root("py-look", &[("requirements.txt", "flask-cors\nmyflask\n")]);
+        assert_eq!(python_server(None, &lookalike, None), None);
+    }
+
+    #[test]
+    fn django_serves_the_project_manage_py_names() {
+        let dir = root(
+            "django",
+            &[
+                (
+                    "manage.py",
+                    "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'shop.settings')\n",
+                ),
+                ("shop/wsgi.py", ""),
+                ("aaa/wsgi.py", ""),
+            ],
+        );
+        assert_eq!(django_wsgi(&dir).as_deref(), Some("shop.wsgi:application"));
+    }
 }

@@ -102,8 +102,12 @@ impl Lowerer<'_> {
             .value
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'));
-        let inside =
-            !dir.value.starts_with('/') && dir.value.split('/').all(|segment| segment != "..");
+        // A segment starting with `-` would read as an option to the tools that copy it.
+        let inside = !dir.value.starts_with('/')
+            && dir
+                .value
+                .split('/')
+                .all(|segment| segment != ".." && !segment.starts_with('-'));
         if plain && inside {
             return;
         }
@@ -112,7 +116,11 @@ impl Lowerer<'_> {
             &raw.path.key("outputDirectory"),
             dir.span,
             format!("`outputDirectory` `{}` is not a plain path inside the root", dir.value),
-            if inside { "letters, digits, `.`, `_`, `-` and `/` only" } else { "leaves the root" },
+            if inside {
+                "letters, digits, `.`, `_`, `-` and `/` only"
+            } else {
+                "leaves the root, or starts with `-`"
+            },
             "name the directory the build writes, relative to the root, e.g. `dist` or `build/site`",
         );
     }

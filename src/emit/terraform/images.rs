@@ -75,7 +75,8 @@ pub fn readme(project: &Project, project_dir: &str) -> String {
         "\nThis module runs one image per service, from `var.images`. Build each one, push it to a\n\
          registry your ECS tasks can pull from, and set the map, e.g.\n\
          `images = { web = \"123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1.0.0\" }`.\n\
-         The output `image_builds` lists the same builds.\n",
+         The output `image_builds` lists the same builds. Fargate runs linux/amd64 unless told\n\
+         otherwise, hence `--platform`.\n",
     );
     for service in project.services.values() {
         let name = &service.name;
@@ -98,7 +99,7 @@ pub fn readme(project: &Project, project_dir: &str) -> String {
                     )
                 };
                 text.push_str(&format!(
-                    "{note}:\n\n```sh\ndocker build -f {} -t {} {}\n```\n",
+                    "{note}:\n\n```sh\ndocker build --platform linux/amd64 -f {} -t {} {}\n```\n",
                     shell_word(&file),
                     shell_word(&format!("{}:latest", service.hostname)),
                     shell_word(&ctx),
