@@ -29,24 +29,12 @@ pub struct Access {
 }
 
 impl Project {
-    /// Services named by a top-level rule's service destination.
-    pub fn public_services(&self) -> BTreeSet<ServiceId> {
-        self.routing.service_destinations().cloned().collect()
-    }
-
-    pub fn is_public(&self, service: &ServiceId) -> bool {
-        self.routing.service_destinations().any(|s| s == service)
-    }
-
     /// Whether `from` may open a connection to `to`. Bindings are one-way grants; public
     /// routes admit only the internet (through the gateway), never other services.
     pub fn allows(&self, from: &Peer, to: &ServiceId) -> bool {
         match from {
             Peer::Internet => self.is_public(to),
-            Peer::Service(caller) => self
-                .bindings
-                .iter()
-                .any(|b| &b.caller == caller && &b.target == to),
+            Peer::Service(caller) => self.bindings_from(caller).any(|b| &b.target == to),
             Peer::Scheduler => self.scheduled_services().contains(to),
         }
     }

@@ -50,6 +50,59 @@ pub struct Project {
     /// Which form the config used; it decides the service-name rule.
     #[serde(skip_serializing_if = "Form::is_current")]
     pub form: Form,
+    /// Lookups derived from the fields above, built on first use: targets ask "whose bindings"
+    /// and "is it public" once per service, which must not cost a scan of the whole project.
+    #[serde(skip)]
+    pub index: std::sync::OnceLock<Index>,
+}
+
+/// Bindings by caller and by target (positions in `Project::bindings`), and the public services.
+#[derive(Debug, Clone, Default)]
+pub struct Index {
+    from: std::collections::HashMap<ServiceId, Vec<usize>>,
+    to: std::collections::HashMap<ServiceId, Vec<usize>>,
+    public: std::collections::BTreeSet<ServiceId>,
+}
+
+impl Project {
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            let mut index = Index {
+                public: self.routing.service_destinations().cloned().collect(),
+                ..Index::default()
+            };
+            for (i, binding) in self.bindings.iter().enumerate() {
+                index
+                    .from
+                    .entry(binding.caller.clone())
+                    .or_default()
+                    .push(i);
+                index.to.entry(binding.target.clone()).or_default().push(i);
+            }
+            index
+        })
+    }
+
+    /// The bindings `caller` declares, in file order.
+    pub fn bindings_from<'a>(&'a self, caller: &ServiceId) -> impl Iterator<Item = &'a Binding> {
+        let positions = self.index().from.get(caller).map_or(&[][..], Vec::as_slice);
+        positions.iter().map(|&i| &self.bindings[i])
+    }
+
+    /// The bindings naming `target`, in file order.
+    pub fn bindings_to<'a>(&'a self, target: &ServiceId) -> impl Iterator<Item = &'a Binding> {
+        let positions = self.index().to.get(target).map_or(&[][..], Vec::as_slice);
+        positions.iter().map(|&i| &self.bindings[i])
+    }
+
+    /// Services named by a top-level rule's service destination.
+    pub fn public_services(&self) -> std::collections::BTreeSet<ServiceId> {
+        self.index().public.clone()
+    }
+
+    pub fn is_public(&self, service: &ServiceId) -> bool {
+        self.index().public.contains(service)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

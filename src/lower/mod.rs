@@ -213,6 +213,7 @@ pub fn lower(
         } else {
             Form::Current
         },
+        index: std::sync::OnceLock::new(),
     }
 }
 

@@ -110,12 +110,21 @@ impl PathPattern {
     /// which also throws when the produced regex does not compile.
     pub fn parse(source: &str) -> Result<PathPattern, PatternError> {
         let tokens = Parser::new(lex(source)?, source.len()).run()?;
-        let pattern = PathPattern {
+        // Text is escaped and the glue around parameters is path-to-regexp's own, so the whole
+        // regex compiles exactly when each custom parameter pattern does (the lexer already
+        // refused capturing groups and unbalanced parentheses in them). Checking the patterns
+        // alone, each once per run, keeps a config of thousands of routes fast.
+        for token in &tokens {
+            if let Token::Param(param) = token
+                && !param.pattern.is_empty()
+            {
+                compile_cached(&regexp_source(&format!("(?:{})", param.pattern)))?;
+            }
+        }
+        Ok(PathPattern {
             source: source.to_string(),
             tokens,
-        };
-        compile(&pattern.to_regex())?;
-        Ok(pattern)
+        })
     }
 
     pub fn source(&self) -> &str {
@@ -178,6 +187,22 @@ impl PathPattern {
 /// path-to-regexp's `parse` alone (what its `compile` uses): tokens, no regex built.
 pub fn tokenize(source: &str) -> Result<Vec<Token>, PatternError> {
     Parser::new(lex(source)?, source.len()).run()
+}
+
+/// [`compile`], remembered per regex for the rest of the run (patterns repeat across routes).
+fn compile_cached(regex: &str) -> Result<(), PatternError> {
+    thread_local! {
+        static SEEN: std::cell::RefCell<std::collections::HashMap<String, Result<(), PatternError>>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    SEEN.with(|seen| {
+        if let Some(result) = seen.borrow().get(regex) {
+            return result.clone();
+        }
+        let result = compile(regex);
+        seen.borrow_mut().insert(regex.to_string(), result.clone());
+        result
+    })
 }
 
 fn compile(regex: &str) -> Result<(), PatternError> {

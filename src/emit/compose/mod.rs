@@ -432,11 +432,7 @@ fn gateway_service(project: &Project, options: &Options, layout: &Layout) -> mod
         let Some(net) = layout.services.get(&service.name) else {
             continue;
         };
-        let targets = project
-            .bindings
-            .iter()
-            .filter(|b| b.caller == service.name)
-            .map(|b| &b.target);
+        let targets = project.bindings_from(&service.name).map(|b| &b.target);
         networks.insert(
             network_name(service),
             Attachment {
@@ -537,7 +533,7 @@ fn environment(
     if service.workload.listens() {
         environment.insert("PORT".to_string(), service.port.to_string());
     }
-    for binding in project.bindings.iter().filter(|b| b.caller == service.name) {
+    for binding in project.bindings_from(&service.name) {
         let target = &project.services[&binding.target];
         environment.insert(
             binding.env.clone(),

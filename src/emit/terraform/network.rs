@@ -256,7 +256,7 @@ pub fn service_group(project: &Project, service: &Service) -> Result<Vec<Block>,
         )?);
     }
     let mut seen = BTreeSet::new();
-    for binding in project.bindings.iter().filter(|b| b.target == service.name) {
+    for binding in project.bindings_to(&service.name) {
         if !seen.insert(&binding.caller) {
             continue;
         }

@@ -61,7 +61,7 @@ fn task_definition(project: &Project, service: &Service) -> Result<Block, String
     if service.workload.listens() {
         environment.push(env("PORT", &service.port.to_string()));
     }
-    for binding in project.bindings.iter().filter(|b| b.caller == service.name) {
+    for binding in project.bindings_from(&service.name) {
         let target = &project.services[&binding.target];
         environment.push(env(
             &binding.env,
@@ -160,8 +160,8 @@ fn ecs_service(project: &Project, service: &Service, order: &StartOrder) -> Resu
             .child(super::schedules::registry(&service.name)?)
             .build());
     }
-    let reachable = project.is_public(&service.name)
-        || project.bindings.iter().any(|b| b.target == service.name);
+    let reachable =
+        project.is_public(&service.name) || project.bindings_to(&service.name).next().is_some();
     let mut connect = block("service_connect_configuration", &[])
         .attr("enabled", Expression::Bool(true))
         .raw("namespace", "aws_service_discovery_http_namespace.this.arn")?;

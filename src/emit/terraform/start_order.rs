@@ -22,9 +22,8 @@ impl StartOrder {
     pub fn targets_first(&self, project: &Project, caller: &ServiceId) -> Vec<ServiceId> {
         let component = &self.component;
         let targets: BTreeSet<ServiceId> = project
-            .bindings
-            .iter()
-            .filter(|b| &b.caller == caller && component[&b.target] != component[caller])
+            .bindings_from(caller)
+            .filter(|b| component[&b.target] != component[caller])
             .map(|b| b.target.clone())
             .collect();
         targets.into_iter().collect()
