@@ -1,0 +1,137 @@
+//! `cargo bench`: each stage of the pipeline (read, parse, lower, check) and each target's emit,
+//! on the synthetic project (benches/support/synth.rs) at 10, 100, 1,000 and 10,000 services.
+//! Timings only; the targets svc must meet are in docs/performance.md, measured whole-process
+//! by scripts/bench.sh.
+
+#[path = "support/synth.rs"]
+mod synth;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use svc::diag::Diagnostics;
+use svc::emit::{compose, nginx, terraform};
+use svc::parse::decode::Decoder;
+use svc::source::SourceMap;
+
+const SIZES: [usize; 4] = [10, 100, 1_000, 10_000];
+
+fn main() {
+    divan::main();
+}
+
+/// The synthetic project of `n` services, written once per run.
+fn project_dir(n: usize) -> PathBuf {
+    static DIRS: OnceLock<std::sync::Mutex<std::collections::BTreeMap<usize, PathBuf>>> =
+        OnceLock::new();
+    let dirs = DIRS.get_or_init(Default::default);
+    let mut dirs = dirs.lock().unwrap();
+    dirs.entry(n)
+        .or_insert_with(|| {
+            let dir = std::env::temp_dir()
+                .join(format!("svc-bench-{}", std::process::id()))
+                .join(n.to_string());
+            synth::write(n, &dir).unwrap();
+            dir
+        })
+        .clone()
+}
+
+fn config(n: usize) -> PathBuf {
+    project_dir(n).join("vercel.json")
+}
+
+#[divan::bench(args = SIZES, sample_count = 10, sample_size = 1)]
+fn read(bencher: divan::Bencher, n: usize) {
+    let path = config(n);
+    bencher.bench(|| {
+        let mut sources = SourceMap::default();
+        let mut diags = Diagnostics::default();
+        let file = sources.add(svc::read::load(&path).unwrap());
+        svc::read::parse_tree(sources.get(file), file, &mut diags)
+    });
+}
+
+#[divan::bench(args = SIZES, sample_count = 10, sample_size = 1)]
+fn parse(bencher: divan::Bencher, n: usize) {
+    let path = config(n);
+    let mut sources = SourceMap::default();
+    let mut diags = Diagnostics::default();
+    let file = sources.add(svc::read::load(&path).unwrap());
+    let tree = svc::read::parse_tree(sources.get(file), file, &mut diags).unwrap();
+    bencher.bench_local(|| {
+        let mut diags = Diagnostics::default();
+        svc::parse::parse_config(&tree, &mut Decoder::new(file, &mut diags))
+    });
+}
+
+#[divan::bench(args = SIZES, sample_count = 10, sample_size = 1)]
+fn lower(bencher: divan::Bencher, n: usize) {
+    let path = config(n);
+    let mut sources = SourceMap::default();
+    let mut diags = Diagnostics::default();
+    let file = sources.add(svc::read::load(&path).unwrap());
+    let tree = svc::read::parse_tree(sources.get(file), file, &mut diags).unwrap();
+    let raw = svc::parse::parse_config(&tree, &mut Decoder::new(file, &mut diags));
+    let dir = project_dir(n);
+    bencher.bench_local(|| {
+        let mut diags = Diagnostics::default();
+        svc::lower::lower(&raw, file, None, &dir, &mut diags)
+    });
+}
+
+#[divan::bench(args = SIZES, sample_count = 10, sample_size = 1)]
+fn check(bencher: divan::Bencher, n: usize) {
+    let path = config(n);
+    let mut sources = SourceMap::default();
+    let mut diags = Diagnostics::default();
+    let file = sources.add(svc::read::load(&path).unwrap());
+    let tree = svc::read::parse_tree(sources.get(file), file, &mut diags).unwrap();
+    let raw = svc::parse::parse_config(&tree, &mut Decoder::new(file, &mut diags));
+    let project = svc::lower::lower(&raw, file, None, &project_dir(n), &mut diags);
+    bencher
+        .with_inputs(|| project.clone())
+        .bench_local_values(|project| {
+            let mut diags = Diagnostics::default();
+            svc::check::check(project, &mut diags)
+        });
+}
+
+/// The checked project and its settings, compiled once per size.
+fn compiled(n: usize) -> svc::compile::Compilation {
+    let compilation = svc::compile::compile(&config(n)).unwrap();
+    assert!(
+        compilation.project.is_some(),
+        "the synthetic project of {n} services checks clean"
+    );
+    compilation
+}
+
+#[divan::bench(args = SIZES, sample_count = 10, sample_size = 1)]
+fn emit_nginx(bencher: divan::Bencher, n: usize) {
+    let compilation = compiled(n);
+    let project = compilation.project.as_ref().unwrap();
+    let options = nginx::Options::from_settings(project, &compilation.settings.nginx);
+    bencher.bench_local(|| nginx::emit(project, &options));
+}
+
+#[divan::bench(args = SIZES, sample_count = 10, sample_size = 1)]
+fn emit_compose(bencher: divan::Bencher, n: usize) {
+    let compilation = compiled(n);
+    let project = compilation.project.as_ref().unwrap();
+    let gateway = nginx::Options::from_settings(project, &compilation.settings.nginx);
+    let options =
+        compose::Options::from_settings(&compilation.settings.compose, gateway, "synth", "");
+    bencher.bench_local(|| compose::emit(project, &options));
+}
+
+#[divan::bench(args = SIZES, sample_count = 10, sample_size = 1)]
+fn emit_terraform(bencher: divan::Bencher, n: usize) {
+    let compilation = compiled(n);
+    let project = compilation.project.as_ref().unwrap();
+    let options = terraform::Options {
+        name: "synth".to_string(),
+        gateway: nginx::Options::from_settings(project, &compilation.settings.nginx),
+        project_dir: String::new(),
+    };
+    bencher.bench_local(|| terraform::emit(project, &options));
+}
