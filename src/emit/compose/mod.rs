@@ -314,8 +314,12 @@ fn gateway_config(
             .insert(0, simple("listen", vec![Arg::text(&listen)]));
         taken.insert(listen);
     }
-    let grants = grant_servers(&grants(project, layout), options, taken);
-    Ok(conf::print(&gateway.config(grants)).replace('$', "$$"))
+    let grants = grants(project, layout);
+    if !grants.is_empty() {
+        gateway.http.extend(grant_defaults(options));
+    }
+    let servers = grant_servers(&grants, taken);
+    Ok(conf::print(&gateway.config(servers)).replace('$', "$$"))
 }
 
 /// A one-way permission the gateway carries out: `caller` may reach `target` at its alias.
@@ -357,34 +361,39 @@ fn grants<'a>(project: &'a Project, layout: &'a Layout) -> Vec<Grant<'a>> {
     grants
 }
 
+/// What every grant's proxying shares, said once at the `http` level, where each grant's
+/// location inherits it. The public server's locations set their own (nginx inherits a
+/// directive only into blocks that do not set it), so nothing of theirs changes.
+fn grant_defaults(options: &Options) -> Vec<Item> {
+    let mut items = vec![
+        Item::Blank,
+        comment("every binding grant proxies with these (their locations set none of their own)"),
+        simple(
+            "proxy_set_header",
+            vec![Arg::text("Host"), Arg::var("http_host")],
+        ),
+    ];
+    items.extend(nginx::proxy_headers(&options.gateway));
+    items
+}
+
 /// One server per grant: on the gateway's address in the caller's network, at the target's
 /// port, for the target's alias, admitting the caller's address only; it proxies to the
 /// target's address on the target's network. Each such address and port also gets a default
 /// server answering 421, so a request for a name the caller was not granted lands nowhere
 /// (unless a listener in `taken`, the public server, is already that default).
-fn grant_servers(
-    grants: &[Grant],
-    options: &Options,
-    mut taken: std::collections::BTreeSet<String>,
-) -> Vec<Item> {
+fn grant_servers(grants: &[Grant], mut taken: std::collections::BTreeSet<String>) -> Vec<Item> {
     let mut items = Vec::new();
     for grant in grants {
         let target = grant.target;
         let listen = format!("{}:{}", grant.caller.gateway, target.port);
-        let mut location = vec![
-            simple(
-                "proxy_pass",
-                vec![Arg::text(format!(
-                    "http://{}:{}",
-                    grant.target_net.service, target.port
-                ))],
-            ),
-            simple(
-                "proxy_set_header",
-                vec![Arg::text("Host"), Arg::var("http_host")],
-            ),
-        ];
-        location.extend(nginx::proxy_headers(&options.gateway));
+        let location = vec![simple(
+            "proxy_pass",
+            vec![Arg::text(format!(
+                "http://{}:{}",
+                grant.target_net.service, target.port
+            ))],
+        )];
         if taken.insert(listen.clone()) {
             items.push(Item::Blank);
             items.push(comment(format!(
