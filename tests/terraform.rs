@@ -454,9 +454,64 @@ fn service_names_that_are_hcl_keywords_stay_valid() {
         .unwrap();
     assert!(status.success());
     assert!(
-        artifacts.files["variables.tf"].contains("\"for\"  = 256"),
+        artifacts.files["service_for.tf"].contains("lookup(var.cpu, \"for\", 256)"),
         "{}",
-        artifacts.files["variables.tf"]
+        artifacts.files["service_for.tf"]
     );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[path = "../benches/support/synth.rs"]
+mod synth;
+
+/// A project whose routing outgrows a task definition (ECS caps one at 64 KiB) gets its gateway
+/// config through S3: the module still formats, every reference resolves, and the gateway task
+/// fetches the object before nginx starts, with a role that may read that object only.
+#[test]
+fn a_gateway_config_too_large_for_a_task_definition_travels_through_s3() {
+    let dir = scratch_dir("tf-large");
+    synth::write(600, &dir).unwrap();
+    let (_, artifacts) = emit(&dir);
+    let config = &artifacts.files["gateway/nginx.conf"];
+    assert!(config.len() > 40 * 1024, "{} bytes", config.len());
+    let body = module_body(&artifacts);
+    let declared = declarations(&body);
+    for resource in [
+        "aws_s3_bucket.gateway_config",
+        "aws_s3_bucket_public_access_block.gateway_config",
+        "aws_s3_object.gateway_config",
+        "aws_iam_role.gateway_task",
+        "aws_iam_role_policy.gateway_task",
+        "var.gateway_config_fetch_image",
+    ] {
+        assert!(declared.contains(resource), "{resource} missing");
+    }
+    let undeclared: Vec<String> = references(&body)
+        .into_iter()
+        .filter(|r| !declared.contains(r))
+        .collect();
+    assert!(undeclared.is_empty(), "undeclared {undeclared:?}");
+    let gateway = &artifacts.files["gateway.tf"];
+    assert!(!gateway.contains("NGINX_CONF"), "the config is not inline");
+    assert!(
+        gateway.contains(r#"dependsOn = [{ containerName = "config", condition = "SUCCESS" }]"#)
+    );
+    assert!(gateway.contains(r#""nginx", "-c", "/etc/nginx/svc/nginx.conf""#));
+    assert!(gateway.contains(r#"Action = "s3:GetObject""#));
+    if let Some(terraform) = support::require_tool("terraform", "tf-large") {
+        let out = scratch_dir("tf-large-module");
+        for (path, text) in &artifacts.files {
+            let file = out.join(path);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(file, text).unwrap();
+        }
+        let status = std::process::Command::new(terraform)
+            .args(["fmt", "-check", "-recursive"])
+            .arg(&out)
+            .status()
+            .unwrap();
+        assert!(status.success(), "terraform fmt -check");
+        std::fs::remove_dir_all(out).unwrap();
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -127,15 +127,17 @@ fn shell_word(word: &str) -> String {
     }
 }
 
-/// `image_builds`: for each service, the Dockerfile and context to build, or the image
-/// svc.yaml names.
+/// `image_builds`: for each service, in name order, the Dockerfile and context to build, or
+/// the image svc.yaml names. A list: an HCL object of thousands of keys costs quadratic time
+/// to build.
 pub fn output(project: &Project, project_dir: &str) -> Result<Block, String> {
-    let entries: Vec<(&str, Expression)> = project
+    let entries: Vec<Expression> = project
         .services
         .values()
         .map(|service| {
-            let value = match source(service) {
-                Source::Image(image) => object(vec![("image", string(&image))]),
+            let name = ("service", string(service.name.as_str()));
+            match source(service) {
+                Source::Image(image) => object(vec![name, ("image", string(&image))]),
                 Source::Dockerfile { path, generated } => {
                     let ctx = context(project_dir, &service.root);
                     let file = if generated {
@@ -144,16 +146,16 @@ pub fn output(project: &Project, project_dir: &str) -> Result<Block, String> {
                         context(&ctx, &path)
                     };
                     object(vec![
+                        name,
                         ("dockerfile", string(&file)),
                         ("context", string(&ctx)),
                     ])
                 }
-                Source::Unbuildable(reason) => object(vec![("unbuildable", string(&reason))]),
-            };
-            (service.name.as_str(), value)
+                Source::Unbuildable(reason) => object(vec![name, ("unbuildable", string(&reason))]),
+            }
         })
         .collect();
-    let value = quoted_keys(entries);
+    let value = Expression::Array(entries);
     Ok(block("output", &["image_builds"])
         .str(
             "description",
@@ -161,16 +163,4 @@ pub fn output(project: &Project, project_dir: &str) -> Result<Block, String> {
         )
         .attr("value", value)
         .build())
-}
-
-/// An object whose keys are service names, quoted (they need not be identifiers).
-fn quoted_keys(entries: Vec<(&str, Expression)>) -> Expression {
-    let mut object = ::hcl::expr::Object::new();
-    for (key, value) in entries {
-        object.insert(
-            ::hcl::expr::ObjectKey::Expression(Expression::String(key.to_string())),
-            value,
-        );
-    }
-    Expression::Object(object)
 }

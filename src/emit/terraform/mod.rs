@@ -2,6 +2,7 @@
 //! bindings. Users bring the VPC; svc brings everything that runs in it. See docs/terraform.md.
 
 mod fmt;
+mod gateway_config;
 mod hcl;
 mod images;
 mod network;
@@ -21,8 +22,6 @@ use hcl::{block, expr};
 pub const DEFAULT_GATEWAY_IMAGE: &str = "public.ecr.aws/nginx/nginx:1.27.5-alpine";
 /// Where the gateway answers the load balancer's health checks, whatever the routes say.
 pub const HEALTH_PATH: &str = "/__svc/health";
-/// ECS refuses task definitions over 64 KiB; the config travels base64-encoded inside one.
-const MAX_GATEWAY_CONFIG: usize = 40 * 1024;
 /// The Amazon-provided DNS server in every VPC, for the gateway's external rewrites.
 const VPC_RESOLVER: &str = "169.254.169.253";
 /// Names svc's own resources use; a service may not take them.
@@ -48,11 +47,15 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
     };
     let schedules = schedules::blocks(project).map_err(internal)?;
     let gateway_config = gateway_config(project, options)?;
+    let delivery = gateway_config::Delivery::for_size(gateway_config.len());
     let mut files = vec![
         ("versions.tf".to_string(), versions()),
-        ("variables.tf".to_string(), variables(project, options)),
+        (
+            "variables.tf".to_string(),
+            variables(project, options, delivery),
+        ),
         ("main.tf".to_string(), main(project)),
-        ("gateway.tf".to_string(), gateway(project)),
+        ("gateway.tf".to_string(), gateway(project, delivery)),
         ("outputs.tf".to_string(), outputs(project, options)),
     ];
     let order = start_order::StartOrder::new(project);
@@ -84,8 +87,11 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
 }
 
 /// The public edge: load balancer, gateway, and their security groups.
-fn gateway(project: &Project) -> Result<Vec<::hcl::Block>, String> {
-    let mut blocks = services::gateway(project)?;
+fn gateway(
+    project: &Project,
+    delivery: gateway_config::Delivery,
+) -> Result<Vec<::hcl::Block>, String> {
+    let mut blocks = services::gateway(project, delivery)?;
     blocks.extend(network::edge()?);
     Ok(blocks)
 }
@@ -134,14 +140,6 @@ fn gateway_config(project: &Checked<Project>, options: &Options) -> Result<Strin
         .collect();
     let gateway = Gateway::build(project, &nginx_options)?;
     let config = nginx::conf::print(&gateway.config(Vec::new()));
-    if config.len() > MAX_GATEWAY_CONFIG {
-        let mut diags = Diagnostics::default();
-        diags.push(
-            Diagnostic::error("terraform-gateway-too-large", format!("the gateway config is {} KiB; an ECS task definition holds at most 64 KiB, and it travels there base64-encoded", config.len() / 1024))
-                .help("fewer or simpler routing rules, or build a gateway image with the config from `--target nginx` and set `gateway_image`"),
-        );
-        return Err(diags);
-    }
     Ok(config)
 }
 
@@ -183,20 +181,16 @@ pub fn aws_name(name: &str) -> String {
     }
 }
 
-fn variables(project: &Project, options: &Options) -> Result<Vec<::hcl::Block>, String> {
+fn variables(
+    project: &Project,
+    options: &Options,
+    delivery: gateway_config::Delivery,
+) -> Result<Vec<::hcl::Block>, String> {
     let names: Vec<String> = project
         .services
         .keys()
         .map(|s| format!("{:?}", s.as_str()))
         .collect();
-    let per_service = |value: &dyn Fn(&crate::ir::Service) -> u64| {
-        let entries: Vec<String> = project
-            .services
-            .values()
-            .map(|s| format!("{:?} = {}", s.name.as_str(), value(s)))
-            .collect();
-        format!("{{\n{}\n}}", entries.join("\n"))
-    };
     let mut blocks = vec![
         variable(
             "name",
@@ -278,26 +272,28 @@ fn variables(project: &Project, options: &Options) -> Result<Vec<::hcl::Block>, 
         )?
         .raw("default", "null")?
         .build(),
+        // Per-service maps default to empty: each lookup carries the default, so a module of
+        // thousands of services does not spell out thousands of defaults.
         variable(
             "cpu",
-            "Fargate CPU units for each service's task.",
+            "Fargate CPU units by service name; a service not listed gets 256.",
             "map(number)",
         )?
-        .raw("default", &per_service(&|_| 256))?
+        .raw("default", "{}")?
         .build(),
         variable(
             "memory",
-            "Fargate memory (MiB) for each service's task.",
+            "Fargate memory (MiB) by service name; a service not listed gets 512.",
             "map(number)",
         )?
-        .raw("default", &per_service(&|_| 512))?
+        .raw("default", "{}")?
         .build(),
         variable(
             "desired_count",
-            "Running tasks for each service (svc.yaml `replicas`).",
+            "Running tasks by service name; a service not listed runs its svc.yaml `replicas` (default 1).",
             "map(number)",
         )?
-        .raw("default", &per_service(&|s| u64::from(s.replicas)))?
+        .raw("default", "{}")?
         .build(),
         variable(
             "log_retention_days",
@@ -315,6 +311,17 @@ fn variables(project: &Project, options: &Options) -> Result<Vec<::hcl::Block>, 
                 "string",
             )?
             .raw("default", "null")?
+            .build(),
+        );
+    }
+    if delivery == gateway_config::Delivery::S3 {
+        blocks.push(
+            variable(
+                "gateway_config_fetch_image",
+                "The AWS CLI image that copies the gateway's config from S3 when the task starts.",
+                "string",
+            )?
+            .str("default", gateway_config::DEFAULT_FETCH_IMAGE)
             .build(),
         );
     }

@@ -1,6 +1,7 @@
 //! ECS: one log group, task definition and service per config service, and the gateway behind
 //! an internet-facing load balancer.
 
+use super::gateway_config::Delivery;
 use super::hcl::{BlockBuilder, array, block, call, expr, number, object, string};
 use super::start_order::StartOrder;
 use crate::ir::{Command, EnvValue, Project, PublicUrl, Service, Workload};
@@ -229,51 +230,36 @@ fn gateway_depends_on(project: &Project) -> String {
     format!("[{}]", refs.join(", "))
 }
 
-/// The gateway: nginx with the generated config passed in an environment variable and written
-/// to disk by the container's command, so no custom image is built.
-pub fn gateway(project: &Project) -> Result<Vec<Block>, String> {
-    let command =
-        "echo \"$NGINX_CONF\" | base64 -d > /etc/nginx/nginx.conf && exec nginx -g 'daemon off;'";
-    let container = object(vec![
-        ("name", string("gateway")),
-        ("image", expr("var.gateway_image")?),
-        ("essential", Expression::Bool(true)),
-        (
-            "portMappings",
-            array(vec![object(vec![
-                ("name", string("http")),
-                ("containerPort", number(80)),
-                ("protocol", string("tcp")),
-            ])]),
-        ),
-        (
-            "environment",
-            array(vec![object(vec![
-                ("name", string("NGINX_CONF")),
-                (
-                    "value",
-                    expr(&format!(
-                        "filebase64(\"${{path.module}}/{GATEWAY_CONFIG}\")"
-                    ))?,
-                ),
-            ])]),
-        ),
-        ("entryPoint", array(vec![string("sh"), string("-c")])),
-        ("command", array(vec![string(command)])),
-        ("logConfiguration", logging("gateway")?),
-    ]);
+/// The gateway: nginx with the generated config delivered to it at start (see
+/// [`super::gateway_config`]), so no custom image is built.
+pub fn gateway(project: &Project, delivery: Delivery) -> Result<Vec<Block>, String> {
+    let mut task = block("resource", &["aws_ecs_task_definition", "gateway"])
+        .raw("family", "\"${var.name}-gateway\"")?
+        .raw("requires_compatibilities", "[\"FARGATE\"]")?
+        .str("network_mode", "awsvpc")
+        .attr("cpu", number(256))
+        .attr("memory", number(512))
+        .raw("execution_role_arn", "aws_iam_role.task_execution.arn")?;
+    if delivery == Delivery::S3 {
+        task = task
+            .raw("task_role_arn", "aws_iam_role.gateway_task.arn")?
+            .child(block("volume", &[]).str("name", "config"));
+    }
+    let task = task
+        .attr(
+            "container_definitions",
+            call(
+                "jsonencode",
+                vec![array(super::gateway_config::containers(delivery)?)],
+            ),
+        )
+        .build();
     let connect = block("service_connect_configuration", &[])
         .attr("enabled", Expression::Bool(true))
         .raw("namespace", "aws_service_discovery_http_namespace.this.arn")?;
-    Ok(vec![
+    let mut blocks = vec![
         log_group("gateway")?,
-        task(
-            "gateway",
-            "\"${var.name}-gateway\"",
-            "256",
-            "512",
-            container,
-        )?,
+        task,
         fargate_service("gateway", "2", Some(connect))?
             // The target group must be attached (the listener) before ECS registers into it, and
             // nginx resolves the public services' Service Connect names when it starts.
@@ -343,5 +329,9 @@ pub fn gateway(project: &Project) -> Result<Vec<Block>, String> {
                     .raw("target_group_arn", "aws_lb_target_group.gateway.arn")?,
             )
             .build(),
-    ])
+    ];
+    if delivery == Delivery::S3 {
+        blocks.extend(super::gateway_config::storage()?);
+    }
+    Ok(blocks)
 }
