@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
+use std::process::Command;
 use std::time::Duration;
 use support::compose::{Stack, engine};
 
@@ -357,6 +358,30 @@ fn e2e_cron_runs_its_schedules_and_keeps_the_worker_off_the_gateway() {
     assert!(!through_public.contains(&hello("tick")), "{through_public}");
 }
 
+/// A /16 in 10.234.0.0-10.241.0.0 that no network on the engine overlaps.
+fn free_pool() -> String {
+    let ids = support::compose::run(Command::new("docker").args(["network", "ls", "-q"])).stdout;
+    let ids: Vec<String> = String::from_utf8_lossy(&ids)
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    let mut inspect = Command::new("docker");
+    inspect
+        .args(["network", "inspect", "--format"])
+        .arg("{{range .IPAM.Config}}{{.Subnet}} {{end}}")
+        .args(&ids);
+    let used = String::from_utf8_lossy(&support::compose::run(&mut inspect).stdout).into_owned();
+    (234..=241)
+        .map(|second| format!("10.{second}.0.0/16"))
+        .find(|pool| {
+            let prefix = &pool[..pool.len() - "0.0/16".len()];
+            !used
+                .split_whitespace()
+                .any(|subnet| subnet.starts_with(prefix))
+        })
+        .unwrap_or_else(|| panic!("every pool in 10.234-241 is taken: {used}"))
+}
+
 /// Names `svc-aa`, `svc-ab`, ... (service names are letters, `-` and `_`).
 fn letters_name(i: usize) -> String {
     let letter = |n: usize| char::from(b'a' + (n % 26) as u8);
@@ -372,10 +397,10 @@ fn a_sixty_service_graph_comes_up() {
     let names: Vec<String> = (0..60).map(letters_name).collect();
     let mut services = serde_json::Map::new();
     // Docker can keep a stale endpoint on a network 61 containers just left, which blocks its
-    // name and subnet until the engine restarts; a project name and pool per process sidestep
-    // a run that an earlier one on the same engine left behind.
+    // name and subnet until the engine restarts; a project name per process and a pool no
+    // network on the engine uses sidestep a run that an earlier one left behind.
     let pid = std::process::id();
-    let pool = format!("10.{}.0.0/16", 234 + pid % 8);
+    let pool = free_pool();
     let mut settings = format!(
         "compose:\n  name: svc-e2e-sixty-{pid}\n  gateway_image: svc-test/nginx\n  host_port: 18384\n  bind_address: 127.0.0.1\n  subnet_pool: {pool}\nservices:\n"
     );
@@ -448,7 +473,7 @@ fn a_generated_static_site_builds_and_serves_as_a_non_root_user() {
         return;
     };
     let base = svc::emit::dockerfile::STATIC_IMAGE;
-    let present = std::process::Command::new("docker")
+    let present = Command::new("docker")
         .args(["image", "inspect", base])
         .output()
         .unwrap()
@@ -456,11 +481,7 @@ fn a_generated_static_site_builds_and_serves_as_a_non_root_user() {
         .success();
     if !present {
         // No registry here: the local busybox stands in for the pinned official one.
-        support::compose::run(std::process::Command::new("docker").args([
-            "tag",
-            "svc-test/busybox",
-            base,
-        ]));
+        support::compose::run(Command::new("docker").args(["tag", "svc-test/busybox", base]));
     }
     let dir = support::scratch_dir("static-build-project");
     std::fs::create_dir_all(dir.join("site/public")).unwrap();

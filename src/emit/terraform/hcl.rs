@@ -6,14 +6,54 @@ use hcl::expr::Expression;
 use hcl::{Attribute, Block, Body};
 
 /// An expression written in HCL. The text is svc's own, so a parse failure is a bug in svc,
-/// reported instead of panicking.
+/// reported instead of panicking. References (`aws_ecs_cluster.this.arn`) and numbers, most of
+/// what svc writes, are built directly: parsing each costs more than everything else a module
+/// of thousands of services needs.
 pub fn expr(text: &str) -> Result<Expression, String> {
+    if let Some(reference) = reference(text) {
+        return Ok(reference);
+    }
+    if let Ok(n) = text.parse::<u64>() {
+        return Ok(number(n));
+    }
     let body: Body = hcl::parse(&format!("x = {text}\n"))
         .map_err(|e| format!("svc built an invalid HCL expression `{text}`: {e}"))?;
     body.attributes()
         .next()
         .map(|a| a.expr.clone())
         .ok_or_else(|| format!("svc built an empty HCL expression `{text}`"))
+}
+
+/// `a.b.c` of identifiers, as a variable or a traversal; `None` for anything else.
+fn reference(text: &str) -> Option<Expression> {
+    let identifier = |s: &str| {
+        let mut chars = s.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    let mut parts = text.split('.');
+    let root = parts.next().filter(|p| identifier(p))?;
+    // Keywords parse as literals, not variables.
+    if matches!(root, "true" | "false" | "null" | "for" | "in" | "if") {
+        return None;
+    }
+    let attributes: Vec<&str> = parts.collect();
+    if !attributes.iter().all(|p| identifier(p)) {
+        return None;
+    }
+    let variable = hcl::expr::Variable::unchecked(root);
+    if attributes.is_empty() {
+        return Some(Expression::Variable(variable));
+    }
+    let traversal = attributes
+        .iter()
+        .fold(hcl::expr::Traversal::builder(variable), |t, attr| {
+            t.attr(hcl::Identifier::unchecked(*attr))
+        })
+        .build();
+    Some(Expression::Traversal(Box::new(traversal)))
 }
 
 pub fn string(value: &str) -> Expression {
@@ -111,4 +151,32 @@ pub fn call(name: &str, args: Vec<Expression>) -> Expression {
         builder = builder.arg(arg);
     }
     Expression::FuncCall(Box::new(builder.build()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_references_print_as_parsed_ones_do() {
+        for text in [
+            "aws_ecs_cluster.this.arn",
+            "var.name",
+            "aws_iam_role.task-execution.arn",
+            "256",
+            "true",
+            "null",
+            "lookup(var.cpu, \"a\", 256)",
+            "[\"FARGATE\"]",
+        ] {
+            let fast = expr(text).unwrap();
+            let body: Body = hcl::parse(&format!("x = {text}\n")).unwrap();
+            let parsed = body.attributes().next().unwrap().expr.clone();
+            let print = |e: &Expression| {
+                hcl::format::to_string(&Body::builder().add_attribute(("x", e.clone())).build())
+                    .unwrap()
+            };
+            assert_eq!(print(&fast), print(&parsed), "{text}");
+        }
+    }
 }
