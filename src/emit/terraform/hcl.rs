@@ -10,11 +10,14 @@ use hcl::{Attribute, Block, Body};
 /// what svc writes, are built directly: parsing each costs more than everything else a module
 /// of thousands of services needs.
 pub fn expr(text: &str) -> Result<Expression, String> {
-    if let Some(reference) = reference(text) {
-        return Ok(reference);
+    if let Some(simple) = simple(text) {
+        return Ok(simple);
     }
-    if let Ok(n) = text.parse::<u64>() {
-        return Ok(number(n));
+    if let Some(items) = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+        let items: Option<Vec<Expression>> = items.split(", ").map(simple).collect();
+        if let Some(items) = items.filter(|i| !i.is_empty()) {
+            return Ok(Expression::Array(items));
+        }
     }
     let body: Body = hcl::parse(&format!("x = {text}\n"))
         .map_err(|e| format!("svc built an invalid HCL expression `{text}`: {e}"))?;
@@ -22,6 +25,27 @@ pub fn expr(text: &str) -> Result<Expression, String> {
         .next()
         .map(|a| a.expr.clone())
         .ok_or_else(|| format!("svc built an empty HCL expression `{text}`"))
+}
+
+/// A reference, a number, or a quoted string with no escapes (a template when it
+/// interpolates), as the parser would read them; `None` for anything else.
+fn simple(text: &str) -> Option<Expression> {
+    if let Some(reference) = reference(text) {
+        return Some(reference);
+    }
+    if let Ok(n) = text.parse::<u64>() {
+        return Some(number(n));
+    }
+    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+    if inner.contains(['"', '\\', '\n']) {
+        return None;
+    }
+    if inner.contains("${") || inner.contains("%{") {
+        return Some(Expression::TemplateExpr(Box::new(
+            hcl::expr::TemplateExpr::QuotedString(inner.to_string()),
+        )));
+    }
+    Some(string(inner))
 }
 
 /// `a.b.c` of identifiers, as a variable or a traversal; `None` for anything else.
@@ -168,6 +192,12 @@ mod tests {
             "null",
             "lookup(var.cpu, \"a\", 256)",
             "[\"FARGATE\"]",
+            "[aws_security_group.a.id, aws_security_group.b.id]",
+            "\"${var.name}-gateway\"",
+            "\"/svc/${var.name}/api\"",
+            "\"plain\"",
+            "\"a\\\"b\"",
+            "[]",
         ] {
             let fast = expr(text).unwrap();
             let body: Body = hcl::parse(&format!("x = {text}\n")).unwrap();
