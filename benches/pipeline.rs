@@ -40,6 +40,21 @@ fn config(n: usize) -> PathBuf {
     project_dir(n).join("vercel.json")
 }
 
+/// The config of `n` services read into its tree (the input of the parse stage).
+fn tree(n: usize) -> (svc::source::FileId, svc::read::Node) {
+    let mut sources = SourceMap::default();
+    let file = sources.add(svc::read::load(&config(n)).unwrap());
+    let tree = svc::read::parse_tree(sources.get(file), file, &mut Diagnostics::default());
+    (file, tree.unwrap())
+}
+
+/// The parsed config of `n` services (the input of the lower stage).
+fn raw_config(n: usize) -> (svc::source::FileId, svc::parse::raw::RawConfig) {
+    let (file, tree) = tree(n);
+    let raw = svc::parse::parse_config(&tree, &mut Decoder::new(file, &mut Diagnostics::default()));
+    (file, raw)
+}
+
 #[divan::bench(args = SIZES, sample_count = 10, sample_size = 1)]
 fn read(bencher: divan::Bencher, n: usize) {
     let path = config(n);
@@ -53,11 +68,7 @@ fn read(bencher: divan::Bencher, n: usize) {
 
 #[divan::bench(args = SIZES, sample_count = 10, sample_size = 1)]
 fn parse(bencher: divan::Bencher, n: usize) {
-    let path = config(n);
-    let mut sources = SourceMap::default();
-    let mut diags = Diagnostics::default();
-    let file = sources.add(svc::read::load(&path).unwrap());
-    let tree = svc::read::parse_tree(sources.get(file), file, &mut diags).unwrap();
+    let (file, tree) = tree(n);
     bencher.bench_local(|| {
         let mut diags = Diagnostics::default();
         svc::parse::parse_config(&tree, &mut Decoder::new(file, &mut diags))
@@ -66,12 +77,7 @@ fn parse(bencher: divan::Bencher, n: usize) {
 
 #[divan::bench(args = SIZES, sample_count = 10, sample_size = 1)]
 fn lower(bencher: divan::Bencher, n: usize) {
-    let path = config(n);
-    let mut sources = SourceMap::default();
-    let mut diags = Diagnostics::default();
-    let file = sources.add(svc::read::load(&path).unwrap());
-    let tree = svc::read::parse_tree(sources.get(file), file, &mut diags).unwrap();
-    let raw = svc::parse::parse_config(&tree, &mut Decoder::new(file, &mut diags));
+    let (file, raw) = raw_config(n);
     let dir = project_dir(n);
     bencher.bench_local(|| {
         let mut diags = Diagnostics::default();
@@ -81,13 +87,14 @@ fn lower(bencher: divan::Bencher, n: usize) {
 
 #[divan::bench(args = SIZES, sample_count = 10, sample_size = 1)]
 fn check(bencher: divan::Bencher, n: usize) {
-    let path = config(n);
-    let mut sources = SourceMap::default();
-    let mut diags = Diagnostics::default();
-    let file = sources.add(svc::read::load(&path).unwrap());
-    let tree = svc::read::parse_tree(sources.get(file), file, &mut diags).unwrap();
-    let raw = svc::parse::parse_config(&tree, &mut Decoder::new(file, &mut diags));
-    let project = svc::lower::lower(&raw, file, None, &project_dir(n), &mut diags);
+    let (file, raw) = raw_config(n);
+    let project = svc::lower::lower(
+        &raw,
+        file,
+        None,
+        &project_dir(n),
+        &mut Diagnostics::default(),
+    );
     bencher
         .with_inputs(|| project.clone())
         .bench_local_values(|project| {

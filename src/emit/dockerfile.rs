@@ -86,22 +86,17 @@ fn context(service: &Service, recipe: &Recipe) -> (&'static str, Value) {
         Recipe::Next {
             package_manager,
             standalone,
-        } => (
-            "next",
-            Value::from(Serde(NodeContext {
-                deps_image: trusted(deps_image(package_manager)),
-                node_image: trusted(NODE_IMAGE),
-                lockfiles: node_lockfiles(package_manager),
-                install: install_command(service, package_manager),
-                build: settings
-                    .build_command
-                    .clone()
-                    .unwrap_or_else(|| run_script(package_manager, "build")),
-                port,
+        } => {
+            let build = settings
+                .build_command
+                .clone()
+                .unwrap_or_else(|| run_script(package_manager, "build"));
+            let context = NodeContext {
                 standalone: *standalone,
-                command: Vec::new(),
-            })),
-        ),
+                ..NodeContext::new(service, package_manager, build)
+            };
+            ("next", Value::from(Serde(context)))
+        }
         Recipe::Static {
             package_manager,
             build,
@@ -141,19 +136,14 @@ fn context(service: &Service, recipe: &Recipe) -> (&'static str, Value) {
         Recipe::Node {
             package_manager,
             entry,
-        } => (
-            "node",
-            Value::from(Serde(NodeContext {
-                deps_image: trusted(deps_image(package_manager)),
-                node_image: trusted(NODE_IMAGE),
-                lockfiles: node_lockfiles(package_manager),
-                install: install_command(service, package_manager),
-                build: settings.build_command.clone().unwrap_or_default(),
-                port,
-                standalone: false,
+        } => {
+            let build = settings.build_command.clone().unwrap_or_default();
+            let context = NodeContext {
                 command: node_command(entry),
-            })),
-        ),
+                ..NodeContext::new(service, package_manager, build)
+            };
+            ("node", Value::from(Serde(context)))
+        }
         Recipe::Python {
             package_manager,
             server,
@@ -208,6 +198,22 @@ struct NodeContext {
     port: u16,
     standalone: bool,
     command: Vec<String>,
+}
+
+impl NodeContext {
+    /// What a Node build needs whatever it builds: images, manifests, install, build, port.
+    fn new(service: &Service, pm: &NodePackageManager, build: String) -> NodeContext {
+        NodeContext {
+            deps_image: trusted(deps_image(pm)),
+            node_image: trusted(NODE_IMAGE),
+            lockfiles: node_lockfiles(pm),
+            install: install_command(service, pm),
+            build,
+            port: service.port,
+            standalone: false,
+            command: Vec::new(),
+        }
+    }
 }
 
 #[derive(Serialize)]

@@ -331,6 +331,43 @@ pub struct Binding {
     pub env: String,
 }
 
+/// Where a service's image comes from, in the order every target decides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageSource<'a> {
+    /// The service's own Dockerfile or Containerfile (relative to its root).
+    Dockerfile(&'a str),
+    /// A built image svc.yaml names.
+    Image(&'a str),
+    /// The Dockerfile svc generates from the framework or entrypoint.
+    Recipe(&'a Recipe),
+    Unbuildable(&'a Unbuildable),
+}
+
+/// The plan of a service whose root is missing (lowering reports that; this keeps the answer
+/// total).
+static ROOTLESS: std::sync::LazyLock<Unbuildable> = std::sync::LazyLock::new(|| Unbuildable {
+    reason: "its root does not exist".to_string(),
+    frameworks: Vec::new(),
+});
+
+impl Service {
+    pub fn image_source(&self) -> ImageSource<'_> {
+        if let (Runtime::Container, Some(Entrypoint::Dockerfile { path })) =
+            (self.runtime, &self.entrypoint)
+        {
+            return ImageSource::Dockerfile(path);
+        }
+        if let Some(image) = &self.image {
+            return ImageSource::Image(image);
+        }
+        match &self.build_plan {
+            Some(BuildPlan::Recipe(recipe)) => ImageSource::Recipe(recipe),
+            Some(BuildPlan::Unbuildable(why)) => ImageSource::Unbuildable(why),
+            None => ImageSource::Unbuildable(&ROOTLESS),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BuildPlan {
@@ -467,5 +504,18 @@ impl Project {
                 .map(move |schedule| Scheduled { schedule, call })
         });
         crons.chain(services).collect()
+    }
+
+    /// Whether some schedule requests something (a public path or a cron service), as opposed
+    /// to only starting jobs: targets then need a caller.
+    pub fn requests_on_schedule(&self) -> bool {
+        self.scheduled()
+            .iter()
+            .any(|s| !matches!(s.call, Call::Job(_)))
+    }
+
+    /// Whether some schedule requests a public path (a top-level cron).
+    pub fn requests_public_paths_on_schedule(&self) -> bool {
+        !self.crons.is_empty()
     }
 }

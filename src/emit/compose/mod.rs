@@ -16,10 +16,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::emit::Artifacts;
 use crate::emit::nginx::conf::{self, Arg, Item, block, comment, simple};
 use crate::emit::nginx::{self, Gateway};
-use crate::ir::{
-    BuildPlan, Command, Entrypoint, EnvValue, Project, Runtime, Service, ServiceId, Trigger,
-    Workload,
-};
+use crate::ir::{Command, EnvValue, ImageSource, Project, Service, ServiceId, Trigger, Workload};
 use crate::settings::ComposeSettings;
 use addresses::{Layout, ServiceNet, allocate};
 use indexmap::IndexMap;
@@ -135,7 +132,8 @@ fn network_name(service: &Service) -> String {
 
 pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, Diagnostics> {
     let mut diags = Diagnostics::default();
-    let with_scheduler = scheduler::needed(project);
+    // Jobs are started, not requested: compose cannot start a container from inside the stack.
+    let with_scheduler = project.requests_on_schedule();
     // Only services that listen get a network; the scheduler's comes last, so adding schedules
     // moves no service's addresses.
     let mut ids: Vec<ServiceId> = project
@@ -304,7 +302,7 @@ fn gateway_config(
     let mut gateway = Gateway::build(project, &nginx_options)?;
     let mut taken = std::collections::BTreeSet::new();
     if let Some(net) = layout.services.get(&scheduler::layout_id())
-        && scheduler::calls_public_paths(project)
+        && project.requests_public_paths_on_schedule()
     {
         // The scheduler requests top-level cron paths through the public routing, from its
         // own network: the same paths the internet has, and no others.
@@ -349,7 +347,7 @@ fn grants<'a>(project: &'a Project, layout: &'a Layout) -> Vec<Grant<'a>> {
         });
     }
     if let Some(scheduler_net) = layout.services.get(&scheduler::layout_id()) {
-        for target in scheduler::targets(project) {
+        for target in &project.scheduled_services() {
             grants.push(Grant {
                 caller: scheduler_net,
                 target: &project.services[target],
@@ -455,7 +453,7 @@ fn gateway_service(project: &Project, options: &Options, layout: &Layout) -> mod
             scheduler::NETWORK.to_string(),
             Attachment {
                 ipv4_address: Some(net.gateway.clone()),
-                aliases: aliases(project, scheduler::targets(project).into_iter()),
+                aliases: aliases(project, project.scheduled_services().iter()),
             },
         );
     }
@@ -593,21 +591,17 @@ fn image_or_build(
     options: &Options,
 ) -> Result<(Option<String>, Option<Build>), Box<Diagnostic>> {
     let context = literal(&join(&options.project_dir, &service.root));
-    if let (Runtime::Container, Some(Entrypoint::Dockerfile { path })) =
-        (service.runtime, &service.entrypoint)
-    {
-        let build = Build {
-            context,
-            dockerfile: Some(literal(path)),
-            dockerfile_inline: None,
-        };
-        return Ok((service.image.as_deref().map(literal), Some(build)));
-    }
-    if let Some(image) = &service.image {
-        return Ok((Some(literal(image)), None));
-    }
-    match &service.build_plan {
-        Some(BuildPlan::Recipe(recipe)) => {
+    match service.image_source() {
+        ImageSource::Dockerfile(path) => {
+            let build = Build {
+                context,
+                dockerfile: Some(literal(path)),
+                dockerfile_inline: None,
+            };
+            Ok((service.image.as_deref().map(literal), Some(build)))
+        }
+        ImageSource::Image(image) => Ok((Some(literal(image)), None)),
+        ImageSource::Recipe(recipe) => {
             let dockerfile = crate::emit::dockerfile::render(service, recipe).map_err(|e| {
                 Box::new(Diagnostic::error("compose-internal", e).key(&service.key))
             })?;
@@ -618,14 +612,7 @@ fn image_or_build(
             };
             Ok((None, Some(build)))
         }
-        Some(BuildPlan::Unbuildable(why)) => Err(Box::new(unbuildable(service, why))),
-        None => Err(Box::new(unbuildable(
-            service,
-            &crate::ir::Unbuildable {
-                reason: "its root does not exist".to_string(),
-                frameworks: Vec::new(),
-            },
-        ))),
+        ImageSource::Unbuildable(why) => Err(Box::new(unbuildable(service, why))),
     }
 }
 

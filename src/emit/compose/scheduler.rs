@@ -24,38 +24,6 @@ pub fn layout_id() -> ServiceId {
     ServiceId("(scheduler)".to_string())
 }
 
-/// Whether the stack needs a scheduler: something to request at a time. Jobs are started, not
-/// requested, and compose cannot start a container from inside the stack.
-pub fn needed(project: &Project) -> bool {
-    project
-        .scheduled()
-        .iter()
-        .any(|s| !matches!(s.call, Call::Job(_)))
-}
-
-/// Cron services the scheduler requests, each reached through a grant.
-pub fn targets(project: &Project) -> Vec<&ServiceId> {
-    let mut targets: Vec<&ServiceId> = project
-        .scheduled()
-        .into_iter()
-        .filter_map(|s| match s.call {
-            Call::Service(id) => Some(id),
-            _ => None,
-        })
-        .collect();
-    targets.sort();
-    targets.dedup();
-    targets
-}
-
-/// Whether any top-level cron requests a public path, through the gateway's public server.
-pub fn calls_public_paths(project: &Project) -> bool {
-    project
-        .scheduled()
-        .iter()
-        .any(|s| matches!(s.call, Call::PublicPath(_)))
-}
-
 /// root's crontab: one line per schedule, in the five plain fields every crond reads alike. A
 /// public path is requested with the public origin's `Host`, as a visitor's request arrives,
 /// so host conditions in the routing see what they would see on the deployment.

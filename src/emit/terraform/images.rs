@@ -3,7 +3,7 @@
 //! listing them.
 
 use super::hcl::{block, object, string};
-use crate::ir::{BuildPlan, Entrypoint, Project, Runtime, Service};
+use crate::ir::{ImageSource, Project, Service};
 use ::hcl::{Block, Expression};
 use std::collections::BTreeMap;
 
@@ -20,24 +20,17 @@ enum Source {
 }
 
 fn source(service: &Service) -> Source {
-    if let (Runtime::Container, Some(Entrypoint::Dockerfile { path })) =
-        (service.runtime, &service.entrypoint)
-    {
-        return Source::Dockerfile {
-            path: path.clone(),
+    match service.image_source() {
+        ImageSource::Dockerfile(path) => Source::Dockerfile {
+            path: path.to_string(),
             generated: false,
-        };
-    }
-    if let Some(image) = &service.image {
-        return Source::Image(image.clone());
-    }
-    match &service.build_plan {
-        Some(BuildPlan::Recipe(_)) => Source::Dockerfile {
+        },
+        ImageSource::Image(image) => Source::Image(image.to_string()),
+        ImageSource::Recipe(_) => Source::Dockerfile {
             path: dockerfile_path(service),
             generated: true,
         },
-        Some(BuildPlan::Unbuildable(why)) => Source::Unbuildable(why.reason.clone()),
-        None => Source::Unbuildable("its root does not exist".to_string()),
+        ImageSource::Unbuildable(why) => Source::Unbuildable(why.reason.clone()),
     }
 }
 
@@ -49,10 +42,7 @@ fn dockerfile_path(service: &Service) -> String {
 pub fn dockerfiles(project: &Project) -> Result<BTreeMap<String, String>, String> {
     let mut files = BTreeMap::new();
     for service in project.services.values() {
-        if let Some(BuildPlan::Recipe(recipe)) = &service.build_plan
-            && service.image.is_none()
-            && service.runtime != Runtime::Container
-        {
+        if let ImageSource::Recipe(recipe) = service.image_source() {
             let text = crate::emit::dockerfile::render(service, recipe)?;
             files.insert(dockerfile_path(service), text);
         }

@@ -98,7 +98,7 @@ fn gateway(
 
 fn reject_reserved_names(project: &Project) -> Result<(), Diagnostics> {
     let mut diags = Diagnostics::default();
-    let caller = schedules::needs_caller(project).then_some(schedules::CALLER);
+    let caller = project.requests_on_schedule().then_some(schedules::CALLER);
     for service in project
         .services
         .values()
@@ -325,7 +325,7 @@ fn variables(
             .build(),
         );
     }
-    if schedules::needs_caller(project) {
+    if project.requests_on_schedule() {
         blocks.push(
             variable(
                 "cron_caller_image",
@@ -341,7 +341,7 @@ fn variables(
 
 /// Whether anything needs the project's public origin.
 fn uses_public_url(project: &Project) -> bool {
-    schedules::calls_public_paths(project)
+    project.requests_public_paths_on_schedule()
         || project.services.values().any(|s| {
             s.env
                 .values()

@@ -15,22 +15,6 @@ pub const CALLER: &str = "cron_caller";
 pub const DEFAULT_CALLER_IMAGE: &str = "public.ecr.aws/docker/library/busybox:1.37.0";
 const NAMESPACE: &str = "aws_service_discovery_private_dns_namespace.schedules";
 
-/// Whether the module needs the caller: something is requested, not just run.
-pub fn needs_caller(project: &Project) -> bool {
-    project
-        .scheduled()
-        .iter()
-        .any(|s| !matches!(s.call, Call::Job(_)))
-}
-
-/// Whether any schedule requests a path of the public URL.
-pub fn calls_public_paths(project: &Project) -> bool {
-    project
-        .scheduled()
-        .iter()
-        .any(|s| matches!(s.call, Call::PublicPath(_)))
-}
-
 /// A cron service's Cloud Map registration, for its ECS service's `service_registries`.
 pub fn registry(service: &ServiceId) -> Result<BlockBuilder, String> {
     block("service_registries", &[]).raw(
@@ -49,7 +33,7 @@ pub fn blocks(project: &Project) -> Result<Vec<Block>, String> {
             blocks.push(discovery(service)?);
         }
     }
-    if needs_caller(project) {
+    if project.requests_on_schedule() {
         blocks.extend(caller()?);
     }
     let mut counters = std::collections::BTreeMap::new();
@@ -179,15 +163,7 @@ fn schedule(project: &Project, scheduled: &Scheduled, label: &str) -> Result<Vec
                 &format!("aws_ecs_task_definition.{task}.arn"),
             )?
             .str("launch_type", "FARGATE")
-            .child(
-                block("network_configuration", &[])
-                    .raw("subnets", "var.private_subnet_ids")?
-                    .raw(
-                        "security_groups",
-                        &format!("[aws_security_group.{group}.id]"),
-                    )?
-                    .attr("assign_public_ip", Expression::Bool(false)),
-            ),
+            .child(super::services::private_network(&group)?),
     );
     let schedule = block("resource", &["aws_scheduler_schedule", label])
         .raw(

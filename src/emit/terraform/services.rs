@@ -204,19 +204,22 @@ fn fargate_service(
         )?
         .raw("desired_count", desired_count)?
         .str("launch_type", "FARGATE")
-        .child(
-            block("network_configuration", &[])
-                .raw("subnets", "var.private_subnet_ids")?
-                .raw(
-                    "security_groups",
-                    &format!("[aws_security_group.{label}.id]"),
-                )?
-                .attr("assign_public_ip", Expression::Bool(false)),
-        );
+        .child(private_network(label)?);
     Ok(match connect {
         Some(connect) => service.child(connect),
         None => service,
     })
+}
+
+/// A task's place: the private subnets, in one security group, with no public address.
+pub(super) fn private_network(group: &str) -> Result<BlockBuilder, String> {
+    Ok(block("network_configuration", &[])
+        .raw("subnets", "var.private_subnet_ids")?
+        .raw(
+            "security_groups",
+            &format!("[aws_security_group.{group}.id]"),
+        )?
+        .attr("assign_public_ip", Expression::Bool(false)))
 }
 
 fn gateway_depends_on(project: &Project) -> String {
