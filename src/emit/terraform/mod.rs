@@ -58,13 +58,6 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
         ("gateway.tf".to_string(), gateway(project, delivery)),
         ("outputs.tf".to_string(), outputs(project, options)),
     ];
-    let order = start_order::StartOrder::new(project);
-    for service in project.services.values() {
-        files.push((
-            format!("service_{}.tf", service.name),
-            services::service(project, service, &order),
-        ));
-    }
     if !schedules.is_empty() {
         files.push(("schedules.tf".to_string(), Ok(schedules)));
     }
@@ -72,6 +65,17 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
     for (name, blocks) in files {
         let text = blocks.and_then(hcl::file).map_err(internal)?;
         artifacts.files.insert(name, text);
+    }
+    // Each service's blocks are formatted as soon as they are built: holding every service's
+    // syntax tree until the end cost more memory than the text they become.
+    let order = start_order::StartOrder::new(project);
+    for service in project.services.values() {
+        let text = services::service(project, service, &order)
+            .and_then(hcl::file)
+            .map_err(internal)?;
+        artifacts
+            .files
+            .insert(format!("service_{}.tf", service.name), text);
     }
     artifacts
         .files
