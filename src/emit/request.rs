@@ -67,12 +67,21 @@ pub fn run(request: &Request) -> Result<Output, Diagnostics> {
         .collect();
     // Targets share nothing but the checked project, which they only read; on a machine with
     // several cores they run side by side. Results are gathered in request order.
+    // The first target runs on this thread, so a single target starts no thread at all.
     let results: Vec<Result<Artifacts, Diagnostics>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = target_dirs
+        let emit = |(target, _, dir): &(TargetName, &str, PathBuf)| {
+            emit_target(*target, project, request, dir)
+        };
+        let Some((first, rest)) = target_dirs.split_first() else {
+            return Vec::new();
+        };
+        let handles: Vec<_> = rest
             .iter()
-            .map(|(target, _, dir)| scope.spawn(|| emit_target(*target, project, request, dir)))
+            .map(|job| scope.spawn(move || emit(job)))
             .collect();
-        handles.into_iter().map(join_target).collect()
+        let mut results = vec![emit(first)];
+        results.extend(handles.into_iter().map(join_target));
+        results
     });
     let mut output = Output::default();
     let mut errors = Diagnostics::default();
