@@ -94,30 +94,50 @@ impl Diagnostic {
     }
 }
 
-/// The sink every stage reports into.
+/// The sink every stage reports into. It keeps the first [`MAX_KEPT`] diagnostics and counts
+/// the rest: a hostile file can produce one error per key, and a million rendered snippets help
+/// nobody.
 #[derive(Debug, Default, Clone)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
+    omitted_errors: usize,
+    omitted_warnings: usize,
 }
+
+/// Diagnostics kept for rendering in one run.
+pub const MAX_KEPT: usize = 1_000;
 
 impl Diagnostics {
     pub fn push(&mut self, diagnostic: Diagnostic) {
-        self.items.push(diagnostic);
+        if self.items.len() < MAX_KEPT {
+            self.items.push(diagnostic);
+        } else if diagnostic.is_error() {
+            self.omitted_errors += 1;
+        } else if diagnostic.severity == Severity::Warning {
+            self.omitted_warnings += 1;
+        }
     }
 
     pub fn has_errors(&self) -> bool {
-        self.items.iter().any(Diagnostic::is_error)
+        self.omitted_errors > 0 || self.items.iter().any(Diagnostic::is_error)
     }
 
     pub fn error_count(&self) -> usize {
-        self.items.iter().filter(|d| d.is_error()).count()
+        self.omitted_errors + self.items.iter().filter(|d| d.is_error()).count()
     }
 
     pub fn warning_count(&self) -> usize {
-        self.items
-            .iter()
-            .filter(|d| d.severity == Severity::Warning)
-            .count()
+        self.omitted_warnings
+            + self
+                .items
+                .iter()
+                .filter(|d| d.severity == Severity::Warning)
+                .count()
+    }
+
+    /// Diagnostics counted but not kept (past [`MAX_KEPT`]).
+    pub fn omitted(&self) -> usize {
+        self.omitted_errors + self.omitted_warnings
     }
 
     pub fn is_empty(&self) -> bool {

@@ -2,6 +2,10 @@
 //!
 //! The pipeline is read -> parse -> lower -> check -> emit -> write; see ARCHITECTURE.md.
 
+#![forbid(unsafe_code)]
+// A config is untrusted input: the library reports, it does not panic.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod check;
 pub mod compile;
 pub mod cron;
@@ -9,6 +13,7 @@ pub mod diag;
 pub mod emit;
 pub mod graph;
 pub mod ir;
+pub mod limits;
 pub mod lower;
 pub mod naming;
 pub mod parse;

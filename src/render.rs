@@ -17,6 +17,12 @@ pub fn human(diags: &Diagnostics, sources: &SourceMap, color: bool) -> String {
         out.push_str(&renderer.render(&report(diagnostic, sources)));
         out.push_str("\n\n");
     }
+    if diags.omitted() > 0 {
+        out.push_str(&format!(
+            "note: {} more diagnostics not shown; fix these and run again\n",
+            diags.omitted()
+        ));
+    }
     if let Some(summary) = summary(diags) {
         out.push_str(&summary);
         out.push('\n');

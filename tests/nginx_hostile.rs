@@ -232,7 +232,7 @@ fn cases() -> Vec<Hostile> {
         case(
             "a PCRE verb in a condition",
             only_when(json!({ "type": "header", "key": "x-a", "value": "(*UTF)a" })),
-            Rejected("nginx-untranslatable", "rewrites[0]"),
+            Rejected("invalid-pattern", "rewrites[0].has[0].value"),
         ),
         case(
             "service name with a semicolon",

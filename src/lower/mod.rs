@@ -13,6 +13,7 @@ mod service;
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::ir::{Binding, Cron, Form, Project, ServiceId};
+use crate::limits::MAX_BINDINGS;
 use crate::parse::decode::KeyPath;
 use crate::parse::raw::RawConfig;
 use crate::parse::settings::RawSettings;
@@ -147,7 +148,11 @@ pub fn lower(
         let routing = lowerer.lower_routing(&raw_service.routing, false);
         let service =
             lowerer.lower_service(raw_service, settings_of(&raw_service.name.value), routing);
+        let before = bindings.len();
         bindings.extend(lowerer.bindings(raw_service));
+        if before <= MAX_BINDINGS && bindings.len() > MAX_BINDINGS {
+            lowerer.too_many_bindings(raw_service, MAX_BINDINGS - before);
+        }
         services.insert(service.name.clone(), service);
     }
     for raw_legacy in legacy {
@@ -232,6 +237,21 @@ impl<'a> Lowerer<'a> {
                 })
             })
             .collect()
+    }
+
+    /// Reports the binding that takes the project past [`MAX_BINDINGS`].
+    fn too_many_bindings(&mut self, raw: &crate::parse::raw::RawService, index: usize) {
+        let Some(binding) = raw.bindings.get(index) else {
+            return;
+        };
+        self.error(
+            "too-many-bindings",
+            &binding.path,
+            binding.span,
+            format!("the project declares more than {MAX_BINDINGS} bindings"),
+            "this binding is past the limit",
+            "each binding becomes a listener and network rules in every target; bind only the services a caller calls",
+        );
     }
 
     /// svc.yaml's per-service settings by name; settings for undeclared services are errors.

@@ -223,11 +223,45 @@ impl Lowerer<'_> {
         if !anchored.ends_with('$') {
             anchored.push('$');
         }
-        match fancy_regex::Regex::new(&anchored) {
-            Ok(_) => Some(anchored),
-            Err(e) => {
-                self.error("invalid-pattern", &path.key("src"), src.span, format!("`src` `{}` is not a valid regular expression: {e}", src.value), "invalid regular expression", "low-level `src` is a regular expression (e.g. `^/api/(.*)$`); for path patterns such as `/api/:path*` use `rewrites`");
-                None
+        if let Some(e) = crate::pattern::regex_error(&anchored) {
+            self.error("invalid-pattern", &path.key("src"), src.span, format!("`src` `{}` is not a valid regular expression: {e}", src.value), "invalid regular expression", "low-level `src` is a regular expression (e.g. `^/api/(.*)$`); for path patterns such as `/api/:path*` use `rewrites`");
+            return None;
+        }
+        if let Some(reason) = crate::pattern::backtracking_hazard(&anchored) {
+            self.unsafe_regex(&path.key("src"), src.span, &src.value, reason);
+            return None;
+        }
+        Some(anchored)
+    }
+
+    fn unsafe_regex(&mut self, key: &KeyPath, span: Span, value: &str, reason: String) {
+        self.error(
+            "unsafe-pattern",
+            key,
+            span,
+            format!("`{value}` could make the gateway hang on a crafted request"),
+            "backtracks badly",
+            reason,
+        );
+    }
+
+    /// A regex a condition tests (`value` as a string, or its `re`) must compile, and must not
+    /// backtrack badly: nginx runs it on every request's header, cookie, query or host.
+    fn check_condition_regexes(&mut self, conditions: &[raw::RawCondition]) {
+        for condition in conditions {
+            let (regex, key) = match &condition.value {
+                Some(RawConditionValue::Regex(regex)) => (regex, condition.path.key("value")),
+                Some(RawConditionValue::Match(m)) => match &m.re {
+                    Some(re) => (re, condition.path.key("value").key("re")),
+                    None => continue,
+                },
+                None => continue,
+            };
+            let anchored = format!("^{}$", regex.value);
+            if let Some(e) = crate::pattern::regex_error(&anchored) {
+                self.error("invalid-pattern", &key, regex.span, format!("`{}` is not a valid regular expression: {e}", regex.value), "invalid regular expression", "a string `value` is a regular expression; escape `.`, `(`, `[` and `\\` to match them literally, or use `{ \"eq\": ... }` for an exact value");
+            } else if let Some(reason) = crate::pattern::backtracking_hazard(&anchored) {
+                self.unsafe_regex(&key, regex.span, &regex.value, reason);
             }
         }
     }
@@ -251,7 +285,13 @@ impl Lowerer<'_> {
             return None;
         }
         match PathPattern::parse(&source.value) {
-            Ok(pattern) => Some(pattern),
+            Ok(pattern) => match pattern.backtracking_hazard() {
+                None => Some(pattern),
+                Some(reason) => {
+                    self.unsafe_regex(&key, source.span, &source.value, reason);
+                    None
+                }
+            },
             Err(e) => {
                 let span = inner_span(source, e.offset);
                 self.error("invalid-pattern", &key, span, format!("invalid source pattern `{}`: {}", source.value, e.message), "here", "sources use path-to-regexp syntax: `/blog/:slug`, `/api/:path*`, `/(.*)`; escape a literal `(`, `:` or `{` with `\\\\`");
@@ -316,6 +356,8 @@ impl Lowerer<'_> {
     }
 
     fn conditions(&mut self, raw: &raw::RawConditions) -> Conditions {
+        self.check_condition_regexes(&raw.has);
+        self.check_condition_regexes(&raw.missing);
         Conditions {
             has: raw.has.iter().map(condition).collect(),
             missing: raw.missing.iter().map(condition).collect(),

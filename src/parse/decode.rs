@@ -5,6 +5,7 @@
 //! to the [`Diagnostics`] sink with the key path and span.
 
 use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
+use crate::limits::MAX_ENTRIES;
 use crate::read::{Member, Node, NodeKind};
 use crate::source::{FileId, Span};
 
@@ -111,6 +112,7 @@ impl<'d> Decoder<'d> {
     pub fn object<'n>(&mut self, node: &'n Node, path: &KeyPath) -> Option<Fields<'n>> {
         match &node.kind {
             NodeKind::Object(members) => {
+                self.within_entry_limit(node, members.len(), path)?;
                 self.report_duplicate_keys(members, path);
                 Some(Fields::new(node, members, path.clone()))
             }
@@ -125,6 +127,7 @@ impl<'d> Decoder<'d> {
     pub fn map<'n>(&mut self, node: &'n Node, path: &KeyPath) -> Option<&'n [Member]> {
         match &node.kind {
             NodeKind::Object(members) => {
+                self.within_entry_limit(node, members.len(), path)?;
                 self.report_duplicate_keys(members, path);
                 Some(members)
             }
@@ -133,6 +136,32 @@ impl<'d> Decoder<'d> {
                 None
             }
         }
+    }
+
+    /// `Some` when a list or map is small enough to read; otherwise reports it.
+    fn within_entry_limit(&mut self, node: &Node, len: usize, path: &KeyPath) -> Option<()> {
+        if len <= MAX_ENTRIES {
+            return Some(());
+        }
+        let name = if path.as_str().is_empty() {
+            "the config".to_string()
+        } else {
+            format!("`{path}`")
+        };
+        self.diags.push(
+            Diagnostic::error(
+                "too-many-entries",
+                format!("{name} has {len} entries; svc reads at most {MAX_ENTRIES}"),
+            )
+            .key(path.as_str())
+            .at(
+                self.file,
+                node.span.start_only(),
+                "this holds too many entries",
+            )
+            .help("split the project, or merge rules that share a destination"),
+        );
+        None
     }
 
     fn report_duplicate_keys(&mut self, members: &[Member], path: &KeyPath) {
@@ -156,7 +185,10 @@ impl<'d> Decoder<'d> {
 
     pub fn array<'n>(&mut self, node: &'n Node, path: &KeyPath) -> Option<&'n [Node]> {
         match &node.kind {
-            NodeKind::Array(items) => Some(items),
+            NodeKind::Array(items) => {
+                self.within_entry_limit(node, items.len(), path)?;
+                Some(items)
+            }
             _ => {
                 self.type_error(path, node, "an array");
                 None

@@ -7,8 +7,7 @@ use super::top::{missing_field, optional_bool, optional_string, required_string}
 use crate::diag::Diagnostic;
 use crate::read::{Node, NodeKind};
 
-/// Vercel's limit on `source`, `destination` and condition strings.
-const MAX_PATTERN: usize = 4096;
+use crate::limits::MAX_PATTERN;
 
 pub fn parse_routing(fields: &mut Fields, d: &mut Decoder, in_service: bool) -> RawRouting {
     RawRouting {

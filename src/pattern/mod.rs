@@ -127,6 +127,18 @@ impl PathPattern {
         })
     }
 
+    /// Why matching this pattern could backtrack catastrophically, if it could: each
+    /// parameter's piece of the regex is checked once per run (path-to-regexp's glue between
+    /// pieces is plain text).
+    pub fn backtracking_hazard(&self) -> Option<String> {
+        self.tokens.iter().find_map(|token| match token {
+            Token::Param(param) if !param.pattern.is_empty() => {
+                hazard_cached(&regexp_source(&param_regex(param)))
+            }
+            _ => None,
+        })
+    }
+
     pub fn source(&self) -> &str {
         &self.source
     }
@@ -189,6 +201,22 @@ pub fn tokenize(source: &str) -> Result<Vec<Token>, PatternError> {
     Parser::new(lex(source)?, source.len()).run()
 }
 
+/// [`backtracking_hazard`], remembered per regex for the rest of the run.
+fn hazard_cached(regex: &str) -> Option<String> {
+    thread_local! {
+        static SEEN: std::cell::RefCell<std::collections::HashMap<String, Option<String>>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    SEEN.with(|seen| {
+        if let Some(result) = seen.borrow().get(regex) {
+            return result.clone();
+        }
+        let result = backtracking_hazard(regex);
+        seen.borrow_mut().insert(regex.to_string(), result.clone());
+        result
+    })
+}
+
 /// [`compile`], remembered per regex for the rest of the run (patterns repeat across routes).
 fn compile_cached(regex: &str) -> Result<(), PatternError> {
     thread_local! {
@@ -206,12 +234,22 @@ fn compile_cached(regex: &str) -> Result<(), PatternError> {
 }
 
 fn compile(regex: &str) -> Result<(), PatternError> {
+    regex_error(regex).map_or(Ok(()), |e| {
+        Err(PatternError::at(
+            0,
+            format!("invalid regular expression: {e}"),
+        ))
+    })
+}
+
+/// Why a regex from a config does not compile within the size limit, if it does not.
+pub fn regex_error(regex: &str) -> Option<String> {
     RegexBuilder::new(regex)
         .backtrack_limit(BACKTRACK_LIMIT)
         .delegate_size_limit(REGEX_SIZE_LIMIT)
         .build()
-        .map(drop)
-        .map_err(|e| PatternError::at(0, format!("invalid regular expression: {e}")))
+        .err()
+        .map(|e| e.to_string())
 }
 
 /// What V8's `RegExp.prototype.source` returns for `route`: Vercel stores
@@ -631,8 +669,10 @@ impl Parser {
 }
 
 mod destination;
+mod safety;
 
 pub use destination::{destination_param_names, named_groups};
+pub use safety::backtracking_hazard;
 
 #[cfg(test)]
 mod tests {

@@ -26,6 +26,12 @@ fn options() -> ParseOptions {
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     let result = parse_to_ast(text, &CollectOptions::default(), &options()).map_err(|e| {
         let range = e.range();
+        if matches!(
+            e.kind(),
+            jsonc_parser::errors::ParseErrorKind::NestingDepthExceeded
+        ) {
+            return super::depth::depth_error(Span::new(range.start, range.start));
+        }
         SyntaxError {
             message: lowercase_first(&e.kind().to_string()),
             label: "here".to_string(),

@@ -3,6 +3,7 @@
 //!
 //! JSON, JSONC and YAML all become the same tree, so later stages never care about syntax.
 
+mod depth;
 mod jsonc;
 mod node;
 mod yaml;
@@ -10,6 +11,7 @@ mod yaml;
 pub use node::{Member, Node, NodeKind};
 
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::limits;
 use crate::source::{FileId, SourceFile, Syntax};
 use std::path::{Path, PathBuf};
 
@@ -28,6 +30,9 @@ pub enum ReadError {
         path: PathBuf,
         error: std::io::Error,
     },
+    TooLarge {
+        path: PathBuf,
+    },
 }
 
 impl std::fmt::Display for ReadError {
@@ -40,6 +45,12 @@ impl std::fmt::Display for ReadError {
                 DEFAULT_CONFIG_NAMES.join(", ")
             ),
             ReadError::Io { path, error } => write!(f, "cannot read {}: {error}", path.display()),
+            ReadError::TooLarge { path } => write!(
+                f,
+                "{} is larger than {} MiB, the most svc reads; a services config is a few KiB, so check that this is the right file",
+                path.display(),
+                limits::MAX_INPUT_BYTES >> 20
+            ),
         }
     }
 }
@@ -80,11 +91,28 @@ pub fn discover_settings(config_path: &Path) -> Option<PathBuf> {
 /// Reads a file. A leading byte-order mark is dropped (editors on Windows add one); bytes that
 /// are not UTF-8 are kept as U+FFFD and reported by [`parse_tree`].
 pub fn load(path: &Path) -> Result<SourceFile, ReadError> {
-    let bytes = std::fs::read(path).map_err(|error| ReadError::Io {
+    use std::io::Read;
+    let io_error = |error| ReadError::Io {
         path: path.to_path_buf(),
         error,
-    })?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    };
+    let file = std::fs::File::open(path).map_err(io_error)?;
+    // One byte past the limit is enough to know the file is too large, whatever its size.
+    let mut bytes = Vec::new();
+    file.take(limits::MAX_INPUT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_error)?;
+    source_from_bytes(path, &bytes)
+}
+
+/// A file's bytes as a source, as [`load`] reads them.
+pub fn source_from_bytes(path: &Path, bytes: &[u8]) -> Result<SourceFile, ReadError> {
+    if bytes.len() > limits::MAX_INPUT_BYTES {
+        return Err(ReadError::TooLarge {
+            path: path.to_path_buf(),
+        });
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut file = SourceFile::new(path, String::from_utf8_lossy(bytes).into_owned());
     if let Err(error) = std::str::from_utf8(bytes) {
         file.invalid_utf8_at = Some(error.valid_up_to());
@@ -110,7 +138,7 @@ pub fn parse_tree(file: &SourceFile, id: FileId, diags: &mut Diagnostics) -> Opt
         Syntax::Jsonc => jsonc::parse(&file.text),
         Syntax::Yaml => yaml::parse(&file.text),
     };
-    match result {
+    match result.and_then(depth::within_limit) {
         Ok(node) => Some(node),
         Err(error) => {
             let kind = match file.syntax {

@@ -15,6 +15,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         anchors: HashMap::new(),
         text_len: text.len(),
         values: 0,
+        depth: 0,
     };
     builder.document()
 }
@@ -58,6 +59,9 @@ struct TreeBuilder<'t> {
     text_len: usize,
     /// Values in the tree so far, aliases counted as the copies they are.
     values: usize,
+    /// Collections open around the current event: the builder recurses, so it stops at the
+    /// nesting limit rather than at the end of the stack.
+    depth: usize,
 }
 
 /// A config has hundreds of values; a document that expands past this is an alias bomb.
@@ -129,8 +133,8 @@ impl TreeBuilder<'_> {
                 let kind = scalar_kind(&value, style, tag.as_ref());
                 (anchor, Node { span, kind })
             }
-            OwnedEvent::SequenceStart(anchor) => (anchor, self.sequence(span)?),
-            OwnedEvent::MappingStart(anchor) => (anchor, self.mapping(span)?),
+            OwnedEvent::SequenceStart(anchor) => (anchor, self.nested(span, Self::sequence)?),
+            OwnedEvent::MappingStart(anchor) => (anchor, self.nested(span, Self::mapping)?),
             OwnedEvent::Alias(id) => {
                 let (node, size) = self.anchors.get(&id).cloned().ok_or_else(|| SyntaxError {
                     message: "unknown alias".to_string(),
@@ -156,6 +160,20 @@ impl TreeBuilder<'_> {
             self.anchors.insert(anchor, (node.clone(), size));
         }
         Ok(node)
+    }
+
+    fn nested(
+        &mut self,
+        start: Span,
+        build: fn(&mut Self, Span) -> Result<Node, SyntaxError>,
+    ) -> Result<Node, SyntaxError> {
+        if self.depth >= crate::limits::MAX_DEPTH {
+            return Err(super::depth::depth_error(start.start_only()));
+        }
+        self.depth += 1;
+        let node = build(self, start);
+        self.depth -= 1;
+        node
     }
 
     fn sequence(&mut self, start: Span) -> Result<Node, SyntaxError> {

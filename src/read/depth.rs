@@ -1,0 +1,39 @@
+//! The nesting limit. Later stages walk the tree recursively, so its depth is bounded here,
+//! once, for every format.
+
+use super::{Node, NodeKind, SyntaxError};
+use crate::limits::MAX_DEPTH;
+
+/// The tree, or an error at the first value nested deeper than [`MAX_DEPTH`].
+pub fn within_limit(node: Node) -> Result<Node, SyntaxError> {
+    match too_deep(&node, 1) {
+        Some(at) => Err(error(at)),
+        None => Ok(node),
+    }
+}
+
+fn too_deep(node: &Node, depth: usize) -> Option<&Node> {
+    if depth > MAX_DEPTH {
+        return Some(node);
+    }
+    match &node.kind {
+        NodeKind::Array(items) => items.iter().find_map(|n| too_deep(n, depth + 1)),
+        NodeKind::Object(members) => members.iter().find_map(|m| too_deep(&m.value, depth + 1)),
+        _ => None,
+    }
+}
+
+/// The error for a value nested past the limit, shared with the YAML reader, which has to stop
+/// while it builds (its builder recurses).
+pub fn error(at: &Node) -> SyntaxError {
+    depth_error(at.span.start_only())
+}
+
+pub fn depth_error(span: crate::source::Span) -> SyntaxError {
+    SyntaxError {
+        message: format!("values are nested more than {MAX_DEPTH} levels deep"),
+        label: "too deep from here".to_string(),
+        span,
+        help: "a services config nests a few levels; flatten this value".to_string(),
+    }
+}
