@@ -278,6 +278,17 @@ impl<'d> Decoder<'d> {
                 let s = self.string(node, path, 1, max_len)?;
                 Some(Spanned::new(vec![s.value], node.span))
             }
+            NodeKind::Array(items) if items.is_empty() => {
+                self.error(
+                    "invalid-length",
+                    path,
+                    node.span,
+                    format!("`{path}` must not be an empty list"),
+                    "empty",
+                    format!("give `{path}` at least one value, or remove it"),
+                );
+                None
+            }
             NodeKind::Array(items) => {
                 let values: Vec<String> = items
                     .iter()

@@ -131,7 +131,15 @@ fn parse_service_settings(node: &Node, path: &KeyPath, d: &mut Decoder) -> Vec<R
             let settings = RawServiceSettings {
                 name: Spanned::new(member.key.clone(), member.key_span),
                 port: integer(&mut fields, d, "port", 1, 65535),
-                image: optional_string(&mut fields, d, "image", 1, 512),
+                image: optional_string(&mut fields, d, "image", 1, 512).and_then(|v| {
+                    checked(
+                        d,
+                        &path.key("image"),
+                        v,
+                        is_image_reference,
+                        "an image reference such as `registry.example.com/api:1.4.2`",
+                    )
+                }),
                 replicas: integer(&mut fields, d, "replicas", 0, 1000),
                 egress: super::top::optional_bool(&mut fields, d, "egress"),
                 env: fields
