@@ -161,6 +161,16 @@ impl Diagnostics {
     }
 }
 
+/// A user's value for a message: whole when short, else its start and an ellipsis (the snippet
+/// shows the rest).
+pub fn shown(value: &str) -> String {
+    const MAX: usize = 60;
+    match value.char_indices().nth(MAX) {
+        Some((end, _)) => format!("{}…", &value[..end]),
+        None => value.to_string(),
+    }
+}
+
 /// The closest candidate to `word`, for "did you mean" hints: a small edit distance (typos,
 /// swapped letters) or a long shared prefix (`outputDir` for `outputDirectory`).
 pub fn did_you_mean<'a>(

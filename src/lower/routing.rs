@@ -224,7 +224,7 @@ impl Lowerer<'_> {
             anchored.push('$');
         }
         if let Some(e) = crate::pattern::regex_error(&anchored) {
-            self.error("invalid-pattern", &path.key("src"), src.span, format!("`src` `{}` is not a valid regular expression: {e}", src.value), "invalid regular expression", "low-level `src` is a regular expression (e.g. `^/api/(.*)$`); for path patterns such as `/api/:path*` use `rewrites`");
+            self.error("invalid-pattern", &path.key("src"), src.span, format!("`src` `{}` is not a valid regular expression: {e}", crate::diag::shown(&src.value)), "invalid regular expression", "low-level `src` is a regular expression (e.g. `^/api/(.*)$`); for path patterns such as `/api/:path*` use `rewrites`");
             return None;
         }
         if let Some(reason) = crate::pattern::backtracking_hazard(&anchored) {
@@ -239,7 +239,10 @@ impl Lowerer<'_> {
             "unsafe-pattern",
             key,
             span,
-            format!("`{value}` could make the gateway hang on a crafted request"),
+            format!(
+                "`{}` could make the gateway hang on a crafted request",
+                crate::diag::shown(value)
+            ),
             "backtracks badly",
             reason,
         );
@@ -259,7 +262,7 @@ impl Lowerer<'_> {
             };
             let anchored = format!("^{}$", regex.value);
             if let Some(e) = crate::pattern::regex_error(&anchored) {
-                self.error("invalid-pattern", &key, regex.span, format!("`{}` is not a valid regular expression: {e}", regex.value), "invalid regular expression", "a string `value` is a regular expression; escape `.`, `(`, `[` and `\\` to match them literally, or use `{ \"eq\": ... }` for an exact value");
+                self.error("invalid-pattern", &key, regex.span, format!("`{}` is not a valid regular expression: {e}", crate::diag::shown(&regex.value)), "invalid regular expression", "a string `value` is a regular expression; escape `.`, `(`, `[` and `\\` to match them literally, or use `{ \"eq\": ... }` for an exact value");
             } else if let Some(reason) = crate::pattern::backtracking_hazard(&anchored) {
                 self.unsafe_regex(&key, regex.span, &regex.value, reason);
             }

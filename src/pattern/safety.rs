@@ -5,6 +5,7 @@
 //! must match a character the inner one cannot (`(?:/[^/]+)*`), which leaves one way to split.
 
 use fancy_regex::Expr;
+use std::collections::{BTreeSet, HashMap};
 
 /// Why a regex is refused, in words for the user.
 pub fn backtracking_hazard(regex: &str) -> Option<String> {
@@ -17,31 +18,61 @@ pub fn backtracking_hazard(regex: &str) -> Option<String> {
                 .to_string(),
         );
     }
-    find_nested(&tree?.expr, &[]).then(|| {
+    Analysis::default().find_nested(&tree?.expr, &[]).then(|| {
         "a repetition inside a repetition (like `(a+)+` or `(.*)*`) can take exponential time in nginx on a crafted request; repeat once (`a+`), give the inner part a fixed length (`\\d{4}`), or separate rounds by a character the inner part cannot match (`(?:/[^/]+)*`)".to_string()
     })
 }
 
-/// Whether `expr` holds a variable-length repetition inside a round of one of the `outer`
-/// repetitions that none of that round's separators guards.
-fn find_nested(expr: &Expr, outer: &[Vec<char>]) -> bool {
-    if let Expr::Repeat { child, lo, hi, .. } = expr {
-        let variable = lo < hi;
-        if variable
-            && outer
-                .iter()
-                .any(|separators| separators.iter().all(|c| can_match(child, *c)))
-        {
-            return true;
+/// One regex's analysis; remembers what each one-character delegate matches, since the same
+/// classes are asked about the same separators many times.
+#[derive(Default)]
+struct Analysis {
+    delegates: HashMap<(String, bool, char), bool>,
+}
+
+impl Analysis {
+    /// Whether `expr` holds a variable-length repetition inside a round of one of the `outer`
+    /// repetitions that none of that round's separators guards.
+    fn find_nested(&mut self, expr: &Expr, outer: &[BTreeSet<char>]) -> bool {
+        if let Expr::Repeat { child, lo, hi, .. } = expr {
+            let variable = lo < hi;
+            if variable
+                && outer
+                    .iter()
+                    .any(|separators| separators.iter().all(|c| self.can_match(child, *c)))
+            {
+                return true;
+            }
+            if *hi >= 2 {
+                let mut nested = outer.to_vec();
+                nested.push(mandatory_chars(child).into_iter().collect());
+                return self.find_nested(child, &nested);
+            }
+            return self.find_nested(child, outer);
         }
-        if *hi >= 2 {
-            let mut nested = outer.to_vec();
-            nested.push(mandatory_chars(child));
-            return find_nested(child, &nested);
-        }
-        return find_nested(child, outer);
+        children(expr).any(|child| self.find_nested(child, outer))
     }
-    children(expr).any(|child| find_nested(child, outer))
+
+    /// Whether `expr` might consume `c` somewhere: errs towards yes.
+    fn can_match(&mut self, expr: &Expr, c: char) -> bool {
+        match expr {
+            Expr::Empty | Expr::Assertion(_) | Expr::LookAround(..) => false,
+            Expr::Literal { val, casei } => {
+                val.contains(c) || (*casei && val.to_lowercase().contains(c.to_ascii_lowercase()))
+            }
+            Expr::Any { newline, .. } => c != '\n' || *newline,
+            Expr::Delegate { inner, casei } => *self
+                .delegates
+                .entry((inner.clone(), *casei, c))
+                .or_insert_with(|| delegate_matches(inner, *casei, c)),
+            Expr::Concat(_)
+            | Expr::Alt(_)
+            | Expr::Group(_)
+            | Expr::Repeat { .. }
+            | Expr::AtomicGroup(_) => children(expr).any(|child| self.can_match(child, c)),
+            _ => true,
+        }
+    }
 }
 
 /// Characters every match of `expr` contains for sure: literals directly in its sequence.
@@ -52,24 +83,6 @@ fn mandatory_chars(expr: &Expr) -> Vec<char> {
         Expr::Group(inner) => mandatory_chars(inner),
         Expr::Repeat { child, lo, .. } if *lo > 0 => mandatory_chars(child),
         _ => Vec::new(),
-    }
-}
-
-/// Whether `expr` might consume `c` somewhere: errs towards yes.
-fn can_match(expr: &Expr, c: char) -> bool {
-    match expr {
-        Expr::Empty | Expr::Assertion(_) | Expr::LookAround(..) => false,
-        Expr::Literal { val, casei } => {
-            val.contains(c) || (*casei && val.to_lowercase().contains(c.to_ascii_lowercase()))
-        }
-        Expr::Any { newline, .. } => c != '\n' || *newline,
-        Expr::Delegate { inner, casei } => delegate_matches(inner, *casei, c),
-        Expr::Concat(_)
-        | Expr::Alt(_)
-        | Expr::Group(_)
-        | Expr::Repeat { .. }
-        | Expr::AtomicGroup(_) => children(expr).any(|child| can_match(child, c)),
-        _ => true,
     }
 }
 
