@@ -12,15 +12,17 @@ pub fn within_limit(node: Node) -> Result<Node, SyntaxError> {
     }
 }
 
+/// The first object or array inside more than [`MAX_DEPTH`] others, counting itself.
 fn too_deep(node: &Node, depth: usize) -> Option<&Node> {
+    let children: Vec<&Node> = match &node.kind {
+        NodeKind::Array(items) => items.iter().collect(),
+        NodeKind::Object(members) => members.iter().map(|m| &m.value).collect(),
+        _ => return None,
+    };
     if depth > MAX_DEPTH {
         return Some(node);
     }
-    match &node.kind {
-        NodeKind::Array(items) => items.iter().find_map(|n| too_deep(n, depth + 1)),
-        NodeKind::Object(members) => members.iter().find_map(|m| too_deep(&m.value, depth + 1)),
-        _ => None,
-    }
+    children.into_iter().find_map(|n| too_deep(n, depth + 1))
 }
 
 /// The error for a value nested past the limit, shared with the YAML reader, which has to stop
@@ -31,7 +33,7 @@ pub fn error(at: &Node) -> SyntaxError {
 
 pub fn depth_error(span: crate::source::Span) -> SyntaxError {
     SyntaxError {
-        message: format!("values are nested more than {MAX_DEPTH} levels deep"),
+        message: format!("objects and arrays are nested more than {MAX_DEPTH} levels deep"),
         label: "too deep from here".to_string(),
         span,
         help: "a services config nests a few levels; flatten this value".to_string(),

@@ -125,4 +125,11 @@ mod tests {
         };
         assert_eq!(members.len(), 2);
     }
+
+    #[test]
+    fn deep_nesting_is_an_error() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let error = parse(&deep).unwrap_err();
+        assert!(error.message.contains("nested more than"), "{error:?}");
+    }
 }

@@ -366,4 +366,13 @@ mod tests {
         assert!(parse("a: 1\n---\nb: 2\n").is_err());
         assert!(parse("").is_err());
     }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        // Found while hardening: 20,000 nested block sequences overflowed the builder's stack.
+        let error = parse(&format!("{}a", "- ".repeat(20_000))).unwrap_err();
+        assert!(error.message.contains("nested more than 64"), "{error:?}");
+        assert!(parse(&format!("{}a", "- ".repeat(64))).is_ok());
+        assert!(parse(&format!("{}a", "- ".repeat(65))).is_err());
+    }
 }
