@@ -365,6 +365,11 @@ fn cases() -> Vec<Case> {
             means(vec![Means::Nginx("set", words(&["$svc_h0", "a\\\"b'c"]))]),
         ),
         case(
+            "header value with a tab",
+            header_rule("X-A", "a\tb"),
+            means(vec![Means::Nginx("set", words(&["$svc_h0", "a\tb"]))]),
+        ),
+        case(
             "header value in unicode",
             header_rule("X-A", "é ﬀ \u{202e}"),
             means(vec![Means::Nginx(

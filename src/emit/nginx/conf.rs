@@ -2,8 +2,8 @@
 //!
 //! No config string is ever pasted into the output as text: each argument is printed inside
 //! double quotes with `\` and `"` escaped, `$` in literal text written through a variable (nginx
-//! has no escape for it), and control characters replaced. So no value can end a directive,
-//! open a block or start a comment.
+//! has no escape for it), a tab written as `\t`, and other control characters (which the lower
+//! stage refuses) replaced. So no value can end a directive, open a block or start a comment.
 
 /// The variable holding a literal `$`, defined by the gateway's http block.
 pub const DOLLAR_VAR: &str = "svc_dollar";
@@ -166,6 +166,8 @@ fn quote(text: &str) -> String {
         match c {
             '\\' => out.push_str("\\\\"),
             '"' => out.push_str("\\\""),
+            // A tab is allowed in header values; nginx reads `\t` back as one.
+            '\t' => out.push_str("\\t"),
             c if c.is_control() => out.push('\u{fffd}'),
             c => out.push(c),
         }
@@ -198,6 +200,16 @@ mod tests {
             print(&conf),
             "add_header \"X-Test\" \"a\\\"; } evil ${svc_dollar}host \\\\ #x\u{fffd}next\" always;\n"
         );
+    }
+
+    #[test]
+    fn a_tab_is_written_so_nginx_reads_a_tab() {
+        // Found by fuzzing: a tab in a header value used to become U+FFFD.
+        let conf = vec![simple(
+            "add_header",
+            vec![Arg::text("X-A"), Arg::text("a\tb")],
+        )];
+        assert_eq!(print(&conf), "add_header \"X-A\" \"a\\tb\";\n");
     }
 
     #[test]
