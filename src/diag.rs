@@ -102,19 +102,50 @@ pub struct Diagnostics {
     items: Vec<Diagnostic>,
     omitted_errors: usize,
     omitted_warnings: usize,
+    omitted_notes: usize,
 }
 
 /// Diagnostics kept for rendering in one run.
 pub const MAX_KEPT: usize = 1_000;
 
 impl Diagnostics {
+    /// Keeps `diagnostic`, or counts it when [`MAX_KEPT`] are kept already. An error displaces
+    /// a kept warning or note, so warnings never hide the errors.
     pub fn push(&mut self, diagnostic: Diagnostic) {
         if self.items.len() < MAX_KEPT {
             self.items.push(diagnostic);
-        } else if diagnostic.is_error() {
-            self.omitted_errors += 1;
-        } else if diagnostic.severity == Severity::Warning {
-            self.omitted_warnings += 1;
+            return;
+        }
+        let displaced = if diagnostic.is_error() {
+            match self.items.iter().rposition(|d| !d.is_error()) {
+                Some(at) => {
+                    let displaced = self.items.remove(at);
+                    self.items.push(diagnostic);
+                    displaced
+                }
+                None => diagnostic,
+            }
+        } else {
+            diagnostic
+        };
+        self.count_omitted(&displaced);
+    }
+
+    fn count_omitted(&mut self, diagnostic: &Diagnostic) {
+        match diagnostic.severity {
+            Severity::Error => self.omitted_errors += 1,
+            Severity::Warning => self.omitted_warnings += 1,
+            _ => self.omitted_notes += 1,
+        }
+    }
+
+    /// Everything `other` holds, its omitted counts included.
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.omitted_errors += other.omitted_errors;
+        self.omitted_warnings += other.omitted_warnings;
+        self.omitted_notes += other.omitted_notes;
+        for diagnostic in other.items {
+            self.push(diagnostic);
         }
     }
 
@@ -137,7 +168,7 @@ impl Diagnostics {
 
     /// Diagnostics counted but not kept (past [`MAX_KEPT`]).
     pub fn omitted(&self) -> usize {
-        self.omitted_errors + self.omitted_warnings
+        self.omitted_errors + self.omitted_warnings + self.omitted_notes
     }
 
     pub fn is_empty(&self) -> bool {
@@ -204,5 +235,25 @@ mod tests {
             Some("outputDirectory")
         );
         assert_eq!(did_you_mean("x", ["y"]), Some("y"));
+    }
+
+    #[test]
+    fn past_the_cap_errors_displace_warnings_and_everything_is_counted() {
+        let mut diags = Diagnostics::default();
+        for _ in 0..MAX_KEPT {
+            diags.push(Diagnostic::warning("w", "a warning"));
+        }
+        diags.push(Diagnostic::error("e", "an error"));
+        diags.push(Diagnostic::warning("w", "one more"));
+        assert!(diags.has_errors());
+        assert_eq!(diags.iter().count(), MAX_KEPT);
+        assert!(diags.iter().any(|d| d.code == "e"));
+        assert_eq!(diags.error_count(), 1);
+        assert_eq!(diags.warning_count(), MAX_KEPT + 1);
+        assert_eq!(diags.omitted(), 2);
+        let mut merged = Diagnostics::default();
+        merged.extend(diags);
+        assert_eq!(merged.omitted(), 2);
+        assert_eq!(merged.warning_count(), MAX_KEPT + 1);
     }
 }

@@ -6,6 +6,11 @@
 /// Bytes in a config or settings file.
 pub const MAX_INPUT_BYTES: usize = 16 << 20;
 
+/// Values (strings, numbers, objects, arrays...) in one file. The largest benchmark, 10,000
+/// services, holds about 150,000; a file of millions of tiny values would take seconds and
+/// gigabytes to read.
+pub const MAX_VALUES: usize = 1_000_000;
+
 /// Objects and arrays nested inside each other. A config needs about eight.
 pub const MAX_DEPTH: usize = 64;
 

@@ -28,6 +28,8 @@ enum Means {
     ComposeCommand(&'static str, Vec<String>),
     /// nginx.conf, as nginx reads it: some `<directive>` has exactly these arguments.
     Nginx(&'static str, Vec<String>),
+    /// nginx.conf, as nginx reads it: some argument contains this text.
+    NginxContains(&'static str),
     /// Some terraform file holds this exact string (as HCL reads it back).
     Terraform(String),
 }
@@ -113,42 +115,45 @@ fn cases() -> Vec<Case> {
         case(
             "service name with a semicolon",
             rename_service("api", "api;}"),
-            rejected("invalid-service-name", "services"),
+            rejected("invalid-service-name", "services[\"api;}\"]"),
         ),
         case(
             "service name with a newline",
             rename_service("api", "api\nx"),
-            rejected("invalid-service-name", "services"),
+            rejected("invalid-service-name", "services[\"api\\nx\"]"),
         ),
         case(
             "service name with a dollar",
             rename_service("api", "api$x"),
-            rejected("invalid-service-name", "services"),
+            rejected("invalid-service-name", "services.api$x"),
         ),
         case(
             "service name with a path",
             rename_service("api", "../api"),
-            rejected("invalid-service-name", "services"),
+            rejected("invalid-service-name", "services[\"../api\"]"),
         ),
         case(
             "service name in capitals",
             rename_service("api", "API"),
-            rejected("invalid-service-name", "services"),
+            rejected("invalid-service-name", "services.API"),
         ),
         case(
             "service name of 65 letters",
             rename_service("api", &long_name),
-            rejected("invalid-service-name", "services"),
+            rejected(
+                "invalid-service-name",
+                "services.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            ),
         ),
         case(
             "empty service name",
             rename_service("api", ""),
-            rejected("invalid-service-name", "services"),
+            rejected("invalid-service-name", "services[\"\"]"),
         ),
         case(
             "service name with a quote",
             rename_service("api", "a\"b"),
-            rejected("invalid-service-name", "services"),
+            rejected("invalid-service-name", "services[\"a\\\"b\"]"),
         ),
         // Env names: they become compose environment keys and ECS variable names.
         case(
@@ -315,12 +320,17 @@ fn cases() -> Vec<Case> {
         case(
             "separated repetition is safe",
             |c| c["rewrites"][0]["source"] = json!("/docs/:p([^/]+)*"),
-            means(vec![]),
+            means(vec![Means::NginxContains("(?:[^/]+)")]),
         ),
         case(
             "pattern of 5000 characters",
             |c| c["rewrites"][0]["source"] = json!(format!("/{}", "a".repeat(5000))),
             rejected("invalid-length", "rewrites[0].source"),
+        ),
+        case(
+            "a value too long for nginx once written",
+            header_rule("X-A", &"$".repeat(400)),
+            rejected("nginx-untranslatable", "headers[0]"),
         ),
         // Header keys and values.
         case(
@@ -391,7 +401,10 @@ fn cases() -> Vec<Case> {
         case(
             "redirect with nginx variables",
             redirect("/new?h=$host"),
-            means(vec![]),
+            means(vec![Means::Nginx(
+                "return",
+                words(&["307", "/new?h=${svc_dollar}host${svc_qa}"]),
+            )]),
         ),
         case(
             "redirect that closes the block",
@@ -404,7 +417,10 @@ fn cases() -> Vec<Case> {
         case(
             "redirect to another scheme is sent as written",
             redirect("javascript:alert(1)"),
-            means(vec![]),
+            means(vec![Means::Nginx(
+                "return",
+                words(&["307", "javascript:alert(1)${svc_qq}"]),
+            )]),
         ),
         // Hosts: in `has` conditions and external destinations.
         case(
@@ -412,7 +428,7 @@ fn cases() -> Vec<Case> {
             |c| {
                 c["rewrites"][0]["has"] = json!([{ "type": "host", "value": "a\"; }.example.com" }])
             },
-            means(vec![]),
+            means(vec![Means::NginxContains("a\"; }.example.com")]),
         ),
         case(
             "external destination with a space in the host",
@@ -427,7 +443,9 @@ fn cases() -> Vec<Case> {
         case(
             "external destination with nginx syntax",
             |c| c["rewrites"][0]["destination"] = json!("https://a.example.com/x;}$host"),
-            means(vec![]),
+            means(vec![Means::NginxContains(
+                "https://a.example.com/x;}${svc_dollar}host",
+            )]),
         ),
         // Images (svc.yaml): compose and ECS take them as strings.
         with_settings(
@@ -611,6 +629,12 @@ fn check_meaning(out: &Path, meaning: &Means) -> Result<(), String> {
                 .then_some(())
                 .ok_or_else(|| format!("nginx reads no `{}`", wanted.join(" ")))
         }
+        Means::NginxContains(text) => {
+            let conf = nginx_tokens::read(&read(&out.join("nginx/nginx.conf")))?;
+            any_word(&conf, &|w| w.contains(text))
+                .then_some(())
+                .ok_or_else(|| format!("no nginx argument contains {text:?}"))
+        }
         Means::Terraform(text) => {
             let mut found = false;
             for file in std::fs::read_dir(out.join("terraform")).unwrap() {
@@ -670,6 +694,13 @@ fn unescape_dollars(value: Value) -> Value {
         ),
         other => other,
     }
+}
+
+fn any_word(directives: &[Directive], test: &dyn Fn(&str) -> bool) -> bool {
+    directives.iter().any(|d| {
+        d.words.iter().skip(1).any(|w| test(w))
+            || d.block.as_deref().is_some_and(|b| any_word(b, test))
+    })
 }
 
 fn find_directive(directives: &[Directive], wanted: &[String]) -> bool {

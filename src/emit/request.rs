@@ -97,7 +97,7 @@ pub fn run(request: &Request) -> Result<Output, Diagnostics> {
                     output.files.insert(path, header.prepend(&content));
                 }
             }
-            Err(diags) => diags.iter().for_each(|d| errors.push(d.clone())),
+            Err(diags) => errors.extend(diags),
         }
     }
     if errors.has_errors() {

@@ -144,15 +144,19 @@ pub fn lower(
     let settings_of = |name: &str| service_settings.get(name).copied();
     let mut services = BTreeMap::new();
     let mut bindings = Vec::new();
+    // Counted as declared, so the error points at the binding that crosses the limit even
+    // when earlier ones did not resolve.
+    let mut declared_bindings = 0usize;
     for raw_service in entries {
         let routing = lowerer.lower_routing(&raw_service.routing, false);
         let service =
             lowerer.lower_service(raw_service, settings_of(&raw_service.name.value), routing);
-        let before = bindings.len();
-        bindings.extend(lowerer.bindings(raw_service));
-        if before <= MAX_BINDINGS && bindings.len() > MAX_BINDINGS {
+        let before = declared_bindings;
+        declared_bindings += raw_service.bindings.len();
+        if before <= MAX_BINDINGS && declared_bindings > MAX_BINDINGS {
             lowerer.too_many_bindings(raw_service, MAX_BINDINGS - before);
         }
+        bindings.extend(lowerer.bindings(raw_service));
         services.insert(service.name.clone(), service);
     }
     for raw_legacy in legacy {

@@ -73,7 +73,7 @@ fn exists(root: &Path, name: &str) -> bool {
 }
 
 fn read(root: &Path, name: &str) -> String {
-    std::fs::read_to_string(root.join(name)).unwrap_or_default()
+    crate::read::read_project_file(&root.join(name)).unwrap_or_default()
 }
 
 /// The package manager a lockfile names; npm without one. One order, so two lockfiles decide

@@ -297,7 +297,7 @@ impl Lowerer<'_> {
             },
             Err(e) => {
                 let span = inner_span(source, e.offset);
-                self.error("invalid-pattern", &key, span, format!("invalid source pattern `{}`: {}", source.value, e.message), "here", "sources use path-to-regexp syntax: `/blog/:slug`, `/api/:path*`, `/(.*)`; escape a literal `(`, `:` or `{` with `\\\\`");
+                self.error("invalid-pattern", &key, span, format!("invalid source pattern `{}`: {}", crate::diag::shown(&source.value), e.message), "here", "sources use path-to-regexp syntax: `/blog/:slug`, `/api/:path*`, `/(.*)`; escape a literal `(`, `:` or `{` with `\\\\`");
                 None
             }
         }
@@ -435,7 +435,7 @@ fn inner_span(value: &Spanned<String>, offset: usize) -> Span {
 /// The span of `len` bytes at `offset` inside a quoted string value, when the source text is
 /// the value verbatim between quotes (no escapes); otherwise the whole value.
 fn inner_span_len(value: &Spanned<String>, offset: usize, len: usize) -> Span {
-    let verbatim = value.span.end - value.span.start == value.value.len() + 2;
+    let verbatim = value.span.end.saturating_sub(value.span.start) == value.value.len() + 2;
     if verbatim && offset + len <= value.value.len() {
         let at = value.span.start + 1 + offset;
         Span::new(at, at + len)

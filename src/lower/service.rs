@@ -129,7 +129,7 @@ impl Lowerer<'_> {
         resolved
             .dockerfile
             .as_ref()
-            .and_then(|path| std::fs::read_to_string(path).ok())
+            .and_then(|path| crate::read::read_project_file(path))
             .and_then(|text| lowest_exposed_port(&text))
             .unwrap_or_else(|| default_port(resolved.runtime))
     }

@@ -159,7 +159,7 @@ impl<'d> Decoder<'d> {
                 node.span.start_only(),
                 "this holds too many entries",
             )
-            .help("split the project, or merge rules that share a destination"),
+            .help("check that this list is generated as intended; a larger project has to be split into several"),
         );
         None
     }
@@ -290,6 +290,7 @@ impl<'d> Decoder<'d> {
                 None
             }
             NodeKind::Array(items) => {
+                self.within_entry_limit(node, items.len(), path)?;
                 let values: Vec<String> = items
                     .iter()
                     .enumerate()

@@ -127,16 +127,23 @@ impl PathPattern {
         })
     }
 
-    /// Why matching this pattern could backtrack catastrophically, if it could: each
-    /// parameter's piece of the regex is checked once per run (path-to-regexp's glue between
-    /// pieces is plain text).
+    /// Why matching this pattern's regex (as nginx will) could backtrack badly, if it could.
     pub fn backtracking_hazard(&self) -> Option<String> {
-        self.tokens.iter().find_map(|token| match token {
-            Token::Param(param) if !param.pattern.is_empty() => {
-                hazard_cached(&regexp_source(&param_regex(param)))
-            }
-            _ => None,
-        })
+        if !self.tokens.iter().any(|t| matches!(t, Token::Param(_))) {
+            return None;
+        }
+        // Text between parameters only matters through its first character (whether it
+        // separates the parameter before it), so patterns that differ only in their text share
+        // one answer: thousands of `/<name>/:path*` routes cost one check.
+        let shape: Vec<Token> = self
+            .tokens
+            .iter()
+            .map(|token| match token {
+                Token::Text(text) => Token::Text(text.chars().take(1).collect()),
+                param => param.clone(),
+            })
+            .collect();
+        hazard_cached(&regex_of(&shape))
     }
 
     pub fn source(&self) -> &str {
@@ -165,16 +172,7 @@ impl PathPattern {
     /// The regex source path-to-regexp builds (JS syntax, but also valid
     /// for fancy-regex and PCRE).
     pub fn to_regex(&self) -> String {
-        let mut route = String::from("^");
-        for token in &self.tokens {
-            match token {
-                Token::Text(text) => route.push_str(&escape_string(text)),
-                Token::Param(param) => route.push_str(&param_regex(param)),
-            }
-        }
-        // strict: no optional trailing delimiter before the end anchor.
-        route.push('$');
-        regexp_source(&route)
+        regex_of(&self.tokens)
     }
 
     /// Each capture group's parameter name, in group order (`None` for an unnamed group).
@@ -302,6 +300,20 @@ fn escape_string(text: &str) -> String {
         escaped.push(c);
     }
     escaped
+}
+
+/// path-to-regexp's regex for a token list, as V8's `RegExp.prototype.source` shows it.
+fn regex_of(tokens: &[Token]) -> String {
+    let mut route = String::from("^");
+    for token in tokens {
+        match token {
+            Token::Text(text) => route.push_str(&escape_string(text)),
+            Token::Param(param) => route.push_str(&param_regex(param)),
+        }
+    }
+    // strict: no optional trailing delimiter before the end anchor.
+    route.push('$');
+    regexp_source(&route)
 }
 
 fn param_regex(param: &Param) -> String {

@@ -31,6 +31,21 @@ pub fn error(at: &Node) -> SyntaxError {
     depth_error(at.span.start_only())
 }
 
+/// The error for a file with more values than [`crate::limits::MAX_VALUES`], at the value past
+/// the limit.
+pub fn values_error(span: crate::source::Span) -> SyntaxError {
+    SyntaxError {
+        message: format!(
+            "the file holds more than {} values",
+            crate::limits::MAX_VALUES
+        ),
+        label: "past the limit here".to_string(),
+        span,
+        help: "a services config holds hundreds of values; check that this is the right file"
+            .to_string(),
+    }
+}
+
 pub fn depth_error(span: crate::source::Span) -> SyntaxError {
     SyntaxError {
         message: format!("objects and arrays are nested more than {MAX_DEPTH} levels deep"),

@@ -1,6 +1,7 @@
 //! JSON and JSONC (comments and trailing commas, nothing else) through `jsonc-parser`.
 
 use super::{Member, Node, NodeKind, SyntaxError};
+use crate::limits::MAX_VALUES;
 use crate::source::Span;
 use jsonc_parser::ast::{ObjectPropName, Value};
 use jsonc_parser::{CollectOptions, ParseOptions, parse_to_ast};
@@ -24,6 +25,9 @@ fn options() -> ParseOptions {
 }
 
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
+    if let Some(at) = past_value_limit(text) {
+        return Err(super::depth::values_error(Span::new(at, at)));
+    }
     let result = parse_to_ast(text, &CollectOptions::default(), &options()).map_err(|e| {
         let range = e.range();
         if matches!(
@@ -49,6 +53,46 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
             help: "start with `{ \"services\": { ... } }`".to_string(),
         }),
     }
+}
+
+/// Where the text holds its [`MAX_VALUES`]-th value past the first, counted cheaply before the
+/// parser builds a tree for each: every value but the first follows a `,`, `[`, `{` or `:`
+/// outside strings and comments (an over-count, which errs towards refusing).
+fn past_value_limit(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut values = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b',' | b'[' | b'{' | b':' => {
+                values += 1;
+                if values > MAX_VALUES {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 fn lowercase_first(s: &str) -> String {
@@ -131,5 +175,22 @@ mod tests {
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
         let error = parse(&deep).unwrap_err();
         assert!(error.message.contains("nested more than"), "{error:?}");
+    }
+
+    #[test]
+    fn a_file_of_millions_of_values_is_refused_before_it_is_built() {
+        let many = format!("[{}0]", "0,".repeat(MAX_VALUES + 1));
+        let error = parse(&many).unwrap_err();
+        assert!(
+            error.message.contains("more than 1000000 values"),
+            "{error:?}"
+        );
+        // Commas in strings and comments are not values.
+        let quiet = format!(
+            "{{\"a\": \"{}\" // {}\n}}",
+            ",".repeat(MAX_VALUES + 1),
+            ",".repeat(MAX_VALUES + 1)
+        );
+        assert!(parse(&quiet).is_ok());
     }
 }

@@ -105,6 +105,23 @@ pub fn load(path: &Path) -> Result<SourceFile, ReadError> {
     source_from_bytes(path, &bytes)
 }
 
+/// A file of the project svc looks into (a `package.json`, a Dockerfile), when it is a
+/// regular file: at most [`limits::MAX_INPUT_BYTES`] of it, so a link to `/dev/zero` in a pull
+/// request cannot hang svc.
+pub fn read_project_file(path: &Path) -> Option<String> {
+    use std::io::Read;
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(limits::MAX_INPUT_BYTES as u64)
+        .read_to_string(&mut text)
+        .ok()?;
+    Some(text)
+}
+
 /// A file's bytes as a source, as [`load`] reads them.
 pub fn source_from_bytes(path: &Path, bytes: &[u8]) -> Result<SourceFile, ReadError> {
     if bytes.len() > limits::MAX_INPUT_BYTES {

@@ -15,6 +15,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         anchors: HashMap::new(),
         text_len: text.len(),
         values: 0,
+        built: 0,
         depth: 0,
     };
     builder.document()
@@ -54,18 +55,29 @@ impl CharOffsets {
 struct TreeBuilder<'t> {
     offsets: &'t CharOffsets,
     parser: Parser<'t, saphyr_parser::StrInput<'t>>,
-    /// Anchored nodes with their size in values, so aliases can be charged for what they copy.
-    anchors: HashMap<usize, (Node, usize)>,
+    /// Anchored nodes with their size in values, so aliases can be charged for what they copy,
+    /// and the depth of collections inside them, so a copy cannot exceed the nesting limit.
+    anchors: HashMap<usize, Anchored>,
     text_len: usize,
-    /// Values in the tree so far, aliases counted as the copies they are.
+    /// Values aliases have copied so far.
     values: usize,
+    /// Values read from the text so far.
+    built: usize,
     /// Collections open around the current event: the builder recurses, so it stops at the
     /// nesting limit rather than at the end of the stack.
     depth: usize,
 }
 
-/// A config has hundreds of values; a document that expands past this is an alias bomb.
-const MAX_VALUES: usize = 1_000_000;
+/// Values that aliases may copy in one document. Aliases save typing in a config; a document
+/// that copies more than this is an alias bomb (each level multiplying the one before).
+const MAX_ALIAS_VALUES: usize = 100_000;
+
+#[derive(Clone)]
+struct Anchored {
+    node: Node,
+    values: usize,
+    depth: usize,
+}
 
 impl TreeBuilder<'_> {
     fn next(&mut self) -> Result<(Event<'_>, Span), SyntaxError> {
@@ -128,6 +140,10 @@ impl TreeBuilder<'_> {
     }
 
     fn value(&mut self, event: OwnedEvent, span: Span) -> Result<Node, SyntaxError> {
+        self.built += 1;
+        if self.built > crate::limits::MAX_VALUES {
+            return Err(super::depth::values_error(span));
+        }
         let (anchor, node) = match event {
             OwnedEvent::Scalar(value, style, anchor, tag) => {
                 let kind = scalar_kind(&value, style, tag.as_ref());
@@ -136,14 +152,20 @@ impl TreeBuilder<'_> {
             OwnedEvent::SequenceStart(anchor) => (anchor, self.nested(span, Self::sequence)?),
             OwnedEvent::MappingStart(anchor) => (anchor, self.nested(span, Self::mapping)?),
             OwnedEvent::Alias(id) => {
-                let (node, size) = self.anchors.get(&id).cloned().ok_or_else(|| SyntaxError {
+                let anchored = self.anchors.get(&id).cloned().ok_or_else(|| SyntaxError {
                     message: "unknown alias".to_string(),
                     label: "this alias has no anchor before it".to_string(),
                     span,
                     help: "define the anchor (`&name`) before using `*name`".to_string(),
                 })?;
-                self.charge(size, span)?;
-                return Ok(Node { span, ..node });
+                if self.depth + anchored.depth > crate::limits::MAX_DEPTH {
+                    return Err(super::depth::depth_error(span));
+                }
+                self.charge(anchored.values, span)?;
+                return Ok(Node {
+                    span,
+                    ..anchored.node
+                });
             }
             OwnedEvent::Other => {
                 return Err(SyntaxError {
@@ -154,10 +176,13 @@ impl TreeBuilder<'_> {
                 });
             }
         };
-        self.charge(1, span)?;
         if anchor > 0 {
-            let size = count_values(&node);
-            self.anchors.insert(anchor, (node.clone(), size));
+            let anchored = Anchored {
+                values: count_values(&node),
+                depth: collection_depth(&node),
+                node: node.clone(),
+            };
+            self.anchors.insert(anchor, anchored);
         }
         Ok(node)
     }
@@ -229,17 +254,33 @@ impl TreeBuilder<'_> {
 }
 
 impl TreeBuilder<'_> {
+    /// Counts values an alias copies; past the limit, the document is an alias bomb.
     fn charge(&mut self, values: usize, span: Span) -> Result<(), SyntaxError> {
         self.values = self.values.saturating_add(values);
-        if self.values <= MAX_VALUES {
+        if self.values <= MAX_ALIAS_VALUES {
             return Ok(());
         }
         Err(SyntaxError {
-            message: format!("the document expands to more than {MAX_VALUES} values"),
+            message: format!("aliases copy more than {MAX_ALIAS_VALUES} values"),
             label: "aliases expand past the limit here".to_string(),
             span,
             help: "an alias copies what its anchor holds; nested aliases multiply (an \"alias bomb\"); write the values out or use fewer aliases".to_string(),
         })
+    }
+}
+
+/// Objects and arrays nested in `node`, itself included.
+fn collection_depth(node: &Node) -> usize {
+    match &node.kind {
+        NodeKind::Array(items) => 1 + items.iter().map(collection_depth).max().unwrap_or(0),
+        NodeKind::Object(members) => {
+            1 + members
+                .iter()
+                .map(|m| collection_depth(&m.value))
+                .max()
+                .unwrap_or(0)
+        }
+        _ => 0,
     }
 }
 
@@ -354,7 +395,9 @@ mod tests {
         }
         let error = parse(&text).unwrap_err();
         assert!(
-            error.message.contains("more than 1000000 values"),
+            error
+                .message
+                .contains("aliases copy more than 100000 values"),
             "{error:?}"
         );
     }
@@ -374,5 +417,19 @@ mod tests {
         assert!(error.message.contains("nested more than 64"), "{error:?}");
         assert!(parse(&format!("{}a", "- ".repeat(64))).is_ok());
         assert!(parse(&format!("{}a", "- ".repeat(65))).is_err());
+    }
+
+    #[test]
+    fn an_alias_cannot_carry_a_value_past_the_nesting_limit() {
+        // Each anchor wraps 40 levels around the alias before it: shallow in the text, deep
+        // once copied.
+        let mut text = format!("a0: &a0 {}x{}\n", "[".repeat(40), "]".repeat(40));
+        for level in 1..4 {
+            let prev = level - 1;
+            let wrapped = format!("{}*a{prev}{}", "[".repeat(40), "]".repeat(40));
+            text.push_str(&format!("a{level}: &a{level} {wrapped}\n"));
+        }
+        let error = parse(&text).unwrap_err();
+        assert!(error.message.contains("nested more than 64"), "{error:?}");
     }
 }

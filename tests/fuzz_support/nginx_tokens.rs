@@ -152,6 +152,10 @@ impl Reader<'_> {
                     found = true;
                 }
                 if found {
+                    // NGX_CONF_BUFFER: a word must fit in nginx's 4 KiB read buffer.
+                    if self.pos - 1 - start > 4094 {
+                        return Err("too long parameter".to_string());
+                    }
                     words.push(unescape(&self.text[start..self.pos - 1]));
                     if ch == b';' {
                         return Ok(Event::End(words));

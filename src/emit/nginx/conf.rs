@@ -80,6 +80,31 @@ pub fn comment(text: impl Into<String>) -> Item {
     Item::Comment(text.into())
 }
 
+/// The longest argument nginx reads: its tokenizer keeps a word in a 4 KiB buffer, and
+/// refuses (`too long parameter`) a quoted word of more than 4,094 bytes.
+pub const MAX_ARG_BYTES: usize = 4094;
+
+/// The length of the longest argument in `items` as printed, quotes excluded, when it is
+/// longer than nginx reads.
+pub fn too_long_arg(items: &[Item]) -> Option<usize> {
+    items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Directive(d) => {
+                let own = d
+                    .args
+                    .iter()
+                    .map(|a| print_arg(a).len().saturating_sub(2))
+                    .max();
+                let inner = d.block.as_deref().and_then(too_long_arg);
+                own.into_iter().chain(inner).max()
+            }
+            _ => None,
+        })
+        .max()
+        .filter(|len| *len > MAX_ARG_BYTES)
+}
+
 /// Prints a config; comments are sanitised so they stay on one line.
 pub fn print(items: &[Item]) -> String {
     let mut out = String::new();

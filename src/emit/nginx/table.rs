@@ -7,7 +7,7 @@
 //! phase is live; a service hand-off switches it to that service's own table.
 
 use super::conditions::{ARGS, LOOKUP, MATCH, PHASE, PathTest, match_rule, set};
-use super::conf::{Arg, Item, Part, comment, if_block, simple};
+use super::conf::{self, Arg, Item, Part, comment, if_block, simple};
 use super::dest::{self, Captures, Kind, Url};
 use super::options::Options;
 use crate::diag::Diagnostic;
@@ -172,7 +172,14 @@ impl<'o> Program<'o> {
     ) {
         let prefix = format!("r{}_", self.next_rule);
         self.next_rule += 1;
-        match compile(self, &prefix) {
+        let compiled = compile(self, &prefix).and_then(|items| match conf::too_long_arg(&items) {
+            None => Ok(items),
+            Some(len) => Err(format!(
+                "once written for nginx, one of its values is {len} bytes long, and nginx reads at most {} (a `$` takes 13 bytes, a `\\` two); shorten the pattern or value",
+                conf::MAX_ARG_BYTES
+            )),
+        });
+        match compiled {
             Ok(items) => {
                 self.items.push(comment(origin.key.clone()));
                 self.items.extend(items);
