@@ -211,14 +211,14 @@ pub fn read(text: &str) -> Result<Vec<Directive>, String> {
     let mut current: Vec<Directive> = Vec::new();
     loop {
         match reader.next()? {
-            Event::End(words) => current.push(directive(words, None)),
+            Event::End(words) => current.push(directive(words, None)?),
             Event::BlockStart(words) => {
                 stack.push((words, std::mem::take(&mut current)));
             }
             Event::BlockDone => {
                 let (words, parent) = stack.pop().ok_or("unexpected \"}\"")?;
                 let block = std::mem::replace(&mut current, parent);
-                current.push(directive(words, Some(block)));
+                current.push(directive(words, Some(block))?);
             }
             Event::Eof => {
                 if !stack.is_empty() {
@@ -231,24 +231,27 @@ pub fn read(text: &str) -> Result<Vec<Directive>, String> {
 }
 
 /// An `if` as the rewrite module reads its condition: `(` taken off the first word and `)` off
-/// the last, dropping a word that was only the parenthesis.
-fn directive(mut words: Vec<String>, block: Option<Vec<Directive>>) -> Directive {
-    if words.first().map(String::as_str) == Some("if") && words.len() > 1 {
-        if let Some(first) = words.get_mut(1).filter(|w| w.starts_with('(')) {
-            first.remove(0);
-            if first.is_empty() {
-                words.remove(1);
-            }
+/// the last, dropping a word that was only the parenthesis; without them nginx refuses it.
+fn directive(mut words: Vec<String>, block: Option<Vec<Directive>>) -> Result<Directive, String> {
+    if words.first().map(String::as_str) == Some("if") {
+        let opens = words.get(1).is_some_and(|w| w.starts_with('('));
+        let closes = words.len() > 1 && words.last().is_some_and(|w| w.ends_with(')'));
+        if !opens || !closes {
+            return Err(format!("invalid condition in `{}`", words.join(" ")));
+        }
+        words[1].remove(0);
+        if words[1].is_empty() {
+            words.remove(1);
         }
         let last = words.len() - 1;
-        if last >= 1 && words[last].ends_with(')') {
+        if last >= 1 {
             words[last].pop();
             if words[last].is_empty() {
                 words.pop();
             }
         }
     }
-    Directive { words, block }
+    Ok(Directive { words, block })
 }
 
 /// What svc meant nginx to read from its directive tree: each argument's text, with a literal
@@ -343,5 +346,6 @@ mod tests {
         assert!(read("a \"b\"c;").is_err());
         assert!(read("a { b;").is_err());
         assert!(read("a; }").is_err());
+        assert!(read("if $x { }").is_err());
     }
 }
