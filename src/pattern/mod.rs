@@ -199,36 +199,38 @@ pub fn tokenize(source: &str) -> Result<Vec<Token>, PatternError> {
     Parser::new(lex(source)?, source.len()).run()
 }
 
-/// [`backtracking_hazard`], remembered per regex for the rest of the run.
-fn hazard_cached(regex: &str) -> Option<String> {
-    thread_local! {
-        static SEEN: std::cell::RefCell<std::collections::HashMap<String, Option<String>>> =
-            std::cell::RefCell::new(std::collections::HashMap::new());
-    }
-    SEEN.with(|seen| {
+type Memo<T> = std::cell::RefCell<std::collections::HashMap<String, T>>;
+
+/// `work(regex)`, remembered in `memo` for the rest of the run: patterns repeat across routes.
+fn remembered<T: Clone + 'static>(
+    memo: &'static std::thread::LocalKey<Memo<T>>,
+    regex: &str,
+    work: fn(&str) -> T,
+) -> T {
+    memo.with(|seen| {
         if let Some(result) = seen.borrow().get(regex) {
             return result.clone();
         }
-        let result = backtracking_hazard(regex);
+        let result = work(regex);
         seen.borrow_mut().insert(regex.to_string(), result.clone());
         result
     })
 }
 
-/// [`compile`], remembered per regex for the rest of the run (patterns repeat across routes).
+/// [`backtracking_hazard`], remembered per regex.
+fn hazard_cached(regex: &str) -> Option<String> {
+    thread_local! {
+        static SEEN: Memo<Option<String>> = Default::default();
+    }
+    remembered(&SEEN, regex, backtracking_hazard)
+}
+
+/// [`compile`], remembered per regex.
 fn compile_cached(regex: &str) -> Result<(), PatternError> {
     thread_local! {
-        static SEEN: std::cell::RefCell<std::collections::HashMap<String, Result<(), PatternError>>> =
-            std::cell::RefCell::new(std::collections::HashMap::new());
+        static SEEN: Memo<Result<(), PatternError>> = Default::default();
     }
-    SEEN.with(|seen| {
-        if let Some(result) = seen.borrow().get(regex) {
-            return result.clone();
-        }
-        let result = compile(regex);
-        seen.borrow_mut().insert(regex.to_string(), result.clone());
-        result
-    })
+    remembered(&SEEN, regex, compile)
 }
 
 fn compile(regex: &str) -> Result<(), PatternError> {

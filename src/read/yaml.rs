@@ -177,9 +177,10 @@ impl TreeBuilder<'_> {
             }
         };
         if anchor > 0 {
+            let (values, depth) = measure(&node);
             let anchored = Anchored {
-                values: count_values(&node),
-                depth: collection_depth(&node),
+                values,
+                depth,
                 node: node.clone(),
             };
             self.anchors.insert(anchor, anchored);
@@ -269,27 +270,19 @@ impl TreeBuilder<'_> {
     }
 }
 
-/// Objects and arrays nested in `node`, itself included.
-fn collection_depth(node: &Node) -> usize {
-    match &node.kind {
-        NodeKind::Array(items) => 1 + items.iter().map(collection_depth).max().unwrap_or(0),
-        NodeKind::Object(members) => {
-            1 + members
-                .iter()
-                .map(|m| collection_depth(&m.value))
-                .max()
-                .unwrap_or(0)
-        }
-        _ => 0,
-    }
-}
-
-fn count_values(node: &Node) -> usize {
-    1 + match &node.kind {
-        NodeKind::Array(items) => items.iter().map(count_values).sum(),
-        NodeKind::Object(members) => members.iter().map(|m| count_values(&m.value)).sum(),
-        _ => 0,
-    }
+/// Values in `node` (itself included), and the objects and arrays nested in it.
+fn measure(node: &Node) -> (usize, usize) {
+    let children: Vec<&Node> = match &node.kind {
+        NodeKind::Array(items) => items.iter().collect(),
+        NodeKind::Object(members) => members.iter().map(|m| &m.value).collect(),
+        _ => return (1, 0),
+    };
+    children
+        .into_iter()
+        .map(measure)
+        .fold((1, 1), |(values, depth), (v, d)| {
+            (values + v, depth.max(d + 1))
+        })
 }
 
 /// The parser borrows from itself; events are copied out so the builder can recurse.
