@@ -1,6 +1,6 @@
-//! `terraform fmt` alignment on top of hcl-rs's formatter, which writes `key = value` with one
-//! space: in each run of consecutive single-line attributes at one indent, `=` signs line up.
-//! The rules are the ones observed from `terraform fmt` (see docs/terraform.md).
+//! The alignment pass svc ran over hcl-rs's formatted text before `print.rs` aligned as it
+//! printed: in each run of consecutive single-line attributes at one indent, `=` signs line
+//! up. Kept, for tests only, as the oracle the printer is checked against.
 
 /// One line's shape, as far as alignment cares.
 enum Line<'a> {

@@ -127,29 +127,9 @@ impl BlockBuilder {
     }
 }
 
-/// A file's text: hcl-rs's formatting, aligned as `terraform fmt` aligns.
+/// A file's text, laid out as `terraform fmt` lays it out.
 pub fn file(blocks: Vec<Block>) -> Result<String, String> {
-    let mut body = Body::builder();
-    for block in blocks {
-        body = body.add_block(block);
-    }
-    let text = hcl::format::to_string(&body.build()).map_err(|e| e.to_string())?;
-    Ok(super::fmt::align(&blank_lines_between_blocks(&text)))
-}
-
-/// Top-level blocks separated by one blank line, as terraform fmt leaves hand-written files.
-fn blank_lines_between_blocks(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 64);
-    let mut previous_closed_top = false;
-    for line in text.lines() {
-        if previous_closed_top && !line.is_empty() {
-            out.push('\n');
-        }
-        out.push_str(line);
-        out.push('\n');
-        previous_closed_top = line == "}";
-    }
-    out
+    super::print::file(&blocks)
 }
 
 /// `{ key = value, ... }` with identifier keys.
@@ -162,6 +142,33 @@ pub fn object(entries: Vec<(&str, Expression)>) -> Expression {
         );
     }
     Expression::Object(object)
+}
+
+/// `lookup(map, "key", default)`: a per-service setting with its default.
+pub fn lookup(map: &str, key: &str, default: u64) -> Result<Expression, String> {
+    Ok(call(
+        "lookup",
+        vec![expr(map)?, string(key), number(default)],
+    ))
+}
+
+/// `collection["key"]`.
+pub fn index(collection: &str, key: &str) -> Result<Expression, String> {
+    let Some(Expression::Variable(variable)) =
+        reference(collection.split('.').next().unwrap_or(""))
+    else {
+        return Err(format!(
+            "svc indexed `{collection}`, which is not a reference"
+        ));
+    };
+    let attributes = collection.split('.').skip(1);
+    let traversal = attributes
+        .fold(hcl::expr::Traversal::builder(variable), |t, attr| {
+            t.attr(hcl::Identifier::unchecked(attr))
+        })
+        .index(string(key))
+        .build();
+    Ok(Expression::Traversal(Box::new(traversal)))
 }
 
 pub fn array(items: Vec<Expression>) -> Expression {

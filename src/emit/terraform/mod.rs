@@ -1,11 +1,13 @@
 //! The terraform target: an AWS ECS Fargate root module where security groups enforce the
 //! bindings. Users bring the VPC; svc brings everything that runs in it. See docs/terraform.md.
 
+#[cfg(test)]
 mod fmt;
 mod gateway_config;
 mod hcl;
 mod images;
 mod network;
+mod print;
 mod schedules;
 mod services;
 mod start_order;
@@ -190,11 +192,26 @@ fn variables(
     options: &Options,
     delivery: gateway_config::Delivery,
 ) -> Result<Vec<::hcl::Block>, String> {
-    let names: Vec<String> = project
+    let names = project
         .services
         .keys()
-        .map(|s| format!("{:?}", s.as_str()))
+        .map(|s| hcl::string(s.as_str()))
         .collect();
+    // length(setsubtract([names], keys(var.images))) == 0
+    let every_image_set = ::hcl::expr::BinaryOp::new(
+        hcl::call(
+            "length",
+            vec![hcl::call(
+                "setsubtract",
+                vec![
+                    hcl::array(names),
+                    hcl::call("keys", vec![expr("var.images")?]),
+                ],
+            )],
+        ),
+        ::hcl::expr::BinaryOperator::Eq,
+        hcl::number(0),
+    );
     let mut blocks = vec![
         variable(
             "name",
@@ -234,13 +251,7 @@ fn variables(
         )?
         .child(
             block("validation", &[])
-                .raw(
-                    "condition",
-                    &format!(
-                        "length(setsubtract([{}], keys(var.images))) == 0",
-                        names.join(", ")
-                    ),
-                )?
+                .attr("condition", every_image_set.into())
                 .str(
                     "error_message",
                     &format!(

@@ -92,8 +92,8 @@ fn caller() -> Result<Vec<Block>, String> {
         super::services::task(
             CALLER,
             &format!("\"${{var.name}}-{CALLER}\""),
-            "256",
-            "512",
+            number(256),
+            number(512),
             container,
         )?,
     ];

@@ -2,7 +2,7 @@
 //! an internet-facing load balancer.
 
 use super::gateway_config::Delivery;
-use super::hcl::{BlockBuilder, array, block, call, expr, number, object, string};
+use super::hcl::{BlockBuilder, array, block, call, expr, index, lookup, number, object, string};
 use super::start_order::StartOrder;
 use crate::ir::{Command, EnvValue, Project, PublicUrl, Service, Workload};
 use ::hcl::{Block, Expression};
@@ -78,7 +78,7 @@ fn task_definition(project: &Project, service: &Service) -> Result<Block, String
     }
     let mut container = vec![
         ("name", string(name)),
-        ("image", expr(&format!("var.images[{:?}]", name))?),
+        ("image", index("var.images", name)?),
         ("essential", Expression::Bool(true)),
     ];
     if service.workload.listens() {
@@ -103,8 +103,8 @@ fn task_definition(project: &Project, service: &Service) -> Result<Block, String
     task(
         name,
         &format!("\"${{var.name}}-{name}\""),
-        &format!("lookup(var.cpu, {name:?}, 256)"),
-        &format!("lookup(var.memory, {name:?}, 512)"),
+        lookup("var.cpu", name, 256)?,
+        lookup("var.memory", name, 512)?,
         object(container),
     )
 }
@@ -132,16 +132,16 @@ fn public_url(url: &PublicUrl) -> Result<Expression, String> {
 pub(super) fn task(
     label: &str,
     family: &str,
-    cpu: &str,
-    memory: &str,
+    cpu: Expression,
+    memory: Expression,
     container: Expression,
 ) -> Result<Block, String> {
     Ok(block("resource", &["aws_ecs_task_definition", label])
         .raw("family", family)?
         .raw("requires_compatibilities", "[\"FARGATE\"]")?
         .str("network_mode", "awsvpc")
-        .raw("cpu", cpu)?
-        .raw("memory", memory)?
+        .attr("cpu", cpu)
+        .attr("memory", memory)
         .raw("execution_role_arn", "aws_iam_role.task_execution.arn")?
         .attr(
             "container_definitions",
@@ -154,10 +154,10 @@ pub(super) fn task(
 /// port under its hostname.
 fn ecs_service(project: &Project, service: &Service, order: &StartOrder) -> Result<Block, String> {
     let name = service.name.as_str();
-    let desired = format!("lookup(var.desired_count, {name:?}, {})", service.replicas);
+    let desired = lookup("var.desired_count", name, u64::from(service.replicas))?;
     if let Workload::Cron { .. } = service.workload {
         // Requested only by the scheduled caller, which finds it in Cloud Map's DNS.
-        return Ok(fargate_service(name, &desired, None)?
+        return Ok(fargate_service(name, desired, None)?
             .child(super::schedules::registry(&service.name)?)
             .build());
     }
@@ -178,7 +178,7 @@ fn ecs_service(project: &Project, service: &Service, order: &StartOrder) -> Resu
                 ),
         );
     }
-    let mut ecs = fargate_service(name, &desired, Some(connect))?;
+    let mut ecs = fargate_service(name, desired, Some(connect))?;
     let after = order.targets_first(project, &service.name);
     if !after.is_empty() {
         let refs: Vec<String> = after
@@ -192,7 +192,7 @@ fn ecs_service(project: &Project, service: &Service, order: &StartOrder) -> Resu
 
 fn fargate_service(
     label: &str,
-    desired_count: &str,
+    desired_count: Expression,
     connect: Option<BlockBuilder>,
 ) -> Result<BlockBuilder, String> {
     let service = block("resource", &["aws_ecs_service", label])
@@ -202,7 +202,7 @@ fn fargate_service(
             "task_definition",
             &format!("aws_ecs_task_definition.{label}.arn"),
         )?
-        .raw("desired_count", desired_count)?
+        .attr("desired_count", desired_count)
         .str("launch_type", "FARGATE")
         .child(private_network(label)?);
     Ok(match connect {
@@ -263,7 +263,7 @@ pub fn gateway(project: &Project, delivery: Delivery) -> Result<Vec<Block>, Stri
     let mut blocks = vec![
         log_group("gateway")?,
         task,
-        fargate_service("gateway", "2", Some(connect))?
+        fargate_service("gateway", number(2), Some(connect))?
             // The target group must be attached (the listener) before ECS registers into it, and
             // nginx resolves the public services' Service Connect names when it starts.
             .raw("depends_on", &gateway_depends_on(project))?
