@@ -23,6 +23,15 @@ impl TargetName {
         TargetName::Terraform,
     ];
 
+    /// The order targets start in. This thread takes the first: compose, whose many
+    /// allocations reuse the memory the front half freed here. Terraform, the longest, goes to
+    /// the next thread; nginx, the shortest, to whichever is free first.
+    const START_ORDER: [TargetName; 3] = [
+        TargetName::Compose,
+        TargetName::Terraform,
+        TargetName::Nginx,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             TargetName::Compose => "compose",
@@ -65,38 +74,23 @@ pub fn run(request: &Request) -> Result<Output, Diagnostics> {
             (target, sub, dir)
         })
         .collect();
-    // Targets share nothing but the checked project, which they only read; on a machine with
-    // several cores they run side by side. Results are gathered in request order.
-    // The first target runs on this thread, so a single target starts no thread at all.
-    let results: Vec<Result<Artifacts, Diagnostics>> = std::thread::scope(|scope| {
-        let emit = |(target, _, dir): &(TargetName, &str, PathBuf)| {
-            emit_target(*target, project, request, dir)
-        };
-        let Some((first, rest)) = target_dirs.split_first() else {
-            return Vec::new();
-        };
-        let handles: Vec<_> = rest
+    // Targets share nothing but the checked project, which they only read, so they run on
+    // as many threads as there are cores (this one included), each heading its own files.
+    let mut order: Vec<usize> = (0..target_dirs.len()).collect();
+    order.sort_by_key(|&i| {
+        TargetName::START_ORDER
             .iter()
-            .map(|job| scope.spawn(move || emit(job)))
-            .collect();
-        let mut results = vec![emit(first)];
-        results.extend(handles.into_iter().map(join_target));
-        results
+            .position(|t| *t == target_dirs[i].0)
+    });
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let results = in_parallel(&target_dirs, &order, workers, |(target, sub, dir)| {
+        emit_target(*target, project, request, dir).map(|artifacts| headed(artifacts, sub, &header))
     });
     let mut output = Output::default();
     let mut errors = Diagnostics::default();
-    for ((_, sub, _), result) in target_dirs.iter().zip(results) {
+    for result in results {
         match result {
-            Ok(artifacts) => {
-                for (path, content) in artifacts.files {
-                    let path = if sub.is_empty() {
-                        path
-                    } else {
-                        format!("{sub}/{path}")
-                    };
-                    output.files.insert(path, header.prepend(&content));
-                }
-            }
+            Ok(files) => output.files.extend(files),
             Err(diags) => errors.extend(diags),
         }
     }
@@ -112,13 +106,67 @@ pub fn run(request: &Request) -> Result<Output, Diagnostics> {
     Ok(output)
 }
 
-/// A target's result; a panic in its thread is carried on to the caller as if it ran there.
-fn join_target(
-    handle: std::thread::ScopedJoinHandle<'_, Result<Artifacts, Diagnostics>>,
-) -> Result<Artifacts, Diagnostics> {
-    handle
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+/// A target's files at their paths under the output directory, each headed.
+fn headed(artifacts: Artifacts, sub: &str, header: &Header) -> Vec<(String, String)> {
+    let header = header.text();
+    artifacts
+        .files
+        .into_iter()
+        .map(|(path, mut content)| {
+            let path = if sub.is_empty() {
+                path
+            } else {
+                format!("{sub}/{path}")
+            };
+            // In place: most files have room for the header already.
+            content.insert_str(0, &header);
+            (path, content)
+        })
+        .collect()
+}
+
+/// `job` on every item, on up to `workers` threads, taking items in `order`; results in the
+/// items' own order. The calling thread takes the first item and then helps with the rest, so
+/// one item starts no thread. A panic in a worker is carried on to the caller as if it ran
+/// there.
+fn in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    order: &[usize],
+    workers: usize,
+    job: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let next = std::sync::atomic::AtomicUsize::new(1);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let taken = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&index) = order.get(taken) else {
+                return done;
+            };
+            done.push((index, job(&items[index])));
+        }
+    };
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..workers.min(items.len()))
+            .map(|_| scope.spawn(work))
+            .collect();
+        let mut done: Vec<(usize, R)> = order
+            .first()
+            .map(|&first| (first, job(&items[first])))
+            .into_iter()
+            .collect();
+        done.extend(work());
+        for helper in helpers {
+            done.extend(
+                helper
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        done
+    });
+    done.sort_by_key(|(index, _)| *index);
+    done.into_iter().map(|(_, result)| result).collect()
 }
 
 fn emit_target(

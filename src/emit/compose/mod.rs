@@ -317,7 +317,10 @@ fn gateway_config(
         gateway.http.extend(grant_defaults(options));
     }
     let servers = grant_servers(&grants, taken);
-    Ok(conf::print(&gateway.config(servers)).replace('$', "$$"))
+    Ok(conf::print_with(
+        &gateway.config(servers),
+        conf::Dollars::Doubled,
+    ))
 }
 
 /// A one-way permission the gateway carries out: `caller` may reach `target` at its alias.

@@ -87,124 +87,195 @@ pub const MAX_ARG_BYTES: usize = 4094;
 /// The length of the longest argument in `items` as printed, quotes excluded, when it is
 /// longer than nginx reads.
 pub fn too_long_arg(items: &[Item]) -> Option<usize> {
-    items
-        .iter()
-        .filter_map(|item| match item {
-            Item::Directive(d) => {
-                let own = d
-                    .args
-                    .iter()
-                    .map(|a| print_arg(a).len().saturating_sub(2))
-                    .max();
-                let inner = d.block.as_deref().and_then(too_long_arg);
-                own.into_iter().chain(inner).max()
-            }
-            _ => None,
-        })
-        .max()
-        .filter(|len| *len > MAX_ARG_BYTES)
+    let mut printer = Printer::new(Dollars::AsWritten);
+    longest_arg(items, &mut printer).filter(|len| *len > MAX_ARG_BYTES)
+}
+
+fn longest_arg(items: &[Item], printer: &mut Printer) -> Option<usize> {
+    let mut longest = None;
+    for item in items {
+        let Item::Directive(directive) = item else {
+            continue;
+        };
+        for arg in &directive.args {
+            printer.out.clear();
+            printer.arg(arg);
+            longest = longest.max(Some(printer.out.len().saturating_sub(2)));
+        }
+        if let Some(inner) = &directive.block {
+            longest = longest.max(longest_arg(inner, printer));
+        }
+    }
+    longest
+}
+
+/// How a `$` of the printed config is written out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dollars {
+    AsWritten,
+    /// Every `$` doubled, for Compose, which interpolates config content.
+    Doubled,
 }
 
 /// Prints a config; comments are sanitised so they stay on one line.
 pub fn print(items: &[Item]) -> String {
-    let mut out = String::new();
-    print_items(items, 0, &mut out);
-    out
+    print_with(items, Dollars::AsWritten)
 }
 
-fn print_items(items: &[Item], depth: usize, out: &mut String) {
-    for item in items {
-        let indent = "    ".repeat(depth);
-        match item {
-            Item::Blank => out.push('\n'),
-            Item::Comment(text) => {
-                out.push_str(&indent);
-                out.push_str("# ");
-                out.push_str(&single_line(text));
-                out.push('\n');
-            }
-            Item::Directive(directive) => print_directive(directive, &indent, depth, out),
-        }
-    }
+pub fn print_with(items: &[Item], dollars: Dollars) -> String {
+    let mut printer = Printer::new(dollars);
+    printer.items(items, 0);
+    printer.out
 }
 
-fn print_directive(directive: &Directive, indent: &str, depth: usize, out: &mut String) {
-    out.push_str(indent);
-    out.push_str(directive.name);
-    let args: Vec<String> = directive.args.iter().map(print_arg).collect();
-    if directive.name == "if" {
-        out.push_str(" (");
-        out.push_str(&args.join(" "));
-        out.push(')');
-    } else {
-        for arg in &args {
-            out.push(' ');
-            out.push_str(arg);
-        }
-    }
-    match &directive.block {
-        None => out.push_str(";\n"),
-        Some(items) => {
-            out.push_str(" {\n");
-            print_items(items, depth + 1, out);
-            out.push_str(indent);
-            out.push_str("}\n");
-        }
-    }
+/// Writes straight into one buffer: a config of thousands of servers is millions of
+/// arguments, and a string apiece cost more than the rest of the printing.
+struct Printer {
+    out: String,
+    dollar: &'static str,
 }
 
-fn print_arg(arg: &Arg) -> String {
-    match arg {
-        Arg::Word(word) => (*word).to_string(),
-        Arg::Number(n) => n.to_string(),
-        Arg::Var(name) => format!("${}", variable_name(name)),
-        Arg::Regex(regex) => quote(regex),
-        Arg::Value(parts) => {
-            let mut text = String::new();
-            for part in parts {
-                match part {
-                    Part::Text(t) => text.push_str(&protect_dollars(t)),
-                    Part::Var(name) => text.push_str(&format!("${{{}}}", variable_name(name))),
+impl Printer {
+    fn new(dollars: Dollars) -> Printer {
+        let dollar = match dollars {
+            Dollars::AsWritten => "$",
+            Dollars::Doubled => "$$",
+        };
+        Printer {
+            out: String::new(),
+            dollar,
+        }
+    }
+
+    fn items(&mut self, items: &[Item], depth: usize) {
+        for item in items {
+            match item {
+                Item::Blank => self.out.push('\n'),
+                Item::Comment(text) => {
+                    self.indent(depth);
+                    self.out.push_str("# ");
+                    for c in text.chars() {
+                        self.char(if c.is_control() { ' ' } else { c });
+                    }
+                    self.out.push('\n');
                 }
+                Item::Directive(directive) => self.directive(directive, depth),
             }
-            quote(&text)
         }
     }
-}
 
-/// Variable names svc generates are `[A-Za-z0-9_]`; anything else is dropped rather than
-/// printed.
-fn variable_name(name: &str) -> String {
-    name.chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect()
-}
+    fn directive(&mut self, directive: &Directive, depth: usize) {
+        self.indent(depth);
+        self.out.push_str(directive.name);
+        if directive.name == "if" {
+            self.out.push_str(" (");
+            for (i, arg) in directive.args.iter().enumerate() {
+                if i > 0 {
+                    self.out.push(' ');
+                }
+                self.arg(arg);
+            }
+            self.out.push(')');
+        } else {
+            for arg in &directive.args {
+                self.out.push(' ');
+                self.arg(arg);
+            }
+        }
+        match &directive.block {
+            None => self.out.push_str(";\n"),
+            Some(items) => {
+                self.out.push_str(" {\n");
+                self.items(items, depth + 1);
+                self.indent(depth);
+                self.out.push_str("}\n");
+            }
+        }
+    }
 
-fn protect_dollars(text: &str) -> String {
-    text.replace('$', &format!("${{{DOLLAR_VAR}}}"))
-}
+    fn arg(&mut self, arg: &Arg) {
+        match arg {
+            Arg::Word(word) => word.chars().for_each(|c| self.char(c)),
+            Arg::Number(n) => {
+                use std::fmt::Write;
+                // Writing to a String cannot fail.
+                let _ = write!(self.out, "{n}");
+            }
+            Arg::Var(name) => {
+                self.out.push_str(self.dollar);
+                self.variable_name(name);
+            }
+            Arg::Regex(regex) => {
+                self.out.push('"');
+                regex.chars().for_each(|c| self.quoted(c));
+                self.out.push('"');
+            }
+            Arg::Value(parts) => {
+                self.out.push('"');
+                for part in parts {
+                    match part {
+                        Part::Text(text) => self.literal(text),
+                        Part::Var(name) => {
+                            self.out.push_str(self.dollar);
+                            self.out.push('{');
+                            self.variable_name(name);
+                            self.out.push('}');
+                        }
+                    }
+                }
+                self.out.push('"');
+            }
+        }
+    }
 
-fn quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
+    /// Literal text inside quotes; nginx has no escape for `$`, so it is written through a
+    /// variable holding one.
+    fn literal(&mut self, text: &str) {
+        for c in text.chars() {
+            if c == '$' {
+                self.out.push_str(self.dollar);
+                self.out.push('{');
+                self.out.push_str(DOLLAR_VAR);
+                self.out.push('}');
+            } else {
+                self.quoted(c);
+            }
+        }
+    }
+
+    /// One character inside quotes.
+    fn quoted(&mut self, c: char) {
         match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
+            '\\' => self.out.push_str("\\\\"),
+            '"' => self.out.push_str("\\\""),
             // A tab is allowed in header values; nginx reads `\t` back as one.
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push('\u{fffd}'),
-            c => out.push(c),
+            '\t' => self.out.push_str("\\t"),
+            c if c.is_control() => self.out.push('\u{fffd}'),
+            c => self.char(c),
         }
     }
-    out.push('"');
-    out
-}
 
-fn single_line(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    fn char(&mut self, c: char) {
+        if c == '$' {
+            self.out.push_str(self.dollar);
+        } else {
+            self.out.push(c);
+        }
+    }
+
+    /// Variable names svc generates are `[A-Za-z0-9_]`; anything else is dropped rather than
+    /// printed.
+    fn variable_name(&mut self, name: &str) {
+        name.chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .for_each(|c| self.out.push(c));
+    }
+
+    fn indent(&mut self, depth: usize) {
+        for _ in 0..depth {
+            self.out.push_str("    ");
+        }
+    }
 }
 
 #[cfg(test)]
@@ -267,6 +338,14 @@ mod tests {
             Part::Var("svc_r0_slug".into()),
             Part::Text("?a=$1".into()),
         ]);
-        assert_eq!(print_arg(&arg), "\"/new/${svc_r0_slug}?a=${svc_dollar}1\"");
+        let conf = vec![simple("return", vec![Arg::Number(302), arg])];
+        assert_eq!(
+            print(&conf),
+            "return 302 \"/new/${svc_r0_slug}?a=${svc_dollar}1\";\n"
+        );
+        assert_eq!(
+            print_with(&conf, Dollars::Doubled),
+            "return 302 \"/new/$${svc_r0_slug}?a=$${svc_dollar}1\";\n"
+        );
     }
 }
