@@ -118,9 +118,16 @@ fn headed(artifacts: Artifacts, sub: &str, header: &Header) -> Vec<(String, Stri
             } else {
                 format!("{sub}/{path}")
             };
-            // In place: most files have room for the header already.
-            content.insert_str(0, &header);
-            (path, content)
+            // In place when the file has room (a large one grown by doubling usually has), so
+            // a 14 MB compose.yaml is not held twice; otherwise copied at its exact size.
+            if content.capacity() - content.len() >= header.len() {
+                content.insert_str(0, &header);
+                return (path, content);
+            }
+            let mut headed = String::with_capacity(header.len() + content.len());
+            headed.push_str(&header);
+            headed.push_str(&content);
+            (path, headed)
         })
         .collect()
 }

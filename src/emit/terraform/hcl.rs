@@ -94,18 +94,34 @@ pub struct BlockBuilder {
 }
 
 pub fn block(kind: &str, labels: &[&str]) -> BlockBuilder {
-    let mut builder = Block::builder(kind);
-    for label in labels {
-        builder = builder.add_label(*label);
-    }
     BlockBuilder {
-        block: builder.build(),
+        block: Block {
+            identifier: identifier(kind),
+            labels: labels.iter().map(|l| (*l).into()).collect(),
+            body: Body::default(),
+        },
     }
+}
+
+/// A block type or attribute key, all of them svc's own words: checked in debug builds only,
+/// since hcl-rs's check of every one cost more than printing them.
+fn identifier(word: &str) -> hcl::Identifier {
+    debug_assert!(
+        hcl::Identifier::new(word).is_ok(),
+        "svc wrote an invalid HCL identifier `{word}`"
+    );
+    hcl::Identifier::unchecked(word)
 }
 
 impl BlockBuilder {
     pub fn attr(mut self, key: &str, value: Expression) -> Self {
-        self.block.body.0.push(Attribute::new(key, value).into());
+        self.block.body.0.push(
+            Attribute {
+                key: identifier(key),
+                expr: value,
+            }
+            .into(),
+        );
         self
     }
 
@@ -125,11 +141,6 @@ impl BlockBuilder {
     pub fn build(self) -> Block {
         self.block
     }
-}
-
-/// A file's text, laid out as `terraform fmt` lays it out.
-pub fn file(blocks: Vec<Block>) -> Result<String, String> {
-    super::print::file(&blocks)
 }
 
 /// `{ key = value, ... }` with identifier keys.

@@ -64,8 +64,11 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
         files.push(("schedules.tf".to_string(), Ok(schedules)));
     }
     let mut artifacts = Artifacts::default();
+    let mut printer = print::Printer::default();
     for (name, blocks) in files {
-        let text = blocks.and_then(hcl::file).map_err(internal)?;
+        let text = blocks
+            .and_then(|blocks| printer.file(&blocks))
+            .map_err(internal)?;
         artifacts.files.insert(name, text);
     }
     // Each service's blocks are formatted as soon as they are built: holding every service's
@@ -73,7 +76,7 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
     let order = start_order::StartOrder::new(project);
     for service in project.services.values() {
         let text = services::service(project, service, &order)
-            .and_then(hcl::file)
+            .and_then(|blocks| printer.file(&blocks))
             .map_err(internal)?;
         artifacts
             .files
