@@ -35,14 +35,28 @@ pub fn compile(config_path: &Path) -> Result<Compilation, ReadError> {
         None => None,
     };
 
-    let raw_config = read::parse_tree(sources.get(config_file), config_file, &mut diagnostics)
-        .map(|tree| parse_config(&tree, &mut Decoder::new(config_file, &mut diagnostics)));
-    let raw_settings = settings_file.and_then(|id| {
-        let tree = read::parse_tree(sources.get(id), id, &mut diagnostics)?;
-        Some((
-            id,
-            parse_settings(&tree, &mut Decoder::new(id, &mut diagnostics)),
-        ))
+    // svc.yaml is read on a second thread while vercel.json is: neither depends on the other.
+    // Its diagnostics follow the config's, as if read after it.
+    let (raw_config, raw_settings) = std::thread::scope(|scope| {
+        let sources = &sources;
+        let settings = settings_file.map(|id| {
+            scope.spawn(move || {
+                let mut diags = Diagnostics::default();
+                let raw = read::parse_tree(sources.get(id), id, &mut diags)
+                    .map(|tree| (id, parse_settings(&tree, &mut Decoder::new(id, &mut diags))));
+                (raw, diags)
+            })
+        });
+        let raw_config = read::parse_tree(sources.get(config_file), config_file, &mut diagnostics)
+            .map(|tree| parse_config(&tree, &mut Decoder::new(config_file, &mut diagnostics)));
+        let raw_settings = settings.and_then(|handle| {
+            let (raw, diags) = handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            diagnostics.extend(diags);
+            raw
+        });
+        (raw_config, raw_settings)
     });
 
     let settings_input = || {

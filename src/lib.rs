@@ -16,6 +16,7 @@ pub mod ir;
 pub mod limits;
 pub mod lower;
 pub mod naming;
+pub mod parallel;
 pub mod parse;
 pub mod paths;
 pub mod pattern;

@@ -4,6 +4,7 @@
 use super::{Artifacts, compose, nginx, terraform};
 use crate::compile::Compilation;
 use crate::diag::Diagnostics;
+use crate::parallel;
 use crate::paths;
 use crate::write::Header;
 use std::collections::BTreeMap;
@@ -82,10 +83,15 @@ pub fn run(request: &Request) -> Result<Output, Diagnostics> {
             .iter()
             .position(|t| *t == target_dirs[i].0)
     });
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let results = in_parallel(&target_dirs, &order, workers, |(target, sub, dir)| {
-        emit_target(*target, project, request, dir).map(|artifacts| headed(artifacts, sub, &header))
-    });
+    let results = parallel::run(
+        &target_dirs,
+        &order,
+        parallel::cores(),
+        |(target, sub, dir)| {
+            emit_target(*target, project, request, dir)
+                .map(|artifacts| headed(artifacts, sub, &header))
+        },
+    );
     let mut output = Output::default();
     let mut errors = Diagnostics::default();
     for result in results {
@@ -130,50 +136,6 @@ fn headed(artifacts: Artifacts, sub: &str, header: &Header) -> Vec<(String, Stri
             (path, headed)
         })
         .collect()
-}
-
-/// `job` on every item, on up to `workers` threads, taking items in `order`; results in the
-/// items' own order. The calling thread takes the first item and then helps with the rest, so
-/// one item starts no thread. A panic in a worker is carried on to the caller as if it ran
-/// there.
-fn in_parallel<T: Sync, R: Send>(
-    items: &[T],
-    order: &[usize],
-    workers: usize,
-    job: impl Fn(&T) -> R + Sync,
-) -> Vec<R> {
-    let next = std::sync::atomic::AtomicUsize::new(1);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let taken = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(&index) = order.get(taken) else {
-                return done;
-            };
-            done.push((index, job(&items[index])));
-        }
-    };
-    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..workers.min(items.len()))
-            .map(|_| scope.spawn(work))
-            .collect();
-        let mut done: Vec<(usize, R)> = order
-            .first()
-            .map(|&first| (first, job(&items[first])))
-            .into_iter()
-            .collect();
-        done.extend(work());
-        for helper in helpers {
-            done.extend(
-                helper
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            );
-        }
-        done
-    });
-    done.sort_by_key(|(index, _)| *index);
-    done.into_iter().map(|(_, result)| result).collect()
 }
 
 fn emit_target(

@@ -34,7 +34,7 @@ pub(crate) struct Lowerer<'a> {
     file: FileId,
     dir: &'a Path,
     diags: &'a mut Diagnostics,
-    service_names: BTreeSet<String>,
+    service_names: &'a BTreeSet<String>,
 }
 
 impl Lowerer<'_> {
@@ -116,6 +116,10 @@ pub fn lower_target_settings(
     }
 }
 
+/// From how many services lowering is spread over the cores: below it, starting a thread
+/// costs more than it saves.
+const PARALLEL_FROM: usize = 256;
+
 /// Lowers a parsed config. `dir` is the directory holding the config file.
 pub fn lower(
     raw: &RawConfig,
@@ -126,16 +130,17 @@ pub fn lower(
 ) -> Project {
     let entries = raw.services.as_ref().map_or(&[][..], |s| &s.entries[..]);
     let legacy = raw.legacy.as_ref().map_or(&[][..], |l| &l.entries[..]);
+    let service_names: BTreeSet<String> = entries
+        .iter()
+        .map(|s| &s.name.value)
+        .chain(legacy.iter().map(|l| &l.service.name.value))
+        .cloned()
+        .collect();
     let mut lowerer = Lowerer {
         file,
         dir,
         diags,
-        service_names: entries
-            .iter()
-            .map(|s| &s.name.value)
-            .chain(legacy.iter().map(|l| &l.service.name.value))
-            .cloned()
-            .collect(),
+        service_names: &service_names,
     };
     let service_settings = settings
         .as_ref()
@@ -147,16 +152,65 @@ pub fn lower(
     // Counted as declared, so the error points at the binding that crosses the limit even
     // when earlier ones did not resolve.
     let mut declared_bindings = 0usize;
-    for raw_service in entries {
-        let routing = lowerer.lower_routing(&raw_service.routing, false);
-        let service =
-            lowerer.lower_service(raw_service, settings_of(&raw_service.name.value), routing);
+    // Services lower independently, so they lower side by side on large projects; their
+    // diagnostics are then reported in declaration order, as if lowered one by one.
+    let workers = if entries.len() >= PARALLEL_FROM {
+        crate::parallel::cores()
+    } else {
+        1
+    };
+    let top_routing = |raw_routing| {
+        let mut own = Diagnostics::default();
+        let routing = Lowerer {
+            file,
+            dir,
+            diags: &mut own,
+            service_names: &service_names,
+        }
+        .lower_routing(raw_routing, true);
+        (routing, own)
+    };
+    // The top-level routing lowers beside them: it needs nothing from the services.
+    let (lowered, (routing, routing_diags)) = std::thread::scope(|scope| {
+        let top = (workers > 1).then(|| scope.spawn(|| top_routing(&raw.routing)));
+        let lowered = crate::parallel::map(entries, workers, |raw_service| {
+            let mut own = Diagnostics::default();
+            let mut lowerer = Lowerer {
+                file,
+                dir,
+                diags: &mut own,
+                service_names: &service_names,
+            };
+            let routing = lowerer.lower_routing(&raw_service.routing, false);
+            let service =
+                lowerer.lower_service(raw_service, settings_of(&raw_service.name.value), routing);
+            let mut binding_diags = Diagnostics::default();
+            let bindings = Lowerer {
+                diags: &mut binding_diags,
+                ..lowerer
+            }
+            .bindings(raw_service);
+            (service, own, bindings, binding_diags)
+        });
+        let top = match top {
+            Some(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            None => top_routing(&raw.routing),
+        };
+        (lowered, top)
+    });
+    for (raw_service, (service, own, service_bindings, binding_diags)) in
+        entries.iter().zip(lowered)
+    {
+        lowerer.diags.extend(own);
         let before = declared_bindings;
         declared_bindings += raw_service.bindings.len();
         if before <= MAX_BINDINGS && declared_bindings > MAX_BINDINGS {
             lowerer.too_many_bindings(raw_service, MAX_BINDINGS - before);
         }
-        bindings.extend(lowerer.bindings(raw_service));
+        lowerer.diags.extend(binding_diags);
+        bindings.extend(service_bindings);
         services.insert(service.name.clone(), service);
     }
     for raw_legacy in legacy {
@@ -172,7 +226,8 @@ pub fn lower(
     if let Some(input) = &settings {
         lowerer.check_env_against_bindings(input.file, &service_settings, &bindings);
     }
-    let mut routing = lowerer.lower_routing(&raw.routing, true);
+    lowerer.diags.extend(routing_diags);
+    let mut routing = routing;
     if raw.legacy.is_some() {
         let mounts = lowerer.mounts(legacy);
         routing

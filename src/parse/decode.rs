@@ -165,10 +165,20 @@ impl<'d> Decoder<'d> {
     }
 
     fn report_duplicate_keys(&mut self, members: &[Member], path: &KeyPath) {
+        // Most objects have a handful of keys, where comparing each with the ones before it
+        // is cheaper than hashing them all.
+        const SCANNED: usize = 16;
         let mut first_of: std::collections::HashMap<&str, &Member> =
             std::collections::HashMap::new();
-        for member in members {
-            let first = *first_of.entry(member.key.as_str()).or_insert(member);
+        for (i, member) in members.iter().enumerate() {
+            let first = if members.len() <= SCANNED {
+                members[..i]
+                    .iter()
+                    .find(|m| m.key == member.key)
+                    .unwrap_or(member)
+            } else {
+                *first_of.entry(member.key.as_str()).or_insert(member)
+            };
             if !std::ptr::eq(first, member) {
                 let diagnostic = Diagnostic::error(
                     "duplicate-key",

@@ -14,15 +14,13 @@ pub fn within_limit(node: Node) -> Result<Node, SyntaxError> {
 
 /// The first object or array inside more than [`MAX_DEPTH`] others, counting itself.
 fn too_deep(node: &Node, depth: usize) -> Option<&Node> {
-    let children: Vec<&Node> = match &node.kind {
-        NodeKind::Array(items) => items.iter().collect(),
-        NodeKind::Object(members) => members.iter().map(|m| &m.value).collect(),
-        _ => return None,
-    };
-    if depth > MAX_DEPTH {
-        return Some(node);
+    let deeper = |n| too_deep(n, depth + 1);
+    match &node.kind {
+        NodeKind::Array(_) | NodeKind::Object(_) if depth > MAX_DEPTH => Some(node),
+        NodeKind::Array(items) => items.iter().find_map(deeper),
+        NodeKind::Object(members) => members.iter().map(|m| &m.value).find_map(deeper),
+        _ => None,
     }
-    children.into_iter().find_map(|n| too_deep(n, depth + 1))
 }
 
 /// The error for a value nested past the limit, shared with the YAML reader, which has to stop

@@ -1,0 +1,92 @@
+//! Work spread over the machine's cores: the targets of one run, the services of one project.
+//! Results come back in the items' own order, so output never depends on scheduling.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// How many threads to use: one per core.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// `job` on every item in their own order, on up to `workers` threads.
+pub fn map<T: Sync, R: Send>(items: &[T], workers: usize, job: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let order: Vec<usize> = (0..items.len()).collect();
+    run(items, &order, workers, job)
+}
+
+/// `job` on every item, on up to `workers` threads, taking items in `order`; results in the
+/// items' own order. The calling thread takes the first item and then helps with the rest, so
+/// one item starts no thread. A panic in a worker is carried on to the caller as if it ran
+/// there.
+pub fn run<T: Sync, R: Send>(
+    items: &[T],
+    order: &[usize],
+    workers: usize,
+    job: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let next = AtomicUsize::new(1);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let taken = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&index) = order.get(taken) else {
+                return done;
+            };
+            done.push((index, job(&items[index])));
+        }
+    };
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..workers.min(items.len()))
+            .map(|_| scope.spawn(work))
+            .collect();
+        let mut done: Vec<(usize, R)> = order
+            .first()
+            .map(|&first| (first, job(&items[first])))
+            .into_iter()
+            .collect();
+        done.extend(work());
+        for helper in helpers {
+            done.extend(
+                helper
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        done
+    });
+    done.sort_by_key(|(index, _)| *index);
+    done.into_iter().map(|(_, result)| result).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_keep_the_items_order_whatever_the_threads_do() {
+        let items: Vec<u64> = (0..1000).collect();
+        let squares = map(&items, 4, |n| {
+            // Uneven work, so threads finish out of order.
+            if n % 7 == 0 {
+                std::thread::yield_now();
+            }
+            n * n
+        });
+        assert_eq!(squares, items.iter().map(|n| n * n).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_calling_thread_takes_the_first_item_in_order() {
+        let caller = std::thread::current().id();
+        let items = ["a", "b", "c"];
+        let threads = run(&items, &[2, 0, 1], 2, |_| std::thread::current().id());
+        assert_eq!(threads[2], caller);
+    }
+
+    #[test]
+    fn one_worker_runs_everything_here() {
+        let caller = std::thread::current().id();
+        let threads = map(&[1, 2, 3], 1, |_| std::thread::current().id());
+        assert!(threads.iter().all(|t| *t == caller));
+    }
+}
