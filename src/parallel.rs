@@ -8,10 +8,29 @@ pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// `job` on every item in their own order, on up to `workers` threads.
+/// How many threads `items` similar jobs (services, say) are worth: one per core for a large
+/// project, none but the caller's below, where starting a thread costs more than it saves.
+pub fn workers_for(items: usize) -> usize {
+    const FROM: usize = 256;
+    if items >= FROM { cores() } else { 1 }
+}
+
+/// `job` on every item in their own order, on up to `workers` threads. Items are handed out
+/// in runs, so results are gathered a run at a time rather than item by item.
 pub fn map<T: Sync, R: Send>(items: &[T], workers: usize, job: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let order: Vec<usize> = (0..items.len()).collect();
-    run(items, &order, workers, job)
+    if workers <= 1 {
+        return items.iter().map(job).collect();
+    }
+    // Several runs per worker, so one slow run does not leave the others idle.
+    let run_length = items.len().div_ceil(workers * 8).max(1);
+    let runs: Vec<&[T]> = items.chunks(run_length).collect();
+    let order: Vec<usize> = (0..runs.len()).collect();
+    let done = run(&runs, &order, workers, |run| {
+        run.iter().map(&job).collect::<Vec<R>>()
+    });
+    let mut results = Vec::with_capacity(items.len());
+    done.into_iter().for_each(|run| results.extend(run));
+    results
 }
 
 /// `job` on every item, on up to `workers` threads, taking items in `order`; results in the

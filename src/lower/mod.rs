@@ -116,10 +116,6 @@ pub fn lower_target_settings(
     }
 }
 
-/// From how many services lowering is spread over the cores: below it, starting a thread
-/// costs more than it saves.
-const PARALLEL_FROM: usize = 256;
-
 /// Lowers a parsed config. `dir` is the directory holding the config file.
 pub fn lower(
     raw: &RawConfig,
@@ -154,11 +150,7 @@ pub fn lower(
     let mut declared_bindings = 0usize;
     // Services lower independently, so they lower side by side on large projects; their
     // diagnostics are then reported in declaration order, as if lowered one by one.
-    let workers = if entries.len() >= PARALLEL_FROM {
-        crate::parallel::cores()
-    } else {
-        1
-    };
+    let workers = crate::parallel::workers_for(entries.len());
     let top_routing = |raw_routing| {
         let mut own = Diagnostics::default();
         let routing = Lowerer {

@@ -4,7 +4,7 @@ use super::decode::{Decoder, Fields, KeyPath, Spanned};
 use super::raw::{RawConfig, RawCron, RawLegacy, RawServices};
 use super::routing::parse_routing;
 use super::service::parse_service;
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Diagnostics};
 use crate::read::Node;
 
 /// Top-level Vercel keys that have nothing to do with services; accepted and ignored.
@@ -109,9 +109,24 @@ fn parse_services_key(fields: &mut Fields, d: &mut Decoder) -> Option<RawService
     };
     let path = KeyPath::root().key(key);
     let entries = d.map(&member.value, &path)?;
-    let entries = entries
-        .iter()
-        .filter_map(|entry| parse_service(entry, &path, d))
+    // Services decode independently, side by side on a large project; their diagnostics are
+    // reported in declaration order, as if decoded one by one.
+    let file = d.file;
+    let decoded = crate::parallel::map(
+        entries,
+        crate::parallel::workers_for(entries.len()),
+        |entry| {
+            let mut own = Diagnostics::default();
+            let service = parse_service(entry, &path, &mut Decoder::new(file, &mut own));
+            (service, own)
+        },
+    );
+    let entries = decoded
+        .into_iter()
+        .filter_map(|(service, own)| {
+            d.diags.extend(own);
+            service
+        })
         .collect();
     Some(RawServices {
         key,
