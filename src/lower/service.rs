@@ -36,11 +36,10 @@ impl Lowerer<'_> {
         settings: Option<&RawServiceSettings>,
         routing: Routing,
     ) -> Service {
-        let root = raw.root.as_ref().and_then(|r| self.root(raw, r));
-        let root_dir = root
-            .as_ref()
-            .map(|r| self.dir.join(r))
-            .filter(|p| p.is_dir());
+        let (root, root_dir) = match raw.root.as_ref().and_then(|r| self.root(raw, r)) {
+            Some((root, dir)) => (Some(root), dir),
+            None => (None, None),
+        };
         let resolved = self.resolve(raw, root_dir.as_ref());
         self.check_output_directory(raw);
         let port = match settings.and_then(|s| s.port.as_ref()) {
@@ -134,7 +133,12 @@ impl Lowerer<'_> {
             .unwrap_or_else(|| default_port(resolved.runtime))
     }
 
-    fn root(&mut self, raw: &RawService, root: &Spanned<String>) -> Option<String> {
+    /// The root as written in the IR, and its directory when it is one.
+    fn root(
+        &mut self,
+        raw: &RawService,
+        root: &Spanned<String>,
+    ) -> Option<(String, Option<PathBuf>)> {
         let key = raw.path.key("root");
         let normalized = match normalize_root(&root.value) {
             Ok(normalized) => normalized,
@@ -162,7 +166,9 @@ impl Lowerer<'_> {
             }
         };
         let path = self.dir.join(&normalized);
-        if !path.exists() {
+        // One look at the file system per root: on a large project these add up.
+        let metadata = std::fs::metadata(&path);
+        if metadata.is_err() {
             self.error(
                 "root-not-found",
                 &key,
@@ -171,7 +177,7 @@ impl Lowerer<'_> {
                 "no such directory",
                 format!("create `{normalized}/` next to the config, or fix the path"),
             );
-        } else if !path.is_dir() {
+        } else if !metadata.as_ref().is_ok_and(|m| m.is_dir()) {
             self.error(
                 "root-not-directory",
                 &key,
@@ -181,7 +187,8 @@ impl Lowerer<'_> {
                 "point `root` at the service's directory",
             );
         }
-        Some(normalized)
+        let dir = metadata.is_ok_and(|m| m.is_dir()).then_some(path);
+        Some((normalized, dir))
     }
 
     fn resolve(&mut self, raw: &RawService, root_dir: Option<&PathBuf>) -> Resolved {
