@@ -97,7 +97,7 @@ fn meant_gateway(compilation: &Compilation) -> Option<Vec<nginx_tokens::Directiv
     let project = compilation.project.as_ref()?;
     let options = nginx::Options::from_settings(project, &compilation.settings.nginx);
     let gateway = nginx::Gateway::build(project, &options).ok()?;
-    Some(nginx_tokens::meant(&gateway.config(Vec::new())))
+    Some(nginx_tokens::meant(&gateway.config()))
 }
 
 /// Compose `configs.*.content` strings.

@@ -316,11 +316,9 @@ fn gateway_config(
     if !grants.is_empty() {
         gateway.http.extend(grant_defaults(options));
     }
-    let servers = grant_servers(&grants, taken);
-    Ok(conf::print_with(
-        &gateway.config(servers),
-        conf::Dollars::Doubled,
-    ))
+    let listeners = grant_listeners(&grants, taken.clone());
+    let servers = grants.iter().map(|grant| grant_servers(grant, &mut taken));
+    Ok(gateway.print_with_servers(conf::Dollars::Doubled, listeners, servers))
 }
 
 /// A one-way permission the gateway carries out: `caller` may reach `target` at its alias.
@@ -383,49 +381,64 @@ fn grant_defaults(options: &Options) -> Vec<Item> {
 /// target's address on the target's network. Each such address and port also gets a default
 /// server answering 421, so a request for a name the caller was not granted lands nowhere
 /// (unless a listener in `taken`, the public server, is already that default).
-fn grant_servers(grants: &[Grant], mut taken: std::collections::BTreeSet<String>) -> Vec<Item> {
+/// Where the gateway listens for a grant: its address in the caller's network, on the
+/// target's port.
+fn grant_listen(grant: &Grant) -> String {
+    format!("{}:{}", grant.caller.gateway, grant.target.port)
+}
+
+/// How many `listen` directives the grants' servers hold: one each, and one more for each
+/// address's default server.
+fn grant_listeners(grants: &[Grant], mut taken: std::collections::BTreeSet<String>) -> u64 {
+    grants
+        .iter()
+        .map(|grant| 1 + u64::from(taken.insert(grant_listen(grant))))
+        .sum()
+}
+
+/// A grant's server, after a default server refusing other names when it is the first on its
+/// address (`taken` holds the addresses that have one).
+fn grant_servers(grant: &Grant, taken: &mut std::collections::BTreeSet<String>) -> Vec<Item> {
     let mut items = Vec::new();
-    for grant in grants {
-        let target = grant.target;
-        let listen = format!("{}:{}", grant.caller.gateway, target.port);
-        let location = vec![simple(
-            "proxy_pass",
-            vec![Arg::text(format!(
-                "http://{}:{}",
-                grant.target_net.service, target.port
-            ))],
-        )];
-        if taken.insert(listen.clone()) {
-            items.push(Item::Blank);
-            items.push(comment(format!(
-                "{listen}: names the caller was not granted"
-            )));
-            items.push(block(
-                "server",
-                vec![],
-                vec![
-                    simple(
-                        "listen",
-                        vec![Arg::text(&listen), Arg::Word("default_server")],
-                    ),
-                    simple("return", vec![Arg::Number(421)]),
-                ],
-            ));
-        }
+    let target = grant.target;
+    let listen = grant_listen(grant);
+    let location = vec![simple(
+        "proxy_pass",
+        vec![Arg::text(format!(
+            "http://{}:{}",
+            grant.target_net.service, target.port
+        ))],
+    )];
+    if taken.insert(listen.clone()) {
         items.push(Item::Blank);
-        items.push(comment(grant.why.clone()));
+        items.push(comment(format!(
+            "{listen}: names the caller was not granted"
+        )));
         items.push(block(
             "server",
             vec![],
             vec![
-                simple("listen", vec![Arg::text(&listen)]),
-                simple("server_name", vec![Arg::text(binding_alias(target))]),
-                simple("allow", vec![Arg::text(&grant.caller.service)]),
-                simple("deny", vec![Arg::Word("all")]),
-                block("location", vec![Arg::text("/")], location),
+                simple(
+                    "listen",
+                    vec![Arg::text(&listen), Arg::Word("default_server")],
+                ),
+                simple("return", vec![Arg::Number(421)]),
             ],
         ));
     }
+    items.push(Item::Blank);
+    items.push(comment(grant.why.clone()));
+    items.push(block(
+        "server",
+        vec![],
+        vec![
+            simple("listen", vec![Arg::text(&listen)]),
+            simple("server_name", vec![Arg::text(binding_alias(target))]),
+            simple("allow", vec![Arg::text(&grant.caller.service)]),
+            simple("deny", vec![Arg::Word("all")]),
+            block("location", vec![Arg::text("/")], location),
+        ],
+    ));
     items
 }
 

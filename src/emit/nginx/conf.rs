@@ -129,14 +129,15 @@ pub fn print_with(items: &[Item], dollars: Dollars) -> String {
 }
 
 /// Writes straight into one buffer: a config of thousands of servers is millions of
-/// arguments, and a string apiece cost more than the rest of the printing.
-struct Printer {
+/// arguments, and a string apiece cost more than the rest of the printing. A block may be
+/// opened, filled a part at a time and closed, so its contents need not all exist at once.
+pub struct Printer {
     out: String,
     dollar: &'static str,
 }
 
 impl Printer {
-    fn new(dollars: Dollars) -> Printer {
+    pub fn new(dollars: Dollars) -> Printer {
         let dollar = match dollars {
             Dollars::AsWritten => "$",
             Dollars::Doubled => "$$",
@@ -147,7 +148,24 @@ impl Printer {
         }
     }
 
-    fn items(&mut self, items: &[Item], depth: usize) {
+    pub fn finish(self) -> String {
+        self.out
+    }
+
+    /// `name {`, on its own line at `depth`.
+    pub fn open_block(&mut self, name: &'static str, depth: usize) {
+        self.indent(depth);
+        self.out.push_str(name);
+        self.out.push_str(" {\n");
+    }
+
+    /// The `}` that closes a block opened at `depth`.
+    pub fn close_block(&mut self, depth: usize) {
+        self.indent(depth);
+        self.out.push_str("}\n");
+    }
+
+    pub fn items(&mut self, items: &[Item], depth: usize) {
         for item in items {
             match item {
                 Item::Blank => self.out.push('\n'),
@@ -187,8 +205,7 @@ impl Printer {
             Some(items) => {
                 self.out.push_str(" {\n");
                 self.items(items, depth + 1);
-                self.indent(depth);
-                self.out.push_str("}\n");
+                self.close_block(depth);
             }
         }
     }

@@ -18,7 +18,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::emit::Artifacts;
 use crate::ir::Project;
 use conditions::{ARGS, LOOKUP, PHASE, set};
-use conf::{Arg, DOLLAR_VAR, Item, Part, block, comment, if_block, simple};
+use conf::{Arg, DOLLAR_VAR, Dollars, Item, Part, block, comment, if_block, simple};
 use table::{EXTERNAL, PATH, Phases, Program, QUERY_SUFFIX, REWRITTEN, TARGET, UPSTREAM};
 
 pub const FILE_NAME: &str = "nginx.conf";
@@ -29,10 +29,7 @@ const EXTERNAL_LOCATION: &str = "/__svc_gateway/external";
 
 pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, Diagnostics> {
     let gateway = Gateway::build(project, options)?;
-    Ok(Artifacts::single(
-        FILE_NAME,
-        conf::print(&gateway.config(Vec::new())),
-    ))
+    Ok(Artifacts::single(FILE_NAME, conf::print(&gateway.config())))
 }
 
 /// The compiled gateway: http-level definitions and the public server's contents.
@@ -74,19 +71,46 @@ impl Gateway {
         })
     }
 
-    /// The whole config: `events`, `http` with the public server, and any extra servers (the
-    /// compose target's binding listeners).
-    pub fn config(&self, extra_servers: Vec<Item>) -> Vec<Item> {
+    /// The whole config: `events`, and `http` with the public server.
+    pub fn config(self) -> Vec<Item> {
+        let (mut config, http) = self.parts(0);
+        config.push(block("http", vec![], http));
+        config
+    }
+
+    /// The whole config printed, with extra servers after the public one (the compose
+    /// target's binding listeners). They are printed as `servers` yields them, a few at a
+    /// time, so thousands are never all held as data at once; `listeners` counts their
+    /// `listen` directives.
+    pub fn print_with_servers(
+        self,
+        dollars: Dollars,
+        listeners: u64,
+        servers: impl Iterator<Item = Vec<Item>>,
+    ) -> String {
+        let (config, http) = self.parts(listeners);
+        let mut printer = conf::Printer::new(dollars);
+        printer.items(&config, 0);
+        printer.open_block("http", 0);
+        printer.items(&http, 1);
+        for group in servers {
+            printer.items(&group, 1);
+        }
+        printer.close_block(0);
+        printer.finish()
+    }
+
+    /// Everything before `http`, and the `http` block's own contents.
+    fn parts(self, extra_listeners: u64) -> (Vec<Item>, Vec<Item>) {
         // Every listening socket takes a connection slot in each worker, and a proxied request
         // two more: leave room for traffic on top of the listeners.
-        let listeners = 1 + count_listens(&extra_servers);
+        let listeners = 1 + extra_listeners;
         let connections = TRAFFIC_CONNECTIONS + listeners;
-        let mut http = self.http.clone();
+        let mut http = self.http;
         http.push(Item::Blank);
         http.push(comment("the public entry: Vercel's routing table"));
-        http.push(block("server", vec![], self.public_server.clone()));
-        http.extend(extra_servers);
-        vec![
+        http.push(block("server", vec![], self.public_server));
+        let before_http = vec![
             simple("worker_processes", vec![Arg::Word("auto")]),
             simple("worker_rlimit_nofile", vec![Arg::Number(2 * connections)]),
             Item::Blank,
@@ -96,8 +120,8 @@ impl Gateway {
                 vec![simple("worker_connections", vec![Arg::Number(connections)])],
             ),
             Item::Blank,
-            block("http", vec![], http),
-        ]
+        ];
+        (before_http, http)
     }
 }
 
@@ -105,17 +129,6 @@ impl Gateway {
 const TRAFFIC_CONNECTIONS: u64 = 4096;
 
 /// `listen` directives in a list of servers.
-fn count_listens(items: &[Item]) -> u64 {
-    items
-        .iter()
-        .map(|item| match item {
-            Item::Directive(d) if d.name == "listen" => 1,
-            Item::Directive(d) => d.block.as_deref().map_or(0, count_listens),
-            _ => 0,
-        })
-        .sum()
-}
-
 fn has_rules(routing: &crate::ir::Routing) -> bool {
     routing.clean_urls
         || routing.trailing_slash.is_some()

@@ -148,7 +148,7 @@ fn gateway_config(project: &Checked<Project>, options: &Options) -> Result<Strin
         .map(|s| (s.name.clone(), format!("{}:{}", s.hostname, s.port)))
         .collect();
     let gateway = Gateway::build(project, &nginx_options)?;
-    let config = nginx::conf::print(&gateway.config(Vec::new()));
+    let config = nginx::conf::print(&gateway.config());
     Ok(config)
 }
 
