@@ -139,6 +139,7 @@ fn emit_terraform(bencher: divan::Bencher, n: usize) {
         name: "synth".to_string(),
         gateway: nginx::Options::from_settings(project, &compilation.settings.nginx),
         project_dir: String::new(),
+        workers: svc::parallel::cores(),
     };
     bencher.bench_local(|| terraform::emit(project, &options));
 }

@@ -18,15 +18,29 @@ pub fn workers_for(items: usize) -> usize {
 /// `job` on every item in their own order, on up to `workers` threads. Items are handed out
 /// in runs, so results are gathered a run at a time rather than item by item.
 pub fn map<T: Sync, R: Send>(items: &[T], workers: usize, job: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    map_with(items, workers, || (), |_, item| job(item))
+}
+
+/// [`map`], with scratch state (a reusable buffer, say) made by `state` for each run of items.
+pub fn map_with<T: Sync, S, R: Send>(
+    items: &[T],
+    workers: usize,
+    state: impl Fn() -> S + Sync,
+    job: impl Fn(&mut S, &T) -> R + Sync,
+) -> Vec<R> {
     if workers <= 1 {
-        return items.iter().map(job).collect();
+        let mut scratch = state();
+        return items.iter().map(|item| job(&mut scratch, item)).collect();
     }
     // Several runs per worker, so one slow run does not leave the others idle.
     let run_length = items.len().div_ceil(workers * 8).max(1);
     let runs: Vec<&[T]> = items.chunks(run_length).collect();
     let order: Vec<usize> = (0..runs.len()).collect();
     let done = run(&runs, &order, workers, |run| {
-        run.iter().map(&job).collect::<Vec<R>>()
+        let mut scratch = state();
+        run.iter()
+            .map(|item| job(&mut scratch, item))
+            .collect::<Vec<R>>()
     });
     let mut results = Vec::with_capacity(items.len());
     done.into_iter().for_each(|run| results.extend(run));

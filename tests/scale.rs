@@ -106,3 +106,34 @@ fn a_large_project_reports_in_the_same_order_as_a_small_one() {
     // 902 diagnostics, under the number kept.
     assert_same(&diagnostics_of(300, "scale-large"), &expected(300));
 }
+
+#[path = "../benches/support/synth.rs"]
+#[allow(dead_code)]
+mod synth;
+
+#[test]
+fn a_large_module_is_the_same_built_on_one_thread_or_several() {
+    use svc::emit::{nginx, terraform};
+    let dir = scratch_dir("scale-terraform");
+    synth::write(300, &dir).unwrap();
+    let compilation = svc::compile::compile(&dir.join("vercel.json")).unwrap();
+    let project = compilation.project.as_ref().unwrap();
+    let emit = |workers| {
+        let options = terraform::Options {
+            name: "synth".to_string(),
+            gateway: nginx::Options::from_settings(project, &compilation.settings.nginx),
+            project_dir: String::new(),
+            workers,
+        };
+        terraform::emit(project, &options).unwrap().files
+    };
+    let one = emit(1);
+    // Four workers, whatever this machine has: the files must not depend on who built them.
+    let several = emit(4);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(one.len(), several.len());
+    assert!(one.len() > 300, "a file per service");
+    for (path, text) in &one {
+        assert!(several.get(path) == Some(text), "{path} differs");
+    }
+}

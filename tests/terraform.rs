@@ -38,6 +38,7 @@ fn emit(dir: &Path) -> (svc::check::Checked<svc::ir::Project>, svc::emit::Artifa
         name: "example".to_string(),
         gateway,
         project_dir: String::new(),
+        workers: svc::parallel::cores(),
     };
     let artifacts =
         terraform::emit(&project, &options).unwrap_or_else(|d| panic!("{}: {d:?}", dir.display()));

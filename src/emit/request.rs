@@ -166,6 +166,8 @@ fn emit_target(
                 name: compose::project_name(&dir_name),
                 gateway,
                 project_dir: paths::relative(target_dir, config_dir),
+                // The cores are shared out among the targets that run side by side.
+                workers: (parallel::cores() / request.targets.len()).max(1),
             };
             terraform::emit(project, &options)
         }

@@ -38,6 +38,8 @@ pub struct Options {
     /// The project directory as seen from the module's directory (`""` when the same), for
     /// build contexts.
     pub project_dir: String,
+    /// Threads the service files may be built on; output is the same for any number.
+    pub workers: usize,
 }
 
 pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, Diagnostics> {
@@ -72,15 +74,23 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
         artifacts.files.insert(name, text);
     }
     // Each service's blocks are formatted as soon as they are built: holding every service's
-    // syntax tree until the end cost more memory than the text they become.
+    // syntax tree until the end cost more memory than the text they become. On a large
+    // project the files are built side by side.
     let order = start_order::StartOrder::new(project);
-    for service in project.services.values() {
-        let text = services::service(project, service, &order)
-            .and_then(|blocks| printer.file(&blocks))
-            .map_err(internal)?;
-        artifacts
-            .files
-            .insert(format!("service_{}.tf", service.name), text);
+    let all: Vec<&crate::ir::Service> = project.services.values().collect();
+    let files = crate::parallel::map_with(
+        &all,
+        crate::parallel::workers_for(all.len()).min(options.workers),
+        print::Printer::default,
+        |printer, service| {
+            services::service(project, service, &order).and_then(|blocks| printer.file(&blocks))
+        },
+    );
+    for (service, text) in all.iter().zip(files) {
+        artifacts.files.insert(
+            format!("service_{}.tf", service.name),
+            text.map_err(internal)?,
+        );
     }
     artifacts
         .files
