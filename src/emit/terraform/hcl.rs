@@ -80,6 +80,16 @@ fn reference(text: &str) -> Option<Expression> {
     Some(Expression::Traversal(Box::new(traversal)))
 }
 
+/// `root.a.b`, built from its parts rather than from text: the references each service makes
+/// to its own resources are most of a large module.
+pub fn traversal(root: &str, attributes: &[&str]) -> Expression {
+    let builder = attributes.iter().fold(
+        hcl::expr::Traversal::builder(hcl::expr::Variable::unchecked(identifier(root).as_str())),
+        |t, attribute| t.attr(identifier(attribute)),
+    );
+    Expression::Traversal(Box::new(builder.build()))
+}
+
 pub fn string(value: &str) -> Expression {
     Expression::String(value.to_string())
 }

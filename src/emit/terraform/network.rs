@@ -4,7 +4,7 @@
 //! Nothing else is admitted. Labels cannot collide: service names hold no digits, so `_2_`
 //! separates caller and target unambiguously.
 
-use super::hcl::{block, number};
+use super::hcl::{block, number, traversal};
 use crate::ir::{Project, Service};
 use ::hcl::Block;
 use std::collections::BTreeSet;
@@ -66,15 +66,15 @@ impl Rule<'_> {
             .attr("from_port", number(from))
             .attr("to_port", number(to))
             .str("protocol", protocol)
-            .raw(
+            .attr(
                 "security_group_id",
-                &format!("aws_security_group.{}.id", self.group),
-            )?;
+                traversal("aws_security_group", &[self.group, "id"]),
+            );
         let rule = match self.peer {
-            Peer::Group(source) => rule.raw(
+            Peer::Group(source) => rule.attr(
                 "source_security_group_id",
-                &format!("aws_security_group.{source}.id"),
-            )?,
+                traversal("aws_security_group", &[source, "id"]),
+            ),
             Peer::Cidrs(list) => rule.raw("cidr_blocks", list)?,
             Peer::PrefixLists(list) => rule.raw("prefix_list_ids", list)?,
         };

@@ -2,7 +2,9 @@
 //! an internet-facing load balancer.
 
 use super::gateway_config::Delivery;
-use super::hcl::{BlockBuilder, array, block, call, expr, index, lookup, number, object, string};
+use super::hcl::{
+    BlockBuilder, array, block, call, expr, index, lookup, number, object, string, traversal,
+};
 use super::start_order::StartOrder;
 use crate::ir::{Command, EnvValue, Project, PublicUrl, Service, Workload};
 use ::hcl::{Block, Expression};
@@ -47,7 +49,7 @@ pub(super) fn logging(label: &str) -> Result<Expression, String> {
             object(vec![
                 (
                     "awslogs-group",
-                    expr(&format!("aws_cloudwatch_log_group.{label}.name"))?,
+                    traversal("aws_cloudwatch_log_group", &[label, "name"]),
                 ),
                 ("awslogs-region", expr("var.aws_region")?),
                 ("awslogs-stream-prefix", string(label)),
@@ -181,11 +183,11 @@ fn ecs_service(project: &Project, service: &Service, order: &StartOrder) -> Resu
     let mut ecs = fargate_service(name, desired, Some(connect))?;
     let after = order.targets_first(project, &service.name);
     if !after.is_empty() {
-        let refs: Vec<String> = after
+        let refs = after
             .iter()
-            .map(|t| format!("aws_ecs_service.{t}"))
+            .map(|t| traversal("aws_ecs_service", &[t.as_str()]))
             .collect();
-        ecs = ecs.raw("depends_on", &format!("[{}]", refs.join(", ")))?;
+        ecs = ecs.attr("depends_on", array(refs));
     }
     Ok(ecs.build())
 }
@@ -198,10 +200,10 @@ fn fargate_service(
     let service = block("resource", &["aws_ecs_service", label])
         .str("name", label)
         .raw("cluster", "aws_ecs_cluster.this.id")?
-        .raw(
+        .attr(
             "task_definition",
-            &format!("aws_ecs_task_definition.{label}.arn"),
-        )?
+            traversal("aws_ecs_task_definition", &[label, "arn"]),
+        )
         .attr("desired_count", desired_count)
         .str("launch_type", "FARGATE")
         .child(private_network(label)?);
@@ -215,10 +217,10 @@ fn fargate_service(
 pub(super) fn private_network(group: &str) -> Result<BlockBuilder, String> {
     Ok(block("network_configuration", &[])
         .raw("subnets", "var.private_subnet_ids")?
-        .raw(
+        .attr(
             "security_groups",
-            &format!("[aws_security_group.{group}.id]"),
-        )?
+            array(vec![traversal("aws_security_group", &[group, "id"])]),
+        )
         .attr("assign_public_ip", Expression::Bool(false)))
 }
 
