@@ -97,12 +97,14 @@ pub fn load(path: &Path) -> Result<SourceFile, ReadError> {
         error,
     };
     let file = std::fs::File::open(path).map_err(io_error)?;
-    // One byte past the limit is enough to know the file is too large, whatever its size.
-    let mut bytes = Vec::new();
+    // Room for the whole file at once (read_to_end grows as it goes otherwise); one byte past
+    // the limit is enough to know the file is too large, whatever its size.
+    let size = file.metadata().map_or(0, |m| m.len() as usize);
+    let mut bytes = Vec::with_capacity(size.min(limits::MAX_INPUT_BYTES) + 1);
     file.take(limits::MAX_INPUT_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
         .map_err(io_error)?;
-    source_from_bytes(path, &bytes)
+    source_from_vec(path, bytes)
 }
 
 /// A file of the project svc looks into (a `package.json`, a Dockerfile), when it is a
@@ -124,16 +126,31 @@ pub fn read_project_file(path: &Path) -> Option<String> {
 
 /// A file's bytes as a source, as [`load`] reads them.
 pub fn source_from_bytes(path: &Path, bytes: &[u8]) -> Result<SourceFile, ReadError> {
+    source_from_vec(path, bytes.to_vec())
+}
+
+/// The file's bytes become its text in place when they are UTF-8, as they nearly always are.
+fn source_from_vec(path: &Path, mut bytes: Vec<u8>) -> Result<SourceFile, ReadError> {
     if bytes.len() > limits::MAX_INPUT_BYTES {
         return Err(ReadError::TooLarge {
             path: path.to_path_buf(),
         });
     }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut file = SourceFile::new(path, String::from_utf8_lossy(bytes).into_owned());
-    if let Err(error) = std::str::from_utf8(bytes) {
-        file.invalid_utf8_at = Some(error.valid_up_to());
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
     }
+    let (text, invalid_utf8_at) = match String::from_utf8(bytes) {
+        Ok(text) => (text, None),
+        Err(error) => {
+            let at = error.utf8_error().valid_up_to();
+            (
+                String::from_utf8_lossy(error.as_bytes()).into_owned(),
+                Some(at),
+            )
+        }
+    };
+    let mut file = SourceFile::new(path, text);
+    file.invalid_utf8_at = invalid_utf8_at;
     Ok(file)
 }
 
@@ -179,4 +196,30 @@ pub struct SyntaxError {
     pub label: String,
     pub span: crate::source::Span,
     pub help: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_byte_order_mark_is_dropped_and_utf8_kept_as_is() {
+        let file = source_from_bytes(
+            Path::new("vercel.json"),
+            b"\xEF\xBB\xBF{\"a\": \"\xC3\xA9\"}",
+        )
+        .unwrap();
+        assert_eq!(file.text, "{\"a\": \"é\"}");
+        assert_eq!(file.invalid_utf8_at, None);
+    }
+
+    #[test]
+    fn the_first_byte_that_is_not_utf8_is_found() {
+        let file = source_from_bytes(Path::new("vercel.json"), b"{\"a\": \"\xFF\"}").unwrap();
+        assert_eq!(file.invalid_utf8_at, Some(7));
+        assert_eq!(file.text, "{\"a\": \"\u{FFFD}\"}");
+        let mut diags = Diagnostics::default();
+        assert!(parse_tree(&file, FileId::default(), &mut diags).is_none());
+        assert_eq!(diags.iter().next().map(|d| d.code), Some("not-utf8"));
+    }
 }
