@@ -6,7 +6,8 @@ For each size of the synthetic project (benches/support/synth.rs) it times, in o
   - `docker compose config -q` on the compose.yaml svc wrote (the reference implementation
     parsing what svc produced), best of several runs;
   - `svc emit --target all`, best of several runs, and its peak RSS;
-and `svc emit --target all` on the seed example. It prints a Markdown table and writes the
+and `svc emit --target all` on the seed example. Timed runs write their output to /dev/null.
+It prints a Markdown table and writes the
 scaling chart (log-log, time against N) to docs/performance.svg.
 
 Usage: scripts/bench.py [--runs K] [--sizes 10,100,1000,10000]
@@ -33,12 +34,18 @@ def run(args, **kw):
     return subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
 
+def run_quiet(args, **kw):
+    """A run whose output goes to /dev/null: what is timed is the command's own work, not this
+    script reading and decoding tens of megabytes through a pipe."""
+    return subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, **kw)
+
+
 def best_of(args, runs, cwd=None):
     """Best wall time in seconds of `runs` runs, and the last run's exit code."""
     best, code = math.inf, None
     for _ in range(runs):
         start = time.perf_counter()
-        result = run(args, cwd=cwd)
+        result = run_quiet(args, cwd=cwd)
         best = min(best, time.perf_counter() - start)
         code = result.returncode
     return best, code
@@ -46,7 +53,7 @@ def best_of(args, runs, cwd=None):
 
 def peak_rss_mib(args, cwd=None):
     """Peak resident set size in MiB, from GNU time's -v report."""
-    result = run(["/usr/bin/time", "-v"] + args, cwd=cwd)
+    result = run_quiet(["/usr/bin/time", "-v"] + args, cwd=cwd)
     match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr)
     return int(match.group(1)) / 1024 if match else float("nan")
 
