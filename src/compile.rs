@@ -26,6 +26,9 @@ pub struct Compilation {
 /// Compiles the config at `config_path` and the svc.yaml beside it, if any.
 ///
 /// Only a file that cannot be read is an `Err`; problems in its content are diagnostics.
+/// How large a file is before reading it beside another is worth a thread.
+const SIDE_BY_SIDE: usize = 64 * 1024;
+
 pub fn compile(config_path: &Path) -> Result<Compilation, ReadError> {
     let mut sources = SourceMap::default();
     let mut diagnostics = Diagnostics::default();
@@ -35,29 +38,26 @@ pub fn compile(config_path: &Path) -> Result<Compilation, ReadError> {
         None => None,
     };
 
-    // svc.yaml is read on a second thread while vercel.json is: neither depends on the other.
-    // Its diagnostics follow the config's, as if read after it.
-    let (raw_config, raw_settings) = std::thread::scope(|scope| {
-        let sources = &sources;
-        let settings = settings_file.map(|id| {
-            scope.spawn(move || {
-                let mut diags = Diagnostics::default();
-                let raw = read::parse_tree(sources.get(id), id, &mut diags)
-                    .map(|tree| (id, parse_settings(&tree, &mut Decoder::new(id, &mut diags))));
-                (raw, diags)
-            })
-        });
-        let raw_config = read::parse_tree(sources.get(config_file), config_file, &mut diagnostics)
-            .map(|tree| parse_config(&tree, &mut Decoder::new(config_file, &mut diagnostics)));
-        let raw_settings = settings.and_then(|handle| {
-            let (raw, diags) = handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            diagnostics.extend(diags);
-            raw
-        });
-        (raw_config, raw_settings)
-    });
+    // A large svc.yaml is read on a second thread while vercel.json is: neither depends on the
+    // other. Its diagnostics follow the config's, as if read after it.
+    let large_settings = settings_file.is_some_and(|id| sources.get(id).text.len() >= SIDE_BY_SIDE);
+    let source = |id| sources.get(id);
+    let ((raw_settings, settings_diags), raw_config) = crate::parallel::both(
+        large_settings,
+        || {
+            let mut diags = Diagnostics::default();
+            let raw = settings_file.and_then(|id| {
+                read::parse_tree(source(id), id, &mut diags)
+                    .map(|tree| (id, parse_settings(&tree, &mut Decoder::new(id, &mut diags))))
+            });
+            (raw, diags)
+        },
+        || {
+            read::parse_tree(source(config_file), config_file, &mut diagnostics)
+                .map(|tree| parse_config(&tree, &mut Decoder::new(config_file, &mut diagnostics)))
+        },
+    );
+    diagnostics.extend(settings_diags);
 
     let settings_input = || {
         raw_settings.as_ref().map(|(file, settings)| SettingsInput {

@@ -1,18 +1,56 @@
 //! Work spread over the machine's cores: the targets of one run, the services of one project.
 //! Results come back in the items' own order, so output never depends on scheduling.
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// How many threads to use: one per core.
+/// The number of similar jobs (services, say) from which spreading them over the cores pays:
+/// below it, starting a thread costs more than it saves.
+pub const PARALLEL_FROM: usize = 256;
+
+/// How many threads to use: one per core. Asked once per run: the answer reads cgroup files.
 pub fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-/// How many threads `items` similar jobs (services, say) are worth: one per core for a large
-/// project, none but the caller's below, where starting a thread costs more than it saves.
+/// How many threads `items` similar jobs are worth: one per core for a large project, none but
+/// the caller's below [`PARALLEL_FROM`].
 pub fn workers_for(items: usize) -> usize {
-    const FROM: usize = 256;
-    if items >= FROM { cores() } else { 1 }
+    if items >= PARALLEL_FROM { cores() } else { 1 }
+}
+
+/// `first` on another thread while `second` runs on this one, when `side_by_side` says it is
+/// worth a thread and one can be had; otherwise one after the other, here.
+pub fn both<A: Send, B>(
+    side_by_side: bool,
+    first: impl FnOnce() -> A + Send,
+    second: impl FnOnce() -> B,
+) -> (A, B) {
+    if !side_by_side {
+        let a = first();
+        return (a, second());
+    }
+    // Kept here, so that if no thread can be had (a process limit, say) it still runs.
+    let slot = std::sync::Mutex::new(Some(first));
+    let take = || slot.lock().ok().and_then(|mut first| first.take());
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new().spawn_scoped(scope, || take().map(|f| f()));
+        let b = second();
+        let a = spawned.ok().and_then(joined);
+        match a.or_else(|| take().map(|f| f())) {
+            Some(a) => (a, b),
+            // `first` is taken exactly once: by the thread, or here when there was none.
+            None => unreachable!("the side job neither ran nor stayed to run"),
+        }
+    })
+}
+
+/// A worker's result; a panic in it is carried on to the caller as if it ran there.
+fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// `job` on every item in their own order, on up to `workers` threads. Items are handed out
@@ -69,8 +107,9 @@ pub fn run<T: Sync, R: Send>(
         }
     };
     let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        // A helper that cannot be started leaves its share to the others.
         let helpers: Vec<_> = (1..workers.min(items.len()))
-            .map(|_| scope.spawn(work))
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
             .collect();
         let mut done: Vec<(usize, R)> = order
             .first()
@@ -79,14 +118,11 @@ pub fn run<T: Sync, R: Send>(
             .collect();
         done.extend(work());
         for helper in helpers {
-            done.extend(
-                helper
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            );
+            done.extend(joined(helper));
         }
         done
     });
+    debug_assert_eq!(done.len(), items.len(), "`order` lists every item once");
     done.sort_by_key(|(index, _)| *index);
     done.into_iter().map(|(_, result)| result).collect()
 }
@@ -114,6 +150,24 @@ mod tests {
         let items = ["a", "b", "c"];
         let threads = run(&items, &[2, 0, 1], 2, |_| std::thread::current().id());
         assert_eq!(threads[2], caller);
+    }
+
+    #[test]
+    fn a_panic_in_a_worker_reaches_the_caller() {
+        let items: Vec<u32> = (0..100).collect();
+        let outcome = std::panic::catch_unwind(|| {
+            map(&items, 2, |n| {
+                assert_ne!(*n, 99, "item 99 fails");
+                *n
+            })
+        });
+        assert!(outcome.is_err());
+    }
+
+    #[test]
+    fn both_jobs_run_side_by_side_or_not() {
+        assert_eq!(both(true, || 1, || "b"), (1, "b"));
+        assert_eq!(both(false, || 1, || "b"), (1, "b"));
     }
 
     #[test]

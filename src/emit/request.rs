@@ -24,14 +24,16 @@ impl TargetName {
         TargetName::Terraform,
     ];
 
-    /// The order targets start in. This thread takes the first: compose, whose many
+    /// When the target starts among several. This thread takes the first: compose, whose many
     /// allocations reuse the memory the front half freed here. Terraform, the longest, goes to
     /// the next thread; nginx, the shortest, to whichever is free first.
-    const START_ORDER: [TargetName; 3] = [
-        TargetName::Compose,
-        TargetName::Terraform,
-        TargetName::Nginx,
-    ];
+    fn start_rank(self) -> u8 {
+        match self {
+            TargetName::Compose => 0,
+            TargetName::Terraform => 1,
+            TargetName::Nginx => 2,
+        }
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -78,11 +80,7 @@ pub fn run(request: &Request) -> Result<Output, Diagnostics> {
     // Targets share nothing but the checked project, which they only read, so they run on
     // as many threads as there are cores (this one included), each heading its own files.
     let mut order: Vec<usize> = (0..target_dirs.len()).collect();
-    order.sort_by_key(|&i| {
-        TargetName::START_ORDER
-            .iter()
-            .position(|t| *t == target_dirs[i].0)
-    });
+    order.sort_by_key(|&i| target_dirs[i].0.start_rank());
     let results = parallel::run(
         &target_dirs,
         &order,

@@ -148,53 +148,31 @@ pub fn lower(
     // Counted as declared, so the error points at the binding that crosses the limit even
     // when earlier ones did not resolve.
     let mut declared_bindings = 0usize;
-    // Services lower independently, so they lower side by side on large projects; their
-    // diagnostics are then reported in declaration order, as if lowered one by one.
+    // Services lower independently, so they lower side by side on large projects, and the
+    // top-level routing beside them: it needs nothing from the services.
     let workers = crate::parallel::workers_for(entries.len());
-    let top_routing = |raw_routing| {
-        let mut own = Diagnostics::default();
-        let routing = Lowerer {
-            file,
-            dir,
-            diags: &mut own,
-            service_names: &service_names,
-        }
-        .lower_routing(raw_routing, true);
-        (routing, own)
+    let context = Context {
+        file,
+        dir,
+        service_names: &service_names,
     };
-    // The top-level routing lowers beside them: it needs nothing from the services.
-    let (lowered, (routing, routing_diags)) = std::thread::scope(|scope| {
-        let top = (workers > 1).then(|| scope.spawn(|| top_routing(&raw.routing)));
-        let lowered = crate::parallel::map(entries, workers, |raw_service| {
-            let mut own = Diagnostics::default();
-            let mut lowerer = Lowerer {
-                file,
-                dir,
-                diags: &mut own,
-                service_names: &service_names,
-            };
-            let routing = lowerer.lower_routing(&raw_service.routing, false);
-            let service =
-                lowerer.lower_service(raw_service, settings_of(&raw_service.name.value), routing);
-            let mut binding_diags = Diagnostics::default();
-            let bindings = Lowerer {
-                diags: &mut binding_diags,
-                ..lowerer
-            }
-            .bindings(raw_service);
-            (service, own, bindings, binding_diags)
-        });
-        let top = match top {
-            Some(handle) => handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            None => top_routing(&raw.routing),
-        };
-        (lowered, top)
-    });
-    for (raw_service, (service, own, service_bindings, binding_diags)) in
-        entries.iter().zip(lowered)
-    {
+    let ((mut routing, routing_diags), lowered) = crate::parallel::both(
+        workers > 1,
+        || context.with_own_diagnostics(|l| l.lower_routing(&raw.routing, true)),
+        || {
+            crate::parallel::map(entries, workers, |raw_service| {
+                context.service(raw_service, settings_of(&raw_service.name.value))
+            })
+        },
+    );
+    // Diagnostics are reported in declaration order, as if services lowered one by one.
+    for (raw_service, lowered) in entries.iter().zip(lowered) {
+        let LoweredService {
+            service,
+            diags: own,
+            bindings: service_bindings,
+            binding_diags,
+        } = lowered;
         lowerer.diags.extend(own);
         let before = declared_bindings;
         declared_bindings += raw_service.bindings.len();
@@ -219,7 +197,6 @@ pub fn lower(
         lowerer.check_env_against_bindings(input.file, &service_settings, &bindings);
     }
     lowerer.diags.extend(routing_diags);
-    let mut routing = routing;
     if raw.legacy.is_some() {
         let mounts = lowerer.mounts(legacy);
         routing
@@ -270,6 +247,56 @@ pub fn lower(
             Form::Current
         },
         index: std::sync::OnceLock::new(),
+    }
+}
+
+/// What a lowering thread needs of the project as a whole.
+#[derive(Clone, Copy)]
+struct Context<'a> {
+    file: FileId,
+    dir: &'a Path,
+    service_names: &'a BTreeSet<String>,
+}
+
+/// One service lowered on its own: the service, its bindings, and the diagnostics of each,
+/// kept apart until they are reported in declaration order.
+struct LoweredService {
+    service: crate::ir::Service,
+    diags: Diagnostics,
+    bindings: Vec<Binding>,
+    binding_diags: Diagnostics,
+}
+
+impl<'a> Context<'a> {
+    /// `work` with a lowerer of its own, and the diagnostics it reported.
+    fn with_own_diagnostics<T>(self, work: impl FnOnce(&mut Lowerer) -> T) -> (T, Diagnostics) {
+        let mut diags = Diagnostics::default();
+        let mut lowerer = Lowerer {
+            file: self.file,
+            dir: self.dir,
+            diags: &mut diags,
+            service_names: self.service_names,
+        };
+        let result = work(&mut lowerer);
+        (result, diags)
+    }
+
+    fn service(
+        self,
+        raw: &crate::parse::raw::RawService,
+        settings: Option<&crate::parse::settings::RawServiceSettings>,
+    ) -> LoweredService {
+        let (service, diags) = self.with_own_diagnostics(|l| {
+            let routing = l.lower_routing(&raw.routing, false);
+            l.lower_service(raw, settings, routing)
+        });
+        let (bindings, binding_diags) = self.with_own_diagnostics(|l| l.bindings(raw));
+        LoweredService {
+            service,
+            diags,
+            bindings,
+            binding_diags,
+        }
     }
 }
 

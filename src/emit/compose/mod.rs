@@ -232,7 +232,8 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
 
 /// Room for compose.yaml up front, so the serializer does not copy a file of many megabytes
 /// into a larger buffer as it grows: the gateway config as indented under `configs`, and a
-/// share per service (about 480 bytes at 10,000 services).
+/// share per service (a service takes about 480 bytes at 10,000 services; 640 leaves room
+/// for more env and bindings before the buffer has to grow).
 fn expected_yaml_size(gateway_config: &str, services: usize) -> usize {
     let lines = gateway_config.bytes().filter(|b| *b == b'\n').count();
     gateway_config.len() + 6 * lines + 640 * services + 4096
@@ -386,11 +387,6 @@ fn grant_defaults(options: &Options) -> Vec<Item> {
     items
 }
 
-/// One server per grant: on the gateway's address in the caller's network, at the target's
-/// port, for the target's alias, admitting the caller's address only; it proxies to the
-/// target's address on the target's network. Each such address and port also gets a default
-/// server answering 421, so a request for a name the caller was not granted lands nowhere
-/// (unless a listener in `taken`, the public server, is already that default).
 /// Where the gateway listens for a grant: its address in the caller's network, on the
 /// target's port.
 fn grant_listen(grant: &Grant) -> String {
@@ -406,8 +402,11 @@ fn grant_listeners(grants: &[Grant], mut taken: std::collections::BTreeSet<Strin
         .sum()
 }
 
-/// A grant's server, after a default server refusing other names when it is the first on its
-/// address (`taken` holds the addresses that have one).
+/// A grant's server: on the gateway's address in the caller's network, at the target's port,
+/// for the target's alias, admitting the caller's address only; it proxies to the target's
+/// address on the target's network. The first server on each address and port is preceded by
+/// a default server answering 421, so a request for a name the caller was not granted lands
+/// nowhere (unless a listener in `taken`, the public server, is already that default).
 fn grant_servers(grant: &Grant, taken: &mut std::collections::BTreeSet<String>) -> Vec<Item> {
     let mut items = Vec::new();
     let target = grant.target;

@@ -100,8 +100,9 @@ fn longest_arg(items: &[Item], printer: &mut Printer) -> Option<usize> {
         for arg in &directive.args {
             // Printing every argument to measure it cost a fifth of compiling a routing table;
             // only those whose bound allows them to be too long are printed.
-            let len = if printed_len_bound(arg) <= MAX_ARG_BYTES {
-                printed_len_bound(arg)
+            let bound = printed_len_bound(arg);
+            let len = if bound <= MAX_ARG_BYTES {
+                bound
             } else {
                 printer.out.clear();
                 printer.arg(arg);
@@ -148,7 +149,7 @@ pub fn print(items: &[Item]) -> String {
     print_with(items, Dollars::AsWritten)
 }
 
-pub fn print_with(items: &[Item], dollars: Dollars) -> String {
+fn print_with(items: &[Item], dollars: Dollars) -> String {
     let mut printer = Printer::new(dollars);
     printer.items(items, 0);
     printer.out

@@ -93,9 +93,17 @@ impl Gateway {
         printer.items(&config, 0);
         printer.open_block("http", 0);
         printer.items(&http, 1);
+        let mut printed_listeners = 0;
         for group in servers {
+            if cfg!(debug_assertions) {
+                printed_listeners += count_listens(&group);
+            }
             printer.items(&group, 1);
         }
+        debug_assert_eq!(
+            printed_listeners, listeners,
+            "the listener count in the config's header matches the servers printed"
+        );
         printer.close_block(0);
         printer.finish()
     }
@@ -129,6 +137,17 @@ impl Gateway {
 const TRAFFIC_CONNECTIONS: u64 = 4096;
 
 /// `listen` directives in a list of servers.
+fn count_listens(items: &[Item]) -> u64 {
+    items
+        .iter()
+        .map(|item| match item {
+            Item::Directive(d) if d.name == "listen" => 1,
+            Item::Directive(d) => d.block.as_deref().map_or(0, count_listens),
+            _ => 0,
+        })
+        .sum()
+}
+
 fn has_rules(routing: &crate::ir::Routing) -> bool {
     routing.clean_urls
         || routing.trailing_slash.is_some()

@@ -1,6 +1,7 @@
-//! Small builders over hcl-rs. Expressions svc writes itself (references, function calls,
-//! types) are parsed from HCL text built only from identifiers svc generated; every string
-//! from a config goes in as a string literal, which hcl-rs escapes (`${` included).
+//! Small builders over hcl-rs's syntax tree. References, calls, lookups and indexes are built
+//! as data; rarer expressions svc writes itself (types, conditionals) are parsed from HCL text
+//! built only from identifiers svc generated. Every string from a config goes in as a string
+//! literal, which hcl-rs escapes (`${` included).
 
 use hcl::expr::Expression;
 use hcl::{Attribute, Block, Body};
@@ -83,11 +84,14 @@ fn reference(text: &str) -> Option<Expression> {
 /// `root.a.b`, built from its parts rather than from text: the references each service makes
 /// to its own resources are most of a large module.
 pub fn traversal(root: &str, attributes: &[&str]) -> Expression {
-    let builder = attributes.iter().fold(
+    Expression::Traversal(Box::new(traversal_builder(root, attributes).build()))
+}
+
+fn traversal_builder(root: &str, attributes: &[&str]) -> hcl::expr::TraversalBuilder {
+    attributes.iter().fold(
         hcl::expr::Traversal::builder(hcl::expr::Variable::unchecked(identifier(root).as_str())),
         |t, attribute| t.attr(identifier(attribute)),
-    );
-    Expression::Traversal(Box::new(builder.build()))
+    )
 }
 
 pub fn string(value: &str) -> Expression {
@@ -165,31 +169,21 @@ pub fn object(entries: Vec<(&str, Expression)>) -> Expression {
     Expression::Object(object)
 }
 
-/// `lookup(map, "key", default)`: a per-service setting with its default.
-pub fn lookup(map: &str, key: &str, default: u64) -> Result<Expression, String> {
-    Ok(call(
+/// `lookup(root.map, "key", default)`: a per-service setting with its default.
+pub fn lookup(root: &str, map: &str, key: &str, default: u64) -> Expression {
+    call(
         "lookup",
-        vec![expr(map)?, string(key), number(default)],
-    ))
+        vec![traversal(root, &[map]), string(key), number(default)],
+    )
 }
 
-/// `collection["key"]`.
-pub fn index(collection: &str, key: &str) -> Result<Expression, String> {
-    let Some(Expression::Variable(variable)) =
-        reference(collection.split('.').next().unwrap_or(""))
-    else {
-        return Err(format!(
-            "svc indexed `{collection}`, which is not a reference"
-        ));
-    };
-    let attributes = collection.split('.').skip(1);
-    let traversal = attributes
-        .fold(hcl::expr::Traversal::builder(variable), |t, attr| {
-            t.attr(hcl::Identifier::unchecked(attr))
-        })
-        .index(string(key))
-        .build();
-    Ok(Expression::Traversal(Box::new(traversal)))
+/// `root.a.b["key"]`.
+pub fn index(root: &str, attributes: &[&str], key: &str) -> Expression {
+    Expression::Traversal(Box::new(
+        traversal_builder(root, attributes)
+            .index(string(key))
+            .build(),
+    ))
 }
 
 pub fn array(items: Vec<Expression>) -> Expression {

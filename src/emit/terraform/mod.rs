@@ -80,7 +80,11 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
     let all: Vec<&crate::ir::Service> = project.services.values().collect();
     let files = crate::parallel::map_with(
         &all,
-        crate::parallel::workers_for(all.len()).min(options.workers),
+        if all.len() >= crate::parallel::PARALLEL_FROM {
+            options.workers
+        } else {
+            1
+        },
         print::Printer::default,
         |printer, service| {
             services::service(project, service, &order).and_then(|blocks| printer.file(&blocks))

@@ -6,9 +6,8 @@
 //! multi-line arrays and objects itself, aligning as it goes, and hands every expression that
 //! hcl-rs prints on one line (strings, references, function calls, conditionals) to hcl-rs's
 //! own formatter, so quoting and escaping stay the crate's. The rules, observed from
-//! `terraform fmt`, are in docs/terraform.md: in each run of consecutive single-line
-//! attributes (or object entries) at one level, `=` signs line up; a multi-line value, a block
-//! or a blank line ends the run.
+//! `terraform fmt`: in each run of consecutive single-line attributes (or object entries) at
+//! one level, `=` signs line up; a multi-line value, a block or a blank line ends the run.
 
 use hcl::expr::{Expression, ObjectKey};
 use hcl::structure::{Attribute, Block, Structure};
@@ -254,7 +253,8 @@ mod tests {
     use crate::emit::terraform::hcl::{array, block, call, expr, number, object, string};
 
     /// What svc printed before this printer: hcl-rs's formatter, then every line re-read
-    /// and `=` signs aligned in runs. The two must agree on every layout svc builds.
+    /// and `=` signs aligned in runs (a pass that also put a blank line between top-level
+    /// blocks, where hcl-rs already puts one). The two must agree on every layout svc builds.
     fn formatted_then_aligned(blocks: &[Block]) -> String {
         let mut body = hcl::Body::builder();
         for block in blocks {
@@ -315,6 +315,7 @@ mod tests {
                 )
                 .attr("z", number(0))
                 .build(),
+            block("empty", &[]).child(block("lifecycle", &[])).build(),
             block("empty", &[]).build(),
         ]
     }

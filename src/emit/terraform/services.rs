@@ -80,7 +80,7 @@ fn task_definition(project: &Project, service: &Service) -> Result<Block, String
     }
     let mut container = vec![
         ("name", string(name)),
-        ("image", index("var.images", name)?),
+        ("image", index("var", &["images"], name)),
         ("essential", Expression::Bool(true)),
     ];
     if service.workload.listens() {
@@ -105,8 +105,8 @@ fn task_definition(project: &Project, service: &Service) -> Result<Block, String
     task(
         name,
         &format!("\"${{var.name}}-{name}\""),
-        lookup("var.cpu", name, 256)?,
-        lookup("var.memory", name, 512)?,
+        lookup("var", "cpu", name, 256),
+        lookup("var", "memory", name, 512),
         object(container),
     )
 }
@@ -156,7 +156,7 @@ pub(super) fn task(
 /// port under its hostname.
 fn ecs_service(project: &Project, service: &Service, order: &StartOrder) -> Result<Block, String> {
     let name = service.name.as_str();
-    let desired = lookup("var.desired_count", name, u64::from(service.replicas))?;
+    let desired = lookup("var", "desired_count", name, u64::from(service.replicas));
     if let Workload::Cron { .. } = service.workload {
         // Requested only by the scheduled caller, which finds it in Cloud Map's DNS.
         return Ok(fargate_service(name, desired, None)?
