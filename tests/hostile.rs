@@ -659,22 +659,17 @@ fn compose(out: &Path) -> Value {
     let dir = out.join("compose");
     let model: Value = match support::find_tool("docker") {
         Some(docker) => {
-            let output = Command::new(docker)
-                .args([
-                    "compose",
-                    "-f",
-                    "compose.yaml",
-                    "config",
-                    "--format",
-                    "json",
-                ])
-                .current_dir(&dir)
-                .output()
-                .unwrap();
-            assert!(
-                output.status.success(),
-                "{}",
-                String::from_utf8_lossy(&output.stderr)
+            let output = support::compose::run(
+                Command::new(docker)
+                    .args([
+                        "compose",
+                        "-f",
+                        "compose.yaml",
+                        "config",
+                        "--format",
+                        "json",
+                    ])
+                    .current_dir(&dir),
             );
             serde_json::from_slice(&output.stdout).unwrap()
         }
