@@ -49,7 +49,7 @@ fn eventually(mut attempt: impl FnMut() -> String, expected: &str) -> String {
 
 fn assert_matrix(stack: &Stack, public_routes: &[(&str, &str)]) {
     let project = &stack.project;
-    let port = stack.options.host_port;
+    let port = stack.port();
     let mut failures = Vec::new();
 
     // From the host: the gateway's published port routes; no service port is published.
@@ -353,33 +353,8 @@ fn e2e_cron_runs_its_schedules_and_keeps_the_worker_off_the_gateway() {
             );
         }
     }
-    let through_public =
-        host_get(stack.options.host_port, "/", "tick.internal").unwrap_or_default();
+    let through_public = host_get(stack.port(), "/", "tick.internal").unwrap_or_default();
     assert!(!through_public.contains(&hello("tick")), "{through_public}");
-}
-
-/// A /16 in 10.234.0.0-10.241.0.0 that no network on the engine overlaps.
-fn free_pool() -> String {
-    let ids = support::compose::run(Command::new("docker").args(["network", "ls", "-q"])).stdout;
-    let ids: Vec<String> = String::from_utf8_lossy(&ids)
-        .split_whitespace()
-        .map(String::from)
-        .collect();
-    let mut inspect = Command::new("docker");
-    inspect
-        .args(["network", "inspect", "--format"])
-        .arg("{{range .IPAM.Config}}{{.Subnet}} {{end}}")
-        .args(&ids);
-    let used = String::from_utf8_lossy(&support::compose::run(&mut inspect).stdout).into_owned();
-    (234..=241)
-        .map(|second| format!("10.{second}.0.0/16"))
-        .find(|pool| {
-            let prefix = &pool[..pool.len() - "0.0/16".len()];
-            !used
-                .split_whitespace()
-                .any(|subnet| subnet.starts_with(prefix))
-        })
-        .unwrap_or_else(|| panic!("every pool in 10.234-241 is taken: {used}"))
 }
 
 /// Names `svc-aa`, `svc-ab`, ... (service names are letters, `-` and `_`).
@@ -396,14 +371,9 @@ fn a_sixty_service_graph_comes_up() {
     let dir = support::scratch_dir("compose-sixty-config");
     let names: Vec<String> = (0..60).map(letters_name).collect();
     let mut services = serde_json::Map::new();
-    // Docker can keep a stale endpoint on a network 61 containers just left, which blocks its
-    // name and subnet until the engine restarts; a project name per process and a pool no
-    // network on the engine uses sidestep a run that an earlier one left behind.
-    let pid = std::process::id();
-    let pool = free_pool();
-    let mut settings = format!(
-        "compose:\n  name: svc-e2e-sixty-{pid}\n  gateway_image: svc-test/nginx\n  host_port: 18384\n  bind_address: 127.0.0.1\n  subnet_pool: {pool}\nservices:\n"
-    );
+    // The harness gives the stack a project name per process and a pool no network on the
+    // engine uses: Docker can keep a stale endpoint on a network 61 containers just left.
+    let mut settings = "compose:\n  gateway_image: svc-test/nginx\nservices:\n".to_string();
     for (i, name) in names.iter().enumerate() {
         std::fs::create_dir_all(dir.join(name)).unwrap();
         // `$PORT` must reach the container's shell: compose.yaml writes it as `$$PORT`.
@@ -444,7 +414,7 @@ fn a_sixty_service_graph_comes_up() {
         "60 services and the gateway run"
     );
     assert!(
-        host_get(18384, "/", "svc.test")
+        host_get(stack.port(), "/", "svc.test")
             .unwrap_or_default()
             .contains(&hello(&names[0]))
     );

@@ -200,7 +200,7 @@ fn parse_compose(node: &Node, path: &KeyPath, d: &mut Decoder) -> RawComposeSett
             .and_then(|v| checked(d, &path.key("name"), v, is_project_name, "a compose project name: lowercase letters, digits, `-` and `_`, starting with a letter or digit")),
         gateway_image: optional_string(&mut fields, d, "gateway_image", 1, 255)
             .and_then(|v| checked(d, &path.key("gateway_image"), v, is_image_reference, "an image reference such as `nginx:1.27.5-alpine`")),
-        host_port: integer(&mut fields, d, "host_port", 1, 65535),
+        host_port: integer(&mut fields, d, "host_port", 0, 65535),
         bind_address: optional_string(&mut fields, d, "bind_address", 7, 15)
             .and_then(|v| checked(d, &path.key("bind_address"), v, is_ipv4, "an IPv4 address such as `0.0.0.0` or `127.0.0.1`")),
         subnet_pool: optional_string(&mut fields, d, "subnet_pool", 9, 18)

@@ -67,6 +67,53 @@ pub struct Stack {
     up: bool,
 }
 
+/// The engine may be shared with other stacks, and with other runs of this suite: each run gets
+/// a project name of its own, a subnet pool no network on the engine uses, and a host port the
+/// engine picks, published on loopback only.
+fn isolate(options: &mut compose::Options, test: &str) {
+    let test: String = test
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    options.name = format!("svc-e2e-{test}-{}", std::process::id());
+    options.subnet_pool = free_pool();
+    options.host_port = compose::EPHEMERAL_PORT;
+    options.bind_address = "127.0.0.1".to_string();
+}
+
+/// A /16 in 10.192.0.0-10.254.0.0 that no network on the engine overlaps, starting from a place
+/// that differs between processes so that two runs at once rarely try the same one.
+pub fn free_pool() -> String {
+    let ids = run(Command::new("docker").args(["network", "ls", "-q"])).stdout;
+    let ids: Vec<String> = String::from_utf8_lossy(&ids)
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    let mut inspect = Command::new("docker");
+    inspect
+        .args(["network", "inspect", "--format"])
+        .arg("{{range .IPAM.Config}}{{.Subnet}} {{end}}")
+        .args(&ids);
+    let used = String::from_utf8_lossy(&run(&mut inspect).stdout).into_owned();
+    let start = std::process::id() as usize;
+    (0..63)
+        .map(|i| 192 + (start + i) % 63)
+        .map(|second| format!("10.{second}.0.0/16"))
+        .find(|pool| {
+            let prefix = &pool[..pool.len() - "0.0/16".len()];
+            !used
+                .split_whitespace()
+                .any(|subnet| subnet.starts_with(prefix))
+        })
+        .unwrap_or_else(|| panic!("every pool in 10.192-254 is taken: {used}"))
+}
+
 impl Stack {
     /// Emits compose.yaml for the config into a scratch directory (build contexts point back at
     /// the example) and checks it with `docker compose config -q`.
@@ -76,12 +123,13 @@ impl Stack {
         let dir = scratch_dir(test);
         let config_dir = config.parent().unwrap();
         let gateway = nginx::Options::from_settings(&project, &compilation.settings.nginx);
-        let options = compose::Options::from_settings(
+        let mut options = compose::Options::from_settings(
             &compilation.settings.compose,
             gateway,
             &svc::paths::dir_name(config),
             &svc::paths::relative(&dir, config_dir),
         );
+        isolate(&mut options, test);
         let artifacts = compose::emit(&project, &options).unwrap_or_else(|d| panic!("{d:?}"));
         let file = dir.join(compose::FILE_NAME);
         std::fs::write(&file, &artifacts.files[compose::FILE_NAME]).unwrap();
@@ -135,6 +183,17 @@ impl Stack {
                 std::thread::sleep(Duration::from_millis(200));
             }
         }
+    }
+
+    /// The host port the engine published the gateway on.
+    pub fn port(&self) -> u16 {
+        let output = run(self.compose().args(["port", "gateway", "80"]));
+        let text = String::from_utf8_lossy(&output.stdout);
+        text.trim()
+            .rsplit(':')
+            .next()
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_else(|| panic!("no published port for the gateway: {text:?}"))
     }
 
     /// Every network address of a service's container, by network name.

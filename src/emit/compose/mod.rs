@@ -38,6 +38,9 @@ pub fn default_pool(name: &str) -> String {
     format!("10.{}.0.0/16", 128 + hash % 64)
 }
 const GATEWAY_CONFIG: &str = "gateway_conf";
+/// `host_port: 0`: the engine picks a free port (`docker compose port gateway 80` tells which),
+/// so several copies of a stack share one host.
+pub const EPHEMERAL_PORT: u16 = 0;
 const PUBLIC_NETWORK: &str = "public";
 const EGRESS_NETWORK: &str = "egress";
 
@@ -87,7 +90,10 @@ impl Options {
                 .clone()
                 .unwrap_or_else(|| scheduler::DEFAULT_IMAGE.to_string()),
             public_url: settings.public_url.clone().unwrap_or_else(|| {
-                format!("http://localhost:{}", settings.host_port.unwrap_or(8080))
+                match settings.host_port.unwrap_or(8080) {
+                    EPHEMERAL_PORT => "http://localhost".to_string(),
+                    port => format!("http://localhost:{port}"),
+                }
             }),
             bind_address: settings
                 .bind_address
@@ -96,6 +102,15 @@ impl Options {
             project_dir: project_dir.to_string(),
             gateway,
         }
+    }
+}
+
+/// The gateway's `ports:` entry; an ephemeral port leaves the host side empty, compose's way of
+/// asking the engine for one.
+fn published_port(options: &Options) -> String {
+    match options.host_port {
+        EPHEMERAL_PORT => format!("{}::80", options.bind_address),
+        port => format!("{}:{port}:80", options.bind_address),
     }
 }
 
@@ -486,7 +501,7 @@ fn gateway_service(project: &Project, options: &Options, layout: &Layout) -> mod
         image: Some(options.gateway_image.clone()),
         init: true,
         restart: "unless-stopped",
-        ports: vec![format!("{}:{}:80", options.bind_address, options.host_port)],
+        ports: vec![published_port(options)],
         // The gateway sits on every service network; it answers ARP only for the address a
         // network's own interface has, so no address of it leaks between networks.
         sysctls: IndexMap::from([("net.ipv4.conf.all.arp_ignore".to_string(), "1".to_string())]),
