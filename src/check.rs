@@ -25,6 +25,7 @@ pub fn check(project: Project, diags: &mut Diagnostics) -> Option<Checked<Projec
     check_names(&project, diags);
     check_external_hosts(&project, diags);
     check_route_destinations(&project, diags);
+    check_builds(&project, diags);
     (!diags.has_errors()).then_some(Checked(project))
 }
 
@@ -175,6 +176,48 @@ fn check_route_destinations(project: &Project, diags: &mut Diagnostics) {
             .help("route to a web service; to expose this one, make it `\"type\": \"web\"` with a `routePrefix`"),
         );
     }
+}
+
+/// Every service a target has to build is one svc can build: a project that checks clean
+/// emits clean.
+fn check_builds(project: &Project, diags: &mut Diagnostics) {
+    for service in project.services.values() {
+        if let Some(crate::ir::BuildPlan::Unbuildable(why)) = &service.build_plan
+            && service.image.is_none()
+        {
+            diags.push(unbuildable(service, why));
+        }
+    }
+}
+
+/// A service svc cannot build: why, which frameworks would settle it, and the other ways out.
+pub fn unbuildable(service: &crate::ir::Service, why: &crate::ir::Unbuildable) -> Diagnostic {
+    // Suggesting frameworks helps only a service that names none.
+    let suggested: &[&str] = match service.framework {
+        Some(_) if !why.frameworks.is_empty() => &[],
+        _ => &why.frameworks,
+    };
+    let frameworks = match suggested {
+        [] => String::new(),
+        names => format!(
+            "set `framework` to one of {}; or ",
+            names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    Diagnostic::error(
+        "cannot-build",
+        format!("svc cannot build service `{}`: {}", service.name, why.reason),
+    )
+    .key(&service.key)
+    .at(service.origin.file, service.origin.span, "how is this service built?")
+    .help(format!(
+        "{frameworks}set `services.{0}.image` in svc.yaml to a built image; or give it a Dockerfile (`\"runtime\": \"container\"`)",
+        service.name
+    ))
 }
 
 /// A name that follows the rule, when the fix is mechanical.

@@ -82,7 +82,7 @@ fn the_seed_graph_shows_the_public_frontend_the_private_backend_and_the_binding(
         "{mermaid}"
     );
     assert!(
-        mermaid.contains("s0[/\"my_backend<br/>private · python · :8000\"/]"),
+        mermaid.contains("s0[/\"my_backend<br/>private · fastapi · :8000\"/]"),
         "{mermaid}"
     );
     assert!(

@@ -157,34 +157,44 @@ fn the_seed_keeps_frontend_and_backend_apart() {
 }
 
 #[test]
-fn a_service_svc_cannot_build_is_an_error_naming_the_frameworks_that_would_settle_it() {
+fn a_service_svc_cannot_build_is_an_error_of_check_and_emit_naming_the_frameworks_that_would_settle_it()
+ {
     let dir = scratch_dir("compose-no-image");
-    std::fs::create_dir_all(dir.join("api")).unwrap();
-    // A Python app that names no framework, declares no dependencies and imports none.
-    std::fs::write(dir.join("api/main.py"), "app = object()\n").unwrap();
+    std::fs::create_dir_all(dir.join("web")).unwrap();
+    // A Node app of no framework Vercel detects: svc will not serve its sources as a site.
     std::fs::write(
-        dir.join("vercel.json"),
-        r#"{ "services": { "api": { "root": "api", "entrypoint": "main:app" } } }"#,
+        dir.join("web/package.json"),
+        r#"{ "dependencies": { "left-pad": "1.3.0" } }"#,
     )
     .unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_svc"))
-        .args(["emit", "--target", "compose", "-c"])
-        .arg(dir.join("vercel.json"))
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("error[cannot-build]: svc cannot build service `api`: cannot tell whether the app is ASGI or WSGI"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("`fastapi`, `flask`, `django`")
-            && stderr.contains("services.api.image")
-            && stderr.contains("\"runtime\": \"container\""),
-        "{stderr}"
-    );
+    std::fs::write(dir.join("web/.env.local"), "SECRET=1\n").unwrap();
+    std::fs::write(
+        dir.join("vercel.json"),
+        r#"{ "services": { "web": { "root": "web" } } }"#,
+    )
+    .unwrap();
+    for command in [&["check"][..], &["emit", "--target", "compose"]] {
+        let output = Command::new(env!("CARGO_BIN_EXE_svc"))
+            .args(command)
+            .arg("-c")
+            .arg(dir.join("vercel.json"))
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{command:?}: {stderr}");
+        assert!(
+            stderr.contains("error[cannot-build]: svc cannot build service `web`: no framework was detected, but `web` holds a package.json"),
+            "{command:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains("`vite`")
+                && stderr.contains("`nextjs`")
+                && stderr.contains("services.web.image")
+                && stderr.contains("\"runtime\": \"container\""),
+            "{command:?}: {stderr}"
+        );
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }
 

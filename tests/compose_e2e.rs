@@ -10,7 +10,6 @@ use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 use support::compose::{Stack, engine};
 
@@ -433,38 +432,39 @@ fn a_sixty_service_graph_comes_up() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-/// A service with no Dockerfile and no image, built from the Dockerfile svc generates: static
-/// files need only busybox, which this machine provides (tests/images/build.sh), so this one
-/// recipe builds and runs for real here.
+/// A service with no Dockerfile, no image and no framework is a static site, built from the
+/// Dockerfile svc generates and served by nginx (here the local stand-in svc.yaml names): its
+/// files answer, and its dotfiles (but `.well-known`), manifests and links out of the site
+/// never do.
 #[test]
-fn a_generated_static_site_builds_and_serves_as_a_non_root_user() {
-    let Some(_engine) = engine("a_generated_static_site_builds_and_serves_as_a_non_root_user")
-    else {
+fn a_static_site_serves_its_files_and_nothing_else() {
+    let Some(_engine) = engine("a_static_site_serves_its_files_and_nothing_else") else {
         return;
     };
-    let base = svc::emit::dockerfile::STATIC_IMAGE;
-    let present = Command::new("docker")
-        .args(["image", "inspect", base])
-        .output()
-        .unwrap()
-        .status
-        .success();
-    if !present {
-        // No registry here: the local busybox stands in for the pinned official one.
-        support::compose::run(Command::new("docker").args(["tag", "svc-test/busybox", base]));
-    }
     let dir = support::scratch_dir("static-build-project");
-    std::fs::create_dir_all(dir.join("site/public")).unwrap();
-    std::fs::write(dir.join("site/public/index.html"), "hello from site\n").unwrap();
+    let site = dir.join("site");
+    std::fs::create_dir_all(site.join(".well-known")).unwrap();
+    std::fs::create_dir_all(site.join("docs")).unwrap();
+    std::fs::write(site.join("index.html"), "hello from site\n").unwrap();
+    std::fs::write(site.join("docs/index.html"), "hello from site docs\n").unwrap();
+    std::fs::write(
+        site.join(".well-known/security.txt"),
+        "hello from site security\n",
+    )
+    .unwrap();
+    std::fs::write(site.join(".env.local"), "SECRET=hunter2\n").unwrap();
+    std::fs::write(site.join("docs/.secret"), "SECRET=hunter2\n").unwrap();
+    std::fs::write(site.join("README.md"), "SECRET=hunter2\n").unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", site.join("passwd")).unwrap();
     std::fs::write(
         dir.join("vercel.json"),
-        r#"{ "services": { "site": { "root": "site", "outputDirectory": "public" } },
+        r#"{ "services": { "site": { "root": "site" } },
              "rewrites": [{ "source": "/(.*)", "destination": { "service": "site" } }] }"#,
     )
     .unwrap();
     std::fs::write(
         dir.join("svc.yaml"),
-        "compose:\n  name: svc-e2e-static\n  gateway_image: svc-test/nginx\n  host_port: 18386\n  bind_address: 127.0.0.1\n  subnet_pool: 10.228.0.0/16\n",
+        "compose:\n  gateway_image: svc-test/nginx\nbuild:\n  images:\n    static: svc-test/nginx\n",
     )
     .unwrap();
     let mut stack = Stack::emit(&dir.join("vercel.json"), "compose-static-build");
@@ -475,11 +475,37 @@ fn a_generated_static_site_builds_and_serves_as_a_non_root_user() {
         "the site is built from svc's Dockerfile"
     );
     stack.up();
-    let body = eventually(
-        || host_get(18386, "/index.html", "svc.test").unwrap_or_default(),
-        "hello from site",
-    );
-    assert!(body.contains("hello from site"), "{body}");
+    let port = stack.port();
+    for (path, expected) in [
+        ("/", "hello from site"),
+        ("/index.html", "hello from site"),
+        ("/docs/", "hello from site docs"),
+        ("/.well-known/security.txt", "hello from site security"),
+    ] {
+        let body = eventually(
+            || host_get(port, path, "svc.test").unwrap_or_default(),
+            expected,
+        );
+        assert!(body.contains(expected), "{path}: {body}");
+    }
+    for path in [
+        "/.env.local",
+        "/docs/.secret",
+        "/README.md",
+        "/passwd",
+        "/vercel.json",
+        "/../svc.yaml",
+    ] {
+        let body = host_get(port, path, "svc.test").unwrap_or_default();
+        assert!(
+            !body.starts_with("HTTP/1.1 200"),
+            "{path} is served: {body}"
+        );
+        assert!(
+            !body.contains("hunter2") && !body.contains("root:"),
+            "{path}: {body}"
+        );
+    }
     let uid = exec(&stack, "site", &["id", "-u"]);
     assert_eq!(
         uid.trim(),

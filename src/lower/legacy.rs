@@ -58,8 +58,13 @@ impl Lowerer<'_> {
         match raw.kind.value {
             LegacyKind::Web => Workload::Web,
             LegacyKind::Worker => Workload::Worker(queue(raw)),
+            LegacyKind::Cron if is_dynamic(raw) => Workload::Cron {
+                schedules: Vec::new(),
+                dynamic: true,
+            },
             LegacyKind::Cron => Workload::Cron {
                 schedules: self.schedules(raw, path),
+                dynamic: false,
             },
             LegacyKind::Job => {
                 let trigger = match raw.trigger.as_ref().map(|t| t.value) {
@@ -75,6 +80,22 @@ impl Lowerer<'_> {
     }
 
     fn schedules(&mut self, raw: &RawLegacyService, path: &KeyPath) -> Vec<Schedule> {
+        if is_dynamic(raw)
+            && let Some(list) = &raw.schedule
+        {
+            self.error(
+                "invalid-schedule",
+                &path.key("schedule"),
+                list.span,
+                format!(
+                    "`<dynamic>` schedules are for cron services; `{}` is a job",
+                    raw.service.name.value
+                ),
+                "a job's schedule is a cron expression",
+                "make the service `\"type\": \"cron\"`, or write its schedule, e.g. `\"0 3 * * *\"`",
+            );
+            return Vec::new();
+        }
         let Some(list) = &raw.schedule else {
             return Vec::new();
         };
@@ -381,6 +402,16 @@ pub(super) fn implicit_env(
     }
     env
 }
+
+/// `"schedule": "<dynamic>"`: the app's `get_crons()` lists its schedules.
+fn is_dynamic(raw: &RawLegacyService) -> bool {
+    raw.schedule
+        .as_ref()
+        .is_some_and(|list| list.value.len() == 1 && list.value[0].value == DYNAMIC_SCHEDULE)
+}
+
+/// The schedule Vercel reads from the app itself.
+pub const DYNAMIC_SCHEDULE: &str = "<dynamic>";
 
 /// Topics and consumer, as the worker reads them.
 pub(super) fn queue_env(workload: &Workload) -> Vec<(String, EnvValue)> {

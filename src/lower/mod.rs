@@ -3,10 +3,11 @@
 //!
 //! What cannot be resolved is reported and left out, so later checks still run on the rest.
 
+pub(crate) mod build;
+mod detect;
 mod frameworks;
 mod http;
 mod legacy;
-mod recipe;
 mod root;
 mod routing;
 mod service;
@@ -35,6 +36,7 @@ pub(crate) struct Lowerer<'a> {
     dir: &'a Path,
     diags: &'a mut Diagnostics,
     service_names: &'a BTreeSet<String>,
+    images: &'a build::BaseImages,
 }
 
 impl Lowerer<'_> {
@@ -132,11 +134,13 @@ pub fn lower(
         .chain(legacy.iter().map(|l| &l.service.name.value))
         .cloned()
         .collect();
+    let images = build::BaseImages::from_settings(settings.as_ref().map(|s| &s.settings.build));
     let mut lowerer = Lowerer {
         file,
         dir,
         diags,
         service_names: &service_names,
+        images: &images,
     };
     let service_settings = settings
         .as_ref()
@@ -155,6 +159,7 @@ pub fn lower(
         file,
         dir,
         service_names: &service_names,
+        images: &images,
     };
     let ((mut routing, routing_diags), lowered) = crate::parallel::both(
         workers > 1,
@@ -185,12 +190,13 @@ pub fn lower(
     }
     for raw_legacy in legacy {
         let raw_service = lowerer.legacy_root(raw_legacy);
-        let mut service = lowerer.lower_service(
+        let workload = lowerer.legacy_workload(raw_legacy);
+        let service = lowerer.lower_service(
             &raw_service,
             settings_of(&raw_service.name.value),
             crate::ir::Routing::default(),
+            workload,
         );
-        service.workload = lowerer.legacy_workload(raw_legacy);
         services.insert(service.name.clone(), service);
     }
     if let Some(input) = &settings {
@@ -256,6 +262,7 @@ struct Context<'a> {
     file: FileId,
     dir: &'a Path,
     service_names: &'a BTreeSet<String>,
+    images: &'a build::BaseImages,
 }
 
 /// One service lowered on its own: the service, its bindings, and the diagnostics of each,
@@ -276,6 +283,7 @@ impl<'a> Context<'a> {
             dir: self.dir,
             diags: &mut diags,
             service_names: self.service_names,
+            images: self.images,
         };
         let result = work(&mut lowerer);
         (result, diags)
@@ -288,7 +296,7 @@ impl<'a> Context<'a> {
     ) -> LoweredService {
         let (service, diags) = self.with_own_diagnostics(|l| {
             let routing = l.lower_routing(&raw.routing, false);
-            l.lower_service(raw, settings, routing)
+            l.lower_service(raw, settings, routing, crate::ir::Workload::Web)
         });
         let (bindings, binding_diags) = self.with_own_diagnostics(|l| l.bindings(raw));
         LoweredService {

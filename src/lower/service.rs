@@ -6,6 +6,11 @@ use super::frameworks::{
     RUNTIMES, all_framework_slugs, default_port, framework_runtime, runtime_named,
     runtime_of_extension,
 };
+
+/// The runtime class of a framework slug (a detected one is always known).
+fn framework_runtime_of(slug: &str) -> Option<Runtime> {
+    framework_runtime(slug)
+}
 use super::root::{
     CONTAINERFILES, RootProblem, classify_entrypoint, lowest_exposed_port, normalize_root,
     required_path,
@@ -35,12 +40,16 @@ impl Lowerer<'_> {
         raw: &RawService,
         settings: Option<&RawServiceSettings>,
         routing: Routing,
+        workload: Workload,
     ) -> Service {
         let (root, root_dir) = match raw.root.as_ref().and_then(|r| self.root(raw, r)) {
             Some((root, dir)) => (Some(root), dir),
             None => (None, None),
         };
-        let resolved = self.resolve(raw, root_dir.as_ref());
+        let has_image = settings.is_some_and(|s| s.image.is_some());
+        let errors_before = self.diags.error_count();
+        let resolved = self.resolve(raw, root.as_deref(), root_dir.as_ref(), has_image);
+        self.check_dynamic_schedule(raw, &workload, resolved.entrypoint.as_ref());
         self.check_output_directory(raw);
         let port = match settings.and_then(|s| s.port.as_ref()) {
             Some(port) => port.value as u16,
@@ -68,7 +77,7 @@ impl Lowerer<'_> {
             egress: settings
                 .and_then(|s| s.egress.as_ref())
                 .is_none_or(|e| e.value),
-            workload: Workload::Web,
+            workload,
             build_plan: None,
             env: settings
                 .map(|s| {
@@ -85,9 +94,15 @@ impl Lowerer<'_> {
             },
             key: raw.path.as_str().to_string(),
         };
-        service.build_plan = root_dir
-            .as_deref()
-            .and_then(|dir| super::recipe::plan(&service, dir));
+        // A service whose config is already wrong is not planned: its build problems would
+        // only repeat what was reported.
+        if root_dir.is_some() && self.diags.error_count() == errors_before {
+            service.build_plan = super::build::plan(&super::build::Input {
+                tree: super::build::files::Tree::new(self.dir),
+                service: &service,
+                images: self.images,
+            });
+        }
         service
     }
 
@@ -191,7 +206,13 @@ impl Lowerer<'_> {
         Some((normalized, dir))
     }
 
-    fn resolve(&mut self, raw: &RawService, root_dir: Option<&PathBuf>) -> Resolved {
+    fn resolve(
+        &mut self,
+        raw: &RawService,
+        root: Option<&str>,
+        root_dir: Option<&PathBuf>,
+        has_image: bool,
+    ) -> Resolved {
         let explicit = raw.runtime.as_ref().and_then(|r| self.runtime(raw, r));
         let framework = raw.framework.as_ref().and_then(|f| self.framework(raw, f));
         let framework_runtime = framework.as_deref().and_then(framework_runtime);
@@ -221,6 +242,17 @@ impl Lowerer<'_> {
             Entrypoint::Module { .. } | Entrypoint::Pyproject => Some(Runtime::Python),
             _ => None,
         });
+        let known_runtime = explicit.or(from_entry);
+        let (framework, framework_runtime) = match (framework, root) {
+            (Some(framework), _) => (Some(framework), framework_runtime),
+            (None, Some(root)) if root_dir.is_some() => {
+                let entry = entrypoint.as_ref().map(|(e, _)| e);
+                let detected = self.detect(raw, root, entry, known_runtime, has_image);
+                let runtime = detected.as_deref().and_then(framework_runtime_of);
+                (detected, runtime)
+            }
+            (None, _) => (None, None),
+        };
         let runtime = match framework_runtime {
             Some(Runtime::Frontend) => Runtime::Frontend,
             _ => explicit
@@ -236,6 +268,117 @@ impl Lowerer<'_> {
             framework,
             entrypoint: entrypoint.map(|(e, _)| e),
             dockerfile: None,
+        }
+    }
+
+    /// `"schedule": "<dynamic>"` reads the schedules from an object's `get_crons()`, which the
+    /// entrypoint names as `module:object` (Vercel's Python runtime, the only one that has it).
+    fn check_dynamic_schedule(
+        &mut self,
+        raw: &RawService,
+        workload: &Workload,
+        entrypoint: Option<&Entrypoint>,
+    ) {
+        if !matches!(workload, Workload::Cron { dynamic: true, .. })
+            || matches!(entrypoint, Some(Entrypoint::Module { .. }))
+        {
+            return;
+        }
+        let span = raw.entrypoint.as_ref().map_or(raw.name.span, |e| e.span);
+        self.error(
+            "invalid-schedule",
+            &raw.path.key("entrypoint"),
+            span,
+            format!(
+                "service `{}` has a `<dynamic>` schedule but its entrypoint names no object to ask for it",
+                raw.name.value
+            ),
+            "not `module:object`",
+            "set `entrypoint` to the Python object whose `get_crons()` lists `(module:function, schedule)` pairs, e.g. `\"jobs.schedule:registry\"`",
+        );
+    }
+
+    /// The framework Vercel would detect for a service that names none, in its directory
+    /// entrypoint, the directory of its entrypoint's manifest, or its root. Several matches
+    /// are an error when svc builds the service; a detected backend without an entrypoint is
+    /// one Vercel refuses, so svc says so while it finds the entrypoint as the builder would.
+    fn detect(
+        &mut self,
+        raw: &RawService,
+        root: &str,
+        entry: Option<&Entrypoint>,
+        runtime: Option<Runtime>,
+        has_image: bool,
+    ) -> Option<String> {
+        use super::build::files::{self, Tree, join};
+        use super::detect::{Detected, detect};
+        let tree = Tree::new(self.dir);
+        let dir = match entry {
+            Some(Entrypoint::Directory { path }) => join(root, path),
+            Some(Entrypoint::File { path }) | Some(Entrypoint::Module { file: path, .. }) => {
+                let manifests: &[&str] = match runtime {
+                    Some(Runtime::Node) => &["package.json"],
+                    Some(Runtime::Python) => &["pyproject.toml", "requirements.txt", "Pipfile"],
+                    Some(Runtime::Go) => &["go.mod"],
+                    _ => &[],
+                };
+                Tree::ancestors(&files::parent(&join(root, path)))
+                    .into_iter()
+                    .take_while(|d| files::contains(root, d))
+                    .find(|d| manifests.iter().any(|m| tree.is_file(&join(d, m))))
+                    .unwrap_or_else(|| root.to_string())
+            }
+            _ => root.to_string(),
+        };
+        match detect(tree, &dir, runtime) {
+            Detected::Nothing => None,
+            Detected::One(slug) => {
+                let backend = framework_runtime_of(slug).is_some_and(|r| r != Runtime::Frontend);
+                if backend && entry.is_none() && !has_image {
+                    let diagnostic = crate::diag::Diagnostic::warning(
+                        "entrypoint-required-by-vercel",
+                        format!(
+                            "service `{}` is detected as `{slug}`; Vercel requires an `entrypoint` for it",
+                            raw.name.value
+                        ),
+                    )
+                    .key(raw.path.key("entrypoint").to_string())
+                    .at(self.file, raw.name.span, "no `entrypoint`")
+                    .help(format!(
+                        "svc finds the entrypoint as Vercel's builder would; set `entrypoint` (e.g. `\"{}\"`) so the same config deploys on Vercel",
+                        match framework_runtime_of(slug) {
+                            Some(Runtime::Python) => "main:app",
+                            Some(Runtime::Go) => "main.go",
+                            _ => "index.js",
+                        }
+                    ));
+                    self.diags.push(diagnostic);
+                }
+                Some(slug.to_string())
+            }
+            Detected::Several(slugs) if has_image => {
+                let _ = slugs;
+                None
+            }
+            Detected::Several(slugs) => {
+                let names = slugs
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.error(
+                    "ambiguous-framework",
+                    &raw.path.key("framework"),
+                    raw.name.span,
+                    format!(
+                        "service `{}` matches several frameworks in `{dir}`: {names}",
+                        raw.name.value
+                    ),
+                    "which framework builds it?",
+                    format!("set `framework` to the one that builds it: {names}"),
+                );
+                None
+            }
         }
     }
 

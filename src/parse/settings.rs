@@ -10,7 +10,21 @@ pub struct RawSettings {
     pub services: Vec<RawServiceSettings>,
     pub nginx: RawNginxSettings,
     pub compose: RawComposeSettings,
+    pub build: RawBuildSettings,
 }
+
+/// The `build:` section: where the base images of the Dockerfiles svc writes come from.
+#[derive(Debug, Clone, Default)]
+pub struct RawBuildSettings {
+    /// A registry (and path) that mirrors Docker Hub: every default base image is pulled
+    /// through it.
+    pub registry: Option<Spanned<String>>,
+    /// Base images by kind (`node`, `python`, ...), each may hold `{version}`.
+    pub images: Vec<(Spanned<String>, Spanned<String>)>,
+}
+
+/// The kinds of base image svc.yaml's `build.images` may set.
+pub const BASE_IMAGE_KINDS: [&str; 6] = ["node", "bun", "python", "go", "go_runtime", "static"];
 
 /// The `compose:` section.
 #[derive(Debug, Clone, Default)]
@@ -67,6 +81,9 @@ pub fn parse_settings(node: &Node, d: &mut Decoder) -> RawSettings {
     }
     if let Some((value, path)) = fields.field("compose") {
         settings.compose = parse_compose(value, &path, d);
+    }
+    if let Some((value, path)) = fields.field("build") {
+        settings.build = parse_build(value, &path, d);
     }
     for section in EMPTY_SECTIONS {
         if let Some((value, path)) = fields.field(section)
@@ -152,6 +169,82 @@ fn parse_service_settings(node: &Node, path: &KeyPath, d: &mut Decoder) -> Vec<R
             Some(settings)
         })
         .collect()
+}
+
+fn parse_build(node: &Node, path: &KeyPath, d: &mut Decoder) -> RawBuildSettings {
+    let Some(mut fields) = d.object(node, path) else {
+        return RawBuildSettings::default();
+    };
+    let build = RawBuildSettings {
+        registry: optional_string(&mut fields, d, "registry", 1, 255).and_then(|v| {
+            checked(
+                d,
+                &path.key("registry"),
+                v,
+                is_registry,
+                "a registry host and optional path, such as `mirror.example.com/dockerhub`",
+            )
+        }),
+        images: fields
+            .field("images")
+            .map(|(value, key)| parse_base_images(value, &key, d))
+            .unwrap_or_default(),
+    };
+    fields.finish(d, "the `build` section of svc.yaml");
+    build
+}
+
+fn parse_base_images(
+    node: &Node,
+    path: &KeyPath,
+    d: &mut Decoder,
+) -> Vec<(Spanned<String>, Spanned<String>)> {
+    let Some(members) = d.map(node, path) else {
+        return Vec::new();
+    };
+    members
+        .iter()
+        .filter_map(|m| {
+            let key = path.key(&m.key);
+            if !BASE_IMAGE_KINDS.contains(&m.key.as_str()) {
+                let help = match crate::diag::did_you_mean(&m.key, BASE_IMAGE_KINDS) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("the kinds are {}", BASE_IMAGE_KINDS.join(", ")),
+                };
+                d.error(
+                    "unknown-key",
+                    &key,
+                    m.key_span,
+                    format!("`{}` is not a kind of base image", m.key),
+                    "unknown base image",
+                    help,
+                );
+                return None;
+            }
+            let value = d.string(&m.value, &key, 1, 512)?;
+            let value = checked(
+                d,
+                &key,
+                value,
+                is_image_template,
+                "an image reference, optionally with `{version}`, such as `mirror.example.com/library/node:{version}-bookworm-slim`",
+            )?;
+            Some((Spanned::new(m.key.clone(), m.key_span), value))
+        })
+        .collect()
+}
+
+/// An image reference in which `{version}` stands for the version svc picked.
+fn is_image_template(s: &str) -> bool {
+    is_image_reference(&s.replace("{version}", "1.0.0"))
+}
+
+/// `host[:port][/path]`, without a scheme.
+fn is_registry(s: &str) -> bool {
+    !s.contains("://")
+        && !s.ends_with('/')
+        && s.split('/').all(|part| !part.is_empty())
+        && is_image_reference(s)
 }
 
 fn parse_nginx(node: &Node, path: &KeyPath, d: &mut Decoder) -> RawNginxSettings {

@@ -196,6 +196,14 @@ impl Stack {
             .unwrap_or_else(|| panic!("no published port for the gateway: {text:?}"))
     }
 
+    /// Builds every image and starts the stack, without waiting for its services: real apps
+    /// have no shell tools to be asked with, so their tests wait on their own answers.
+    pub fn start(&mut self) {
+        self.up = true;
+        self.down();
+        run(self.compose().args(["up", "-d", "--build", "--quiet-pull"]));
+    }
+
     /// Every network address of a service's container, by network name.
     pub fn addresses(&self, service: &str) -> BTreeMap<String, String> {
         let id = run(self.compose().args(["ps", "-q", service])).stdout;
@@ -285,7 +293,15 @@ impl Stack {
     fn down(&self) {
         let _ = self
             .compose()
-            .args(["down", "-v", "-t", "1", "--remove-orphans"])
+            .args([
+                "down",
+                "-v",
+                "-t",
+                "1",
+                "--remove-orphans",
+                "--rmi",
+                "local",
+            ])
             .output();
         let label = format!("label=com.docker.compose.project={}", self.options.name);
         let _ = Command::new("docker")

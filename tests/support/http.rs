@@ -151,3 +151,25 @@ fn parse_response(raw: &str) -> Response {
         body: body.to_string(),
     }
 }
+
+/// A GET to a port on loopback with a given `Host`, the whole response (status line, headers,
+/// body) as text; empty when nothing accepts the connection.
+pub fn get_from(port: u16, path: &str, host: &str) -> String {
+    let Ok(mut stream) =
+        TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_secs(2))
+    else {
+        return String::new();
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    if write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .is_err()
+    {
+        return String::new();
+    }
+    let mut bytes = Vec::new();
+    let _ = stream.read_to_end(&mut bytes);
+    String::from_utf8_lossy(&bytes).into_owned()
+}

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod apps;
 pub mod cases;
 pub mod compose;
 pub mod gateway;

@@ -588,13 +588,17 @@ fn environment(
         );
     }
     for (name, value) in &service.env {
-        let value = match value {
-            EnvValue::Literal(text) => literal(text),
-            EnvValue::PublicUrl(url) => literal(&url.under(&options.public_url)),
-        };
-        environment.insert(name.clone(), value);
+        environment.insert(name.clone(), env_value(value, options));
     }
     environment
+}
+
+/// A variable's value as compose.yaml holds it: public URLs under the stack's origin.
+fn env_value(value: &EnvValue, options: &Options) -> String {
+    match value {
+        EnvValue::Literal(text) => literal(text),
+        EnvValue::PublicUrl(url) => literal(&url.under(&options.public_url)),
+    }
 }
 
 /// What compose itself cannot say about a service, kept where `docker inspect` shows it.
@@ -625,18 +629,18 @@ fn labels(project: &Project, service: &Service) -> IndexMap<String, String> {
 }
 
 /// The image svc.yaml names; else the service's own Dockerfile; else the Dockerfile svc
-/// generates from its framework, inline.
+/// generates from its framework, inline, with the build's context and arguments.
 fn image_or_build(
     service: &Service,
     options: &Options,
 ) -> Result<(Option<String>, Option<Build>), Box<Diagnostic>> {
-    let context = literal(&join(&options.project_dir, &service.root));
     match service.image_source() {
         ImageSource::Dockerfile(path) => {
             let build = Build {
-                context,
+                context: literal(&join(&options.project_dir, &service.root)),
                 dockerfile: Some(literal(path)),
                 dockerfile_inline: None,
+                args: IndexMap::new(),
             };
             Ok((service.image.as_deref().map(literal), Some(build)))
         }
@@ -645,40 +649,20 @@ fn image_or_build(
             let dockerfile = crate::emit::dockerfile::render(service, recipe).map_err(|e| {
                 Box::new(Diagnostic::error("compose-internal", e).key(&service.key))
             })?;
+            let args = service
+                .build_args()
+                .map(|(name, value)| (name.to_string(), env_value(value, options)))
+                .collect();
             let build = Build {
-                context,
+                context: literal(&join(&options.project_dir, &recipe.context)),
                 dockerfile: None,
                 dockerfile_inline: Some(LitString(literal(&dockerfile))),
+                args,
             };
             Ok((None, Some(build)))
         }
-        ImageSource::Unbuildable(why) => Err(Box::new(unbuildable(service, why))),
+        ImageSource::Unbuildable(why) => Err(Box::new(crate::check::unbuildable(service, why))),
     }
-}
-
-/// A service svc cannot build: why, which frameworks would settle it, and the other ways out.
-pub fn unbuildable(service: &Service, why: &crate::ir::Unbuildable) -> Diagnostic {
-    let frameworks = match why.frameworks.as_slice() {
-        [] => String::new(),
-        names => format!(
-            "set `framework` to one of {}; or ",
-            names
-                .iter()
-                .map(|n| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
-    Diagnostic::error(
-        "cannot-build",
-        format!("svc cannot build service `{}`: {}", service.name, why.reason),
-    )
-    .key(&service.key)
-    .at(service.origin.file, service.origin.span, "how is this service built?")
-    .help(format!(
-        "{frameworks}set `services.{0}.image` in svc.yaml to a built image; or give it a Dockerfile (`\"runtime\": \"container\"`)",
-        service.name
-    ))
 }
 
 /// Compose interpolates `$` in every value; a value from the config means what it says, so each

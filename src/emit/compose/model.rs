@@ -50,6 +50,9 @@ pub struct Build {
     /// A Dockerfile svc generated, kept in compose.yaml so nothing lands in the source tree.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dockerfile_inline: Option<LitString>,
+    /// Client-visible variables the build inlines (`NEXT_PUBLIC_*`, `VITE_*`, ...).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub args: IndexMap<String, String>,
 }
 
 #[derive(Serialize)]

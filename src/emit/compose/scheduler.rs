@@ -41,7 +41,12 @@ pub fn crontab(project: &Project, public_url: &str) -> String {
             Call::Service(id) => {
                 let service = &project.services[id];
                 (
-                    format!("http://{}:{}/", binding_alias(service), service.port),
+                    format!(
+                        "http://{}:{}{}",
+                        binding_alias(service),
+                        service.port,
+                        service.cron_path()
+                    ),
                     None,
                 )
             }

@@ -13,8 +13,13 @@ pub const README: &str = "README.md";
 enum Source {
     /// svc.yaml names a built image.
     Image(String),
-    /// A Dockerfile: the service's own (relative to its root) or one svc generated.
-    Dockerfile { path: String, generated: bool },
+    /// A Dockerfile: the service's own (relative to its root) or one svc generated, and the
+    /// context it builds from, relative to the project.
+    Dockerfile {
+        path: String,
+        generated: bool,
+        context: String,
+    },
     /// svc cannot tell how to build it.
     Unbuildable(String),
 }
@@ -24,11 +29,13 @@ fn source(service: &Service) -> Source {
         ImageSource::Dockerfile(path) => Source::Dockerfile {
             path: path.to_string(),
             generated: false,
+            context: service.root.clone(),
         },
         ImageSource::Image(image) => Source::Image(image.to_string()),
-        ImageSource::Recipe(_) => Source::Dockerfile {
+        ImageSource::Recipe(recipe) => Source::Dockerfile {
             path: dockerfile_path(service),
             generated: true,
+            context: recipe.context.clone(),
         },
         ImageSource::Unbuildable(why) => Source::Unbuildable(why.reason.clone()),
     }
@@ -75,8 +82,12 @@ pub fn readme(project: &Project, project_dir: &str) -> String {
             Source::Image(image) => {
                 text.push_str(&format!("svc.yaml names a built image: `{image}`.\n"));
             }
-            Source::Dockerfile { path, generated } => {
-                let ctx = context(project_dir, &service.root);
+            Source::Dockerfile {
+                path,
+                generated,
+                context: root,
+            } => {
+                let ctx = context(project_dir, &root);
                 let (file, note) = if generated {
                     (
                         path,
@@ -88,8 +99,17 @@ pub fn readme(project: &Project, project_dir: &str) -> String {
                         "the service brings its own Dockerfile",
                     )
                 };
+                let args: String = service
+                    .build_args()
+                    .map(|(name, value)| {
+                        format!(
+                            " --build-arg {}",
+                            shell_word(&format!("{name}={}", build_arg(value)))
+                        )
+                    })
+                    .collect();
                 text.push_str(&format!(
-                    "{note}:\n\n```sh\ndocker build --platform linux/amd64 -f {} -t {} {}\n```\n",
+                    "{note}:\n\n```sh\ndocker build --platform linux/amd64{args} -f {} -t {} {}\n```\n",
                     shell_word(&file),
                     shell_word(&format!("{}:latest", service.hostname)),
                     shell_word(&ctx),
@@ -103,6 +123,15 @@ pub fn readme(project: &Project, project_dir: &str) -> String {
         }
     }
     text
+}
+
+/// A build argument's value for the README: a public URL is the deployment's origin, known
+/// only once it exists, so the README leaves a placeholder for it.
+fn build_arg(value: &crate::ir::EnvValue) -> String {
+    match value {
+        crate::ir::EnvValue::Literal(text) => text.clone(),
+        crate::ir::EnvValue::PublicUrl(url) => url.under("https://<public host>"),
+    }
 }
 
 /// `'...'` when a word holds anything a shell would read.
@@ -128,18 +157,35 @@ pub fn output(project: &Project, project_dir: &str) -> Result<Block, String> {
             let name = ("service", string(service.name.as_str()));
             match source(service) {
                 Source::Image(image) => object(vec![name, ("image", string(&image))]),
-                Source::Dockerfile { path, generated } => {
-                    let ctx = context(project_dir, &service.root);
+                Source::Dockerfile {
+                    path,
+                    generated,
+                    context: root,
+                } => {
+                    let ctx = context(project_dir, &root);
                     let file = if generated {
                         path
                     } else {
                         context(&ctx, &path)
                     };
-                    object(vec![
+                    let args: Vec<(String, String)> = service
+                        .build_args()
+                        .map(|(name, value)| (name.to_string(), build_arg(value)))
+                        .collect();
+                    let mut entries = vec![
                         name,
                         ("dockerfile", string(&file)),
                         ("context", string(&ctx)),
-                    ])
+                    ];
+                    let args_object = object(
+                        args.iter()
+                            .map(|(name, value)| (name.as_str(), string(value)))
+                            .collect(),
+                    );
+                    if !args.is_empty() {
+                        entries.push(("build_args", args_object));
+                    }
+                    object(entries)
                 }
                 Source::Unbuildable(reason) => object(vec![name, ("unbuildable", string(&reason))]),
             }

@@ -246,7 +246,8 @@ pub fn service_group(project: &Project, service: &Service) -> Result<Vec<Block>,
             &format!("Public routes reach {name} through the gateway only"),
         )?);
     }
-    if let crate::ir::Workload::Cron { .. } = service.workload {
+    // A dynamic cron service keeps its own schedules: nothing calls it.
+    if let crate::ir::Workload::Cron { dynamic: false, .. } = service.workload {
         blocks.push(from_group(
             &format!("ingress_schedule_{name}"),
             name,

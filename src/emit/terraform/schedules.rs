@@ -110,7 +110,7 @@ fn url(project: &Project, call: Call) -> Result<Expression, String> {
             call_join(vec![
                 string(&format!("http://{}.", service.hostname)),
                 expr(&format!("{NAMESPACE}.name"))?,
-                string(&format!(":{}/", service.port)),
+                string(&format!(":{}{}", service.port, service.cron_path())),
             ])
         }
         Call::Job(_) => string(""),

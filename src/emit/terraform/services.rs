@@ -157,7 +157,7 @@ pub(super) fn task(
 fn ecs_service(project: &Project, service: &Service, order: &StartOrder) -> Result<Block, String> {
     let name = service.name.as_str();
     let desired = lookup("var", "desired_count", name, u64::from(service.replicas));
-    if let Workload::Cron { .. } = service.workload {
+    if let Workload::Cron { dynamic: false, .. } = service.workload {
         // Requested only by the scheduled caller, which finds it in Cloud Map's DNS.
         return Ok(fargate_service(name, desired, None)?
             .child(super::schedules::registry(&service.name)?)

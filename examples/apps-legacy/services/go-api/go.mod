@@ -1,0 +1,3 @@
+module example.com/goapi
+
+go 1.23

@@ -1,0 +1,163 @@
+//! The static server of sites svc builds: nginx with a config of svc's own, serving only the
+//! site's files. Dotfiles (but `.well-known`), manifests, lockfiles and symbolic links are
+//! removed from what is served, and nginx follows no link, so nothing outside the output
+//! directory can be reached.
+
+use crate::emit::nginx::conf::{Arg, Item, block, print, simple};
+
+/// Files that describe a project rather than belong to its site. Vercel's static builder
+/// leaves most of these out too.
+const NOT_SERVED: &[&str] = &[
+    "package.json",
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "pnpm-workspace.yaml",
+    "bun.lock",
+    "bun.lockb",
+    "vercel.json",
+    "vercel.jsonc",
+    "vercel.toml",
+    "now.json",
+    "svc.yaml",
+    "svc.json",
+    "README.md",
+    "requirements.txt",
+    "pyproject.toml",
+    "Pipfile",
+    "Pipfile.lock",
+    "poetry.lock",
+    "uv.lock",
+    "go.mod",
+    "go.sum",
+    "Gemfile",
+    "Gemfile.lock",
+    "Cargo.toml",
+    "Cargo.lock",
+    "Dockerfile",
+    "Containerfile",
+];
+
+/// Types by extension: the server's own table, so it depends on nothing in its image.
+const TYPES: &[(&str, &str)] = &[
+    ("text/html", "html htm"),
+    ("text/css", "css"),
+    ("text/javascript", "js mjs"),
+    ("application/json", "json map webmanifest"),
+    ("text/plain", "txt"),
+    ("text/xml", "xml"),
+    ("text/markdown", "md"),
+    ("image/svg+xml", "svg svgz"),
+    ("image/png", "png"),
+    ("image/jpeg", "jpg jpeg"),
+    ("image/gif", "gif"),
+    ("image/webp", "webp"),
+    ("image/avif", "avif"),
+    ("image/x-icon", "ico"),
+    ("font/woff", "woff"),
+    ("font/woff2", "woff2"),
+    ("font/ttf", "ttf"),
+    ("font/otf", "otf"),
+    ("application/wasm", "wasm"),
+    ("application/pdf", "pdf"),
+    ("application/zip", "zip"),
+    ("audio/mpeg", "mp3"),
+    ("video/mp4", "mp4"),
+    ("video/webm", "webm"),
+];
+
+/// The shell step that puts the site in `/svc/site`: copied from `source` (a shell word,
+/// relative to the build's directory) when given, then everything not to be served removed.
+pub fn collect(source: Option<&str>) -> String {
+    let copy = match source {
+        Some(source) => format!("mkdir -p /svc && cp -a {source} /svc/site && "),
+        None => String::new(),
+    };
+    let names: Vec<String> = NOT_SERVED.iter().map(|n| format!("-name '{n}'")).collect();
+    format!(
+        "{copy}cd /svc/site && find . -mindepth 1 \\( -name '.*' ! -name '.well-known' \\) -prune -exec rm -rf {{}} + && find . \\( -name node_modules -o {} \\) -prune -exec rm -rf {{}} + && find . -type l -exec rm -f {{}} +",
+        names.join(" -o ")
+    )
+}
+
+/// nginx.conf for the static server: unprivileged, on `port`, serving `/www`.
+pub fn config(port: u16) -> String {
+    let types: Vec<Item> = TYPES
+        .iter()
+        .map(|(mime, extensions)| {
+            let mut args: Vec<Arg> = Vec::new();
+            args.extend(extensions.split(' ').map(|e| Arg::text(e.to_string())));
+            simple_named(mime, args)
+        })
+        .collect();
+    let temp = |name: &'static str, dir: &str| simple(name, vec![Arg::text(format!("/tmp/{dir}"))]);
+    let items = vec![
+        simple("worker_processes", vec![Arg::Number(1)]),
+        simple("pid", vec![Arg::text("/tmp/nginx.pid")]),
+        simple("error_log", vec![Arg::Word("stderr")]),
+        simple("daemon", vec![Arg::Word("off")]),
+        block(
+            "events",
+            vec![],
+            vec![simple("worker_connections", vec![Arg::Number(1024)])],
+        ),
+        block(
+            "http",
+            vec![],
+            vec![
+                block("types", vec![], types),
+                simple("default_type", vec![Arg::text("application/octet-stream")]),
+                simple("access_log", vec![Arg::Word("off")]),
+                simple("server_tokens", vec![Arg::Word("off")]),
+                simple("disable_symlinks", vec![Arg::Word("on")]),
+                temp("client_body_temp_path", "client_body"),
+                temp("proxy_temp_path", "proxy"),
+                temp("fastcgi_temp_path", "fastcgi"),
+                temp("uwsgi_temp_path", "uwsgi"),
+                temp("scgi_temp_path", "scgi"),
+                block(
+                    "server",
+                    vec![],
+                    vec![
+                        simple("listen", vec![Arg::Number(u64::from(port))]),
+                        simple("root", vec![Arg::text("/www")]),
+                        simple("absolute_redirect", vec![Arg::Word("off")]),
+                        simple("error_page", vec![Arg::Number(404), Arg::text("/404.html")]),
+                        block(
+                            "location",
+                            vec![
+                                Arg::Word("~"),
+                                Arg::Regex(r"/\.(?!well-known(/|$))".to_string()),
+                            ],
+                            vec![simple("return", vec![Arg::Number(404)])],
+                        ),
+                        block(
+                            "location",
+                            vec![Arg::text("/")],
+                            vec![simple(
+                                "try_files",
+                                vec![
+                                    Arg::var("uri"),
+                                    Arg::Value(vec![
+                                        crate::emit::nginx::conf::Part::Var("uri".to_string()),
+                                        crate::emit::nginx::conf::Part::Text(
+                                            "/index.html".to_string(),
+                                        ),
+                                    ]),
+                                    Arg::Word("=404"),
+                                ],
+                            )],
+                        ),
+                    ],
+                ),
+            ],
+        ),
+    ];
+    print(&items)
+}
+
+/// A directive whose name is svc's own text (a MIME type in `types`).
+fn simple_named(name: &'static str, args: Vec<Arg>) -> Item {
+    simple(name, args)
+}

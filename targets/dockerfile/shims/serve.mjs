@@ -1,0 +1,138 @@
+// svc's launcher for Node services, written into the image by the Dockerfile svc generates.
+// It serves a module as Vercel's Node runtime does: the module's `fetch` (or per-method
+// handlers), else a (req, res) function, else the server it starts with listen(), on $PORT.
+// Usage: node serve.mjs web <entry> | cron <entry> <routes JSON> | script <entry>
+import http from "node:http";
+import { Readable } from "node:stream";
+import { pathToFileURL } from "node:url";
+import { resolve } from "node:path";
+
+const [mode, entry, routesJson] = process.argv.slice(2);
+const port = Number(process.env.PORT || 3000);
+const host = "0.0.0.0";
+const METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"];
+
+// The first server the module starts is held back: where it listens is the launcher's call.
+let captured = null;
+let onCaptured = () => {};
+const listen = http.Server.prototype.listen;
+http.Server.prototype.listen = function (...args) {
+  http.Server.prototype.listen = listen;
+  const callback = args.find((a) => typeof a === "function");
+  captured = { server: this, callback };
+  onCaptured();
+  return this;
+};
+
+const loaded = await import(pathToFileURL(resolve(entry)).href);
+
+if (mode === "script") {
+  // A job or worker: importing it ran it; restore listen for anything it starts later.
+  http.Server.prototype.listen = listen;
+} else if (mode === "cron") {
+  http.Server.prototype.listen = listen;
+  serveCron(loaded, JSON.parse(routesJson));
+} else {
+  await serveWeb(loaded);
+}
+
+function unwrap(module) {
+  let value = module;
+  for (let i = 0; i < 5 && value && value.default; i++) value = value.default;
+  return value;
+}
+
+async function serveWeb(module) {
+  const app = unwrap(module);
+  const handlers = app && METHODS.filter((m) => typeof app[m] === "function");
+  if (app && (typeof app.fetch === "function" || handlers.length > 0)) {
+    http.Server.prototype.listen = listen;
+    const handle = (request) => {
+      const method = request.method.toUpperCase();
+      if (typeof app[method] === "function") return app[method](request);
+      if (typeof app.fetch === "function") return app.fetch(request);
+      return new Response("method not allowed", { status: 405 });
+    };
+    http.createServer((req, res) => fromFetch(handle, req, res)).listen(port, host);
+    return;
+  }
+  if (typeof app === "function") {
+    http.Server.prototype.listen = listen;
+    http.createServer(app).listen(port, host);
+    return;
+  }
+  if (!captured) {
+    await new Promise((done) => {
+      onCaptured = done;
+      setTimeout(done, 1000);
+    });
+  }
+  http.Server.prototype.listen = listen;
+  if (!captured) {
+    console.error(
+      `svc: ${entry} neither exports a handler (fetch, or a (req, res) function) nor starts a server`,
+    );
+    process.exit(1);
+  }
+  listen.call(captured.server, port, host, captured.callback);
+}
+
+// A Node request through a fetch handler, and its Response back.
+async function fromFetch(handle, req, res) {
+  try {
+    const url = new URL(req.url, `http://${req.headers.host || "localhost"}`);
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) {
+      for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+    }
+    const body = ["GET", "HEAD"].includes(req.method) ? undefined : Readable.toWeb(req);
+    const request = new Request(url, { method: req.method, headers, body, duplex: "half" });
+    const response = await handle(request);
+    const out = {};
+    response.headers.forEach((value, name) => {
+      if (name !== "set-cookie") out[name] = value;
+    });
+    const cookies = response.headers.getSetCookie();
+    if (cookies.length > 0) out["set-cookie"] = cookies;
+    res.writeHead(response.status, out);
+    if (response.body && req.method !== "HEAD") {
+      Readable.fromWeb(response.body).pipe(res);
+    } else {
+      res.end();
+    }
+  } catch (error) {
+    console.error(error);
+    if (!res.headersSent) res.writeHead(500);
+    res.end();
+  }
+}
+
+// Vercel's cron dispatcher: GET or POST on a route calls the module's default export.
+function serveCron(module, routes) {
+  const json = (res, status, body) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+    res.end(text);
+  };
+  http
+    .createServer(async (req, res) => {
+      req.resume();
+      if (!["GET", "POST"].includes(req.method)) return json(res, 405, { error: "method not allowed" });
+      const secret = process.env.CRON_SECRET;
+      if (secret && req.headers.authorization !== `Bearer ${secret}`) {
+        return json(res, 401, { error: "unauthorized" });
+      }
+      const path = req.url.split("?")[0];
+      if (!(path in routes)) return json(res, 404, { error: `no cron handler for path: ${path}` });
+      const handler = unwrap(module);
+      if (typeof handler !== "function") return json(res, 500, { error: "internal" });
+      try {
+        await handler();
+        json(res, 200, { ok: true });
+      } catch (error) {
+        console.error(error);
+        json(res, 500, { error: "internal" });
+      }
+    })
+    .listen(port, host);
+}

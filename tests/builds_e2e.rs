@@ -1,0 +1,174 @@
+//! Real projects, built from the Dockerfiles svc generates and run on a real Docker engine:
+//! the seed (Next.js and FastAPI), Python (FastAPI with uv, Flask and Django found without an
+//! entrypoint), Node (a Vite site and an Express app found without `framework`, a plain server),
+//! a pnpm workspace monorepo (Next.js with a client-visible variable inlined at build time), and
+//! the legacy form (file entrypoints beside their own manifests, crons and a worker). Each page
+//! renders through the gateway, each backend answers at its public path, each binding works
+//! from inside its caller, and each private backend answers nobody else.
+//!
+//! Base images are local stand-ins for the official ones (tests/images/bases.sh), named in
+//! svc.yaml's `build.images`: the override users behind a mirror use.
+
+mod support;
+
+use support::apps::{App, start};
+
+fn must(app: &App, path: &str, expected: &str) -> String {
+    let body = app.get_eventually(path, expected);
+    assert!(
+        body.contains(expected),
+        "GET {path}: expected {expected:?}, got {body:?}"
+    );
+    body
+}
+
+#[test]
+fn the_seed_builds_and_its_frontend_calls_the_private_backend() {
+    let Some(app) = start("seed", "seed-build") else {
+        return;
+    };
+    must(&app, "/", "hello from my_frontend");
+    // The announcement's route handler calls the backend through BACKEND_INTERNAL_URL.
+    must(&app, "/api/users", r#"[{"id":1,"name":"Ada"}]"#);
+    let url = app.exec("my_frontend", &["sh", "-c", "echo $BACKEND_INTERNAL_URL"]);
+    assert_eq!(url.trim(), "http://my-backend.internal:8000");
+    let users = app.fetch_in("my_frontend", &format!("{}/users", url.trim()));
+    assert!(users.contains("Ada"), "{users}");
+    app.assert_private("my_backend", "Ada", &[]);
+    app.assert_private("my_backend", "hello from my_backend", &[]);
+}
+
+#[test]
+fn python_frameworks_build_from_their_dependency_files() {
+    let Some(app) = start("apps-python", "python-build") else {
+        return;
+    };
+    must(&app, "/api/shop/x/y", "hello from shop at /api/shop/x/y");
+    must(&app, "/blog/post/1", "hello from blog at /blog/post/1");
+    must(
+        &app,
+        "/admin-site/users/3",
+        "hello from admin at /admin-site/users/3",
+    );
+    // shop calls the private ledger through its binding.
+    must(&app, "/api/shop/ledger", "shop got: hello from ledger");
+    app.assert_private("ledger", "hello from ledger", &["blog", "admin"]);
+}
+
+#[test]
+fn node_apps_build_with_the_versions_they_ask_for() {
+    let Some(app) = start("apps-node", "node-build") else {
+        return;
+    };
+    // The Vite site, detected without `framework`, built with VITE_API_BASE inlined.
+    let page = must(&app, "/", "hello from web");
+    assert!(page.contains(r#"<a id="api" href="/api">"#), "{page}");
+    // An Express app that exports itself and never listens, served on $PORT.
+    must(&app, "/api/x/y", "hello from api at /api/x/y");
+    must(&app, "/api/inventory", "api got: hello from inventory");
+    // engines.node 22.x, and .nvmrc's 20 where package.json says nothing.
+    assert_eq!(app.exec("api", &["node", "-v"]).trim(), "v22.14.0");
+    assert_eq!(app.exec("inventory", &["node", "-v"]).trim(), "v20.18.1");
+    // The static server serves the build's output, not the project.
+    for path in [
+        "/package.json",
+        "/index.html.map",
+        "/.env",
+        "/vite.config.js",
+        "/main.js",
+    ] {
+        let body = support::http::get_from(app.port(), path, "svc.test");
+        assert!(body.starts_with("HTTP/1.1 404"), "{path}: {body}");
+    }
+    app.assert_private("inventory", "hello from inventory", &["web"]);
+}
+
+#[test]
+fn a_pnpm_workspace_builds_each_service_with_its_own_packages() {
+    let Some(app) = start("apps-monorepo", "monorepo-build") else {
+        return;
+    };
+    // Next.js inlines NEXT_PUBLIC_API_BASE when it builds; the page shows the value svc set.
+    let page = must(&app, "/", "hello from web");
+    assert!(page.contains(r#"<a id="api" href="/api">"#), "{page}");
+    must(&app, "/api/hello", "hello from api at /api/hello");
+    let url = app.exec("web", &["sh", "-c", "echo $API_URL"]);
+    let answer = app.fetch_in("web", &format!("{}/api/from-web", url.trim()));
+    assert!(
+        answer.contains("hello from api at /api/from-web"),
+        "{answer}"
+    );
+    // pnpm installed only what each service needs: the api has no Next.js.
+    let next = app.exec(
+        "api",
+        &[
+            "sh",
+            "-c",
+            "ls /app/node_modules/.pnpm | grep -c '^next@' || true",
+        ],
+    );
+    assert_eq!(next.trim(), "0", "the api image holds Next.js");
+}
+
+#[test]
+fn the_legacy_form_builds_file_entrypoints_crons_and_a_worker() {
+    let Some(app) = start("apps-legacy", "legacy-build") else {
+        return;
+    };
+    let page = must(&app, "/", "hello from web");
+    // VITE_GO_API_URL is one of the variables the legacy form injects, inlined at build time.
+    assert!(page.contains(r#"<a id="go" href="/api/go">"#), "{page}");
+    must(&app, "/api/go/x", "hello from go-api at /api/go/x");
+    must(&app, "/api/py/a/b", "hello from py-api at /api/py/a/b");
+    must(&app, "/api/node/q", "hello from express-api at /api/node/q");
+
+    // Vercel's cron routes: the function answers GET and POST at its path, and nothing else.
+    let route = "http://127.0.0.1:8000/_svc/cleanup/crons/jobs/cleanup/run";
+    assert_eq!(app.fetch_in("cleanup", route), r#"{"ok":true}"#);
+    let unknown = app.exec(
+        "cleanup",
+        &["python", "-c", "import urllib.request as u,urllib.error as e\ntry: u.urlopen('http://127.0.0.1:8000/_svc/cleanup/crons/x/y')\nexcept e.HTTPError as r: print(r.code, r.read().decode())"],
+    );
+    assert_eq!(
+        unknown.trim(),
+        r#"404 {"error":"no cron handler for path: /_svc/cleanup/crons/x/y"}"#
+    );
+
+    // The scheduler calls the fixed schedule; the dynamic one (from get_crons()) the service
+    // keeps itself. Both run within two minutes.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(150);
+    let (mut cleanup, mut reports) = (String::new(), String::new());
+    while std::time::Instant::now() < deadline {
+        cleanup = app.exec("cleanup", &["cat", "/tmp/cron.log"]);
+        reports = app.exec("reports", &["cat", "/tmp/cron.log"]);
+        // One call is the test's own request above; the scheduler's make more.
+        if cleanup.matches("cleanup ran").count() >= 2 && reports.contains("reports ran") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(5));
+    }
+    assert!(
+        cleanup.matches("cleanup ran").count() >= 2,
+        "the scheduler never called cleanup: {cleanup:?}"
+    );
+    assert!(
+        reports.contains("reports ran"),
+        "the dynamic schedule never ran: {reports:?}"
+    );
+
+    // The worker has stayed up all along.
+    let id = app
+        .stack
+        .compose()
+        .args(["ps", "-q", "mailer"])
+        .output()
+        .unwrap()
+        .stdout;
+    let state = std::process::Command::new("docker")
+        .args(["inspect", "--format", "{{.State.Status}} {{.RestartCount}}"])
+        .arg(String::from_utf8_lossy(&id).trim())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&state.stdout).trim(), "running 0");
+    app.assert_private("cleanup", "no cron handler", &["py-api", "web"]);
+}
