@@ -148,8 +148,16 @@ fn parse_bindings(node: &Node, path: &KeyPath, d: &mut Decoder) -> Vec<RawBindin
 
 /// Env names a binding may not set: the platform injects them.
 pub(super) fn is_reserved_env(name: &str) -> bool {
-    name == "PORT" || name.starts_with("VERCEL_")
+    name == "PORT" || (name.starts_with("VERCEL_") && !QUEUE_SETTINGS.contains(&name))
 }
+
+/// Where a worker finds Vercel Queues: nothing sets them but the user, who points a
+/// self-hosted worker at a queue service with them (docs/builds.md).
+pub const QUEUE_SETTINGS: [&str; 3] = [
+    "VERCEL_QUEUE_BASE_URL",
+    "VERCEL_QUEUE_BASE_PATH",
+    "VERCEL_QUEUE_TOKEN",
+];
 
 /// Every binding's env on its own, whether or not its target resolves, so one mistake never
 /// hides another.

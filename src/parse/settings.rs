@@ -126,7 +126,7 @@ fn parse_env(
                     member.key_span,
                     format!("`{}` is set by the platform", member.key),
                     "reserved",
-                    "`PORT` comes from the service's `port` setting and `VERCEL_*` from the platform: set `port`, or choose another name",
+                    "`PORT` comes from the service's `port` setting and `VERCEL_*` from the platform, except the Vercel Queues settings (`VERCEL_QUEUE_BASE_URL`, `VERCEL_QUEUE_BASE_PATH`, `VERCEL_QUEUE_TOKEN`): set `port`, or choose another name",
                 );
                 return None;
             }
