@@ -190,34 +190,39 @@ fn check_builds(project: &Project, diags: &mut Diagnostics) {
     }
 }
 
-/// A service svc cannot build: why, which frameworks would settle it, and the other ways out.
+/// A service svc cannot build: why, what would settle it, and the ways out that always work.
 pub fn unbuildable(service: &crate::ir::Service, why: &crate::ir::Unbuildable) -> Diagnostic {
+    let mut help = String::new();
+    if let Some(fix) = &why.fix {
+        help.push_str(fix);
+        help.push_str("; or ");
+    }
     // Suggesting frameworks helps only a service that names none.
-    let suggested: &[&str] = match service.framework {
-        Some(_) if !why.frameworks.is_empty() => &[],
-        _ => &why.frameworks,
-    };
-    let frameworks = match suggested {
-        [] => String::new(),
-        names => format!(
+    if service.framework.is_none() && !why.frameworks.is_empty() {
+        let names: Vec<String> = why.frameworks.iter().map(|n| format!("`{n}`")).collect();
+        help.push_str(&format!(
             "set `framework` to one of {}; or ",
-            names
-                .iter()
-                .map(|n| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
+            names.join(", ")
+        ));
+    }
+    help.push_str(&format!(
+        "set `services.{}.image` in svc.yaml to a built image; or give it a Dockerfile (`\"runtime\": \"container\"`)",
+        service.name
+    ));
     Diagnostic::error(
         "cannot-build",
-        format!("svc cannot build service `{}`: {}", service.name, why.reason),
+        format!(
+            "svc cannot build service `{}`: {}",
+            service.name, why.reason
+        ),
     )
     .key(&service.key)
-    .at(service.origin.file, service.origin.span, "how is this service built?")
-    .help(format!(
-        "{frameworks}set `services.{0}.image` in svc.yaml to a built image; or give it a Dockerfile (`\"runtime\": \"container\"`)",
-        service.name
-    ))
+    .at(
+        service.origin.file,
+        service.origin.span,
+        "how is this service built?",
+    )
+    .help(help)
 }
 
 /// A name that follows the rule, when the fix is mechanical.

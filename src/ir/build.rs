@@ -16,10 +16,34 @@ pub enum BuildPlan {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Unbuildable {
+    /// What the files say, or leave unsaid.
     pub reason: String,
+    /// The change to the project that would settle it, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
     /// `framework` values that would settle it, if any.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub frameworks: Vec<&'static str>,
+}
+
+impl Unbuildable {
+    pub fn new(reason: impl Into<String>) -> Unbuildable {
+        Unbuildable {
+            reason: reason.into(),
+            fix: None,
+            frameworks: Vec::new(),
+        }
+    }
+
+    pub fn fix(mut self, fix: impl Into<String>) -> Unbuildable {
+        self.fix = Some(fix.into());
+        self
+    }
+
+    pub fn frameworks(mut self, frameworks: &[&'static str]) -> Unbuildable {
+        self.frameworks = frameworks.to_vec();
+        self
+    }
 }
 
 /// One image build: a context, the service's place in it, and what to build.

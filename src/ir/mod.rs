@@ -353,10 +353,8 @@ pub enum ImageSource<'a> {
 
 /// The plan of a service whose root is missing (lowering reports that; this keeps the answer
 /// total).
-static ROOTLESS: std::sync::LazyLock<Unbuildable> = std::sync::LazyLock::new(|| Unbuildable {
-    reason: "its root does not exist".to_string(),
-    frameworks: Vec::new(),
-});
+static ROOTLESS: std::sync::LazyLock<Unbuildable> =
+    std::sync::LazyLock::new(|| Unbuildable::new("its root does not exist"));
 
 impl Service {
     /// The path the scheduler requests on a cron service: Vercel's internal cron route when svc

@@ -20,23 +20,25 @@ pub fn plan(input: &Input) -> Result<Recipe, Unbuildable> {
             .find(|c| tree.is_file(c)),
     };
     let Some(entry) = entry else {
-        return Err(Unbuildable {
-            reason: "no main package: set `entrypoint` (e.g. `main.go` or `cmd/api/main.go`)"
-                .to_string(),
-            frameworks: vec!["go"],
-        });
+        return Err(Unbuildable::new(
+            "no main package: none of main.go, cmd/api/main.go or cmd/server/main.go exists",
+        )
+        .fix("set `entrypoint` to the main package's file, e.g. `main.go` or `cmd/api/main.go`"));
     };
     let entry_dir = files::parent(&entry);
     let Some(module) = tree.nearest(&entry_dir, "go.mod") else {
-        return Err(Unbuildable {
-            reason: format!("no go.mod next to `{entry}` or in a directory above it"),
-            frameworks: Vec::new(),
-        });
+        return Err(Unbuildable::new(format!(
+            "no go.mod next to `{entry}` or in a directory above it"
+        ))
+        .fix("add the module's go.mod (`go mod init`) beside the entrypoint or above it"));
     };
     let go_mod = tree.read(&join(&module, "go.mod")).unwrap_or_default();
-    let version = versions::go_release(&go_mod).map_err(|reason| Unbuildable {
-        reason,
-        frameworks: Vec::new(),
+    let version = versions::go_release(&go_mod).map_err(|reason| {
+        Unbuildable::new(reason).fix(format!(
+            "write a release Vercel's Go builder knows in go.mod's `go` line: {} to {} (or a full `X.Y.Z`)",
+            versions::GO[versions::GO.len() - 1].0,
+            versions::GO[0].0
+        ))
     })?;
     let manifests = ["go.mod", "go.sum"]
         .iter()

@@ -100,12 +100,10 @@ fn copyable(recipe: Recipe) -> Result<Recipe, Unbuildable> {
         .find(|path| !plain(path));
     match odd {
         None => Ok(recipe),
-        Some(path) => Err(Unbuildable {
-            reason: format!(
-                "the path `{path}` has characters svc does not write into a Dockerfile (letters, digits and `. _ - / @ +` only)"
-            ),
-            frameworks: Vec::new(),
-        }),
+        Some(path) => Err(Unbuildable::new(format!(
+            "the path `{path}` has characters svc does not write into a Dockerfile"
+        ))
+        .fix("rename it with letters, digits and `. _ - / @ +` only")),
     }
 }
 
@@ -118,18 +116,13 @@ fn recipe(input: &Input) -> Result<Recipe, Unbuildable> {
         (Runtime::Node, _) => node::server(input),
         (Runtime::Python, _) => python::plan(input),
         (Runtime::Go, _) => go::plan(input),
-        (Runtime::Ruby, _) => Err(Unbuildable {
-            reason: "svc does not build Ruby (Rack) services yet; Vercel runs them with its own Ruby runtime".to_string(),
-            frameworks: Vec::new(),
-        }),
-        (Runtime::Rust, _) => Err(Unbuildable {
-            reason: "svc does not build Rust services yet".to_string(),
-            frameworks: Vec::new(),
-        }),
-        (Runtime::Container | Runtime::Frontend, _) => Err(Unbuildable {
-            reason: "no framework or runtime says how to build it".to_string(),
-            frameworks: Vec::new(),
-        }),
+        (Runtime::Ruby, _) => Err(Unbuildable::new(
+            "svc does not build Ruby (Rack) services yet; Vercel runs them with its own Ruby runtime",
+        )),
+        (Runtime::Rust, _) => Err(Unbuildable::new("svc does not build Rust services yet")),
+        (Runtime::Container | Runtime::Frontend, _) => Err(Unbuildable::new(
+            "no framework or runtime says how to build it",
+        )),
     }
 }
 

@@ -143,12 +143,12 @@ fn package_manager(
     let version = match name {
         PackageManagerName::Pnpm => {
             let text = tree.read(&join(dir, "pnpm-lock.yaml")).unwrap_or_default();
-            pnpm_for_lockfile(&text).ok_or_else(|| Unbuildable {
-                reason: format!(
-                    "`{}` has a lockfileVersion svc does not know the pnpm of; pin one with `\"packageManager\": \"pnpm@<version>\"` in package.json",
+            pnpm_for_lockfile(&text).ok_or_else(|| {
+                Unbuildable::new(format!(
+                    "`{}` has a lockfileVersion svc does not know the pnpm of",
                     join(dir, "pnpm-lock.yaml")
-                ),
-                frameworks: Vec::new(),
+                ))
+                .fix("pin pnpm with `\"packageManager\": \"pnpm@<version>\"` in package.json")
             })?
         }
         PackageManagerName::Yarn => {
@@ -295,13 +295,10 @@ fn unsupported_node(range: &str, from: &str) -> Unbuildable {
         .iter()
         .map(|(m, _)| format!("{m}.x"))
         .collect();
-    Unbuildable {
-        reason: format!(
-            "{from} asks for Node `{range}`, which no Node version Vercel builds with meets ({})",
-            majors.join(", ")
-        ),
-        frameworks: Vec::new(),
-    }
+    Unbuildable::new(format!(
+        "{from} asks for Node `{range}`, which no Node version Vercel builds with meets"
+    ))
+    .fix(format!("ask for one of {}", majors.join(", ")))
 }
 
 /// What the install needs before the sources: manifests, lockfile and package-manager config,
@@ -778,11 +775,11 @@ fn find_entry(tree: Tree, workdir: &str, package: Option<&Value>) -> Result<Stri
         .and_then(Value::as_str)
         .map(|m| m.trim_start_matches("./").to_string())
         .filter(|m| super::site::is_plain_path(m) && tree.is_file(&join(workdir, m)));
-    main.ok_or_else(|| Unbuildable {
-        reason: format!(
-            "no entrypoint: set `entrypoint` (e.g. `index.js`), or add app, index or server .js/.ts in `{workdir}` or its src/, or `main` in package.json"
-        ),
-        frameworks: BACKENDS.iter().map(|(_, slug)| *slug).collect(),
+    main.ok_or_else(|| {
+        Unbuildable::new(format!(
+            "no entrypoint: no app, index or server .js/.ts in `{workdir}` or its src/ (importing the framework), and no `main` in package.json"
+        ))
+        .fix("set `entrypoint` to the server's file, e.g. `index.js` or `src/server.ts`")
     })
 }
 

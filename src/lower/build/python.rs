@@ -151,10 +151,10 @@ fn run(input: &Input, app: &App) -> Result<PythonRun, Unbuildable> {
         },
         Workload::Cron { dynamic: true, .. } => {
             let Some(attr) = &app.attr else {
-                return Err(Unbuildable {
-                    reason: "a `<dynamic>` schedule needs an entrypoint naming the object whose `get_crons()` lists the schedules (`module:object`)".to_string(),
-                    frameworks: Vec::new(),
-                });
+                return Err(Unbuildable::new(
+                    "a `<dynamic>` schedule needs the object whose `get_crons()` lists the schedules",
+                )
+                .fix("set `entrypoint` to `module:object`"));
             };
             PythonRun::Cron {
                 routes: Vec::new(),
@@ -226,13 +226,13 @@ fn app(input: &Input, workdir: &str) -> Result<App, Unbuildable> {
             }
             let attr = exported_app(tree, &file);
             if attr.is_none() {
-                return Err(Unbuildable {
-                    reason: format!(
-                        "`{path}` has no top-level `app`, `application` or `handler`: name the app with `entrypoint: \"{}:<name>\"`",
-                        module_of(path)
-                    ),
-                    frameworks: Vec::new(),
-                });
+                return Err(Unbuildable::new(format!(
+                    "`{path}` has no top-level `app`, `application` or `handler`"
+                ))
+                .fix(format!(
+                    "name the app with `\"entrypoint\": \"{}:<name>\"`",
+                    module_of(path)
+                )));
             }
             return Ok(from_file(file, attr));
         }
@@ -266,12 +266,10 @@ fn app(input: &Input, workdir: &str) -> Result<App, Unbuildable> {
     {
         return Ok(app);
     }
-    Err(Unbuildable {
-        reason: format!(
-            "no app found: none of app, index, server, main, wsgi or asgi .py in `{workdir}` or its src/, app/ or api/ defines a top-level `app` or `application`; set `entrypoint` to `module:attr` (e.g. `main:app`)"
-        ),
-        frameworks: vec!["fastapi", "flask", "django"],
-    })
+    Err(Unbuildable::new(format!(
+        "no app found: none of app, index, server, main, wsgi or asgi .py in `{workdir}` or its src/, app/ or api/ defines a top-level `app` or `application`"
+    ))
+    .fix("set `entrypoint` to the app as `module:attr`, e.g. `main:app`"))
 }
 
 /// `src/main.py` -> `src.main`; `pkg/__init__.py` -> `pkg`.

@@ -38,34 +38,20 @@ const SERVER_RENDERED: &[&str] = &[
 /// Presets built by tools svc's Node images do not have.
 const NOT_NODE: &[&str] = &["hugo", "jekyll", "middleman", "zola"];
 
-/// Frontend presets svc builds as static sites: the ones it offers when detection finds none.
-pub fn static_frameworks() -> Vec<&'static str> {
-    detect::FRAMEWORKS
-        .iter()
-        .map(|f| f.slug)
-        .filter(|slug| crate::lower::framework_runtime(slug) == Some(crate::ir::Runtime::Frontend))
-        .filter(|slug| !SERVER_RENDERED.contains(slug) && !NOT_NODE.contains(slug))
-        .collect()
-}
-
 /// A frontend framework's site: its build (a package.json script first, as Vercel's static
 /// builder prefers), then its output directory served.
 pub fn framework_site(input: &Input, framework: &str) -> Result<Recipe, Unbuildable> {
     let preset = detect::framework(framework);
     let name = preset.map_or(framework, |p| p.name);
     if SERVER_RENDERED.contains(&framework) {
-        return Err(Unbuildable {
-            reason: format!("svc does not build server-rendered {name} apps yet"),
-            frameworks: Vec::new(),
-        });
+        return Err(Unbuildable::new(format!(
+            "svc does not build server-rendered {name} apps yet"
+        )));
     }
     if NOT_NODE.contains(&framework) {
-        return Err(Unbuildable {
-            reason: format!(
-                "svc does not build {name} sites yet: their build needs more than Node"
-            ),
-            frameworks: Vec::new(),
-        });
+        return Err(Unbuildable::new(format!(
+            "svc does not build {name} sites yet: their build needs more than Node"
+        )));
     }
     let dir = input.framework_dir();
     let mut project = super::node::project(input, &dir)?;
@@ -84,10 +70,10 @@ pub fn framework_site(input: &Input, framework: &str) -> Result<Recipe, Unbuilda
             .or_else(|| first_script(package, &["vercel-build"]).map(|s| run_script(&manager, s))),
     };
     let Some(build) = build else {
-        return Err(Unbuildable {
-            reason: "package.json has no `vercel-build` or `build` script".to_string(),
-            frameworks: Vec::new(),
-        });
+        return Err(
+            Unbuildable::new("package.json has no `vercel-build` or `build` script")
+                .fix("add a `build` script, or set `buildCommand`"),
+        );
     };
     project.node.build = Some(build);
     if framework == "create-react-app" {
@@ -146,19 +132,13 @@ pub fn plain(input: &Input) -> Result<Recipe, Unbuildable> {
         return Ok(built(input, project, OutputDir::Fixed(output)));
     }
     if build.output_directory.is_none()
-        && let Some(code) = code_in(input, &dir)
+        && let Some((code, frameworks)) = code_in(input, &dir)
     {
-        let mut frameworks = static_frameworks();
-        frameworks.extend([
-            "nextjs", "express", "hono", "fastapi", "flask", "django", "go",
-        ]);
-        return Err(Unbuildable {
-            reason: format!(
-                "no framework was detected, but `{}` holds {code}: svc will not serve source files as a static site",
-                dir
-            ),
-            frameworks,
-        });
+        return Err(Unbuildable::new(format!(
+            "no framework was detected, but `{dir}` holds {code}: svc will not serve source files as a static site"
+        ))
+        .frameworks(frameworks)
+        .fix("for a site, set `buildCommand` and `outputDirectory`, or `outputDirectory` alone to serve one directory as it is"));
     }
     let served = build
         .output_directory
@@ -174,22 +154,33 @@ pub fn plain(input: &Input) -> Result<Recipe, Unbuildable> {
     ))
 }
 
-/// What in a root says it is an app rather than a site.
-fn code_in(input: &Input, dir: &str) -> Option<&'static str> {
-    let markers: &[(&str, &str)] = &[
-        ("package.json", "a package.json"),
-        ("requirements.txt", "Python dependencies"),
-        ("pyproject.toml", "a Python project"),
-        ("Pipfile", "Python dependencies"),
-        ("go.mod", "a Go module"),
-        ("Gemfile", "a Ruby project"),
-        ("Cargo.toml", "a Rust crate"),
+/// What in a root says it is an app rather than a site, and the frameworks that would build
+/// such an app.
+fn code_in(input: &Input, dir: &str) -> Option<(&'static str, &'static [&'static str])> {
+    const NODE: &[&str] = &[
+        "nextjs",
+        "vite",
+        "astro",
+        "create-react-app",
+        "express",
+        "hono",
+        "node",
     ];
-    if let Some((_, what)) = markers
+    const PYTHON: &[&str] = &["fastapi", "flask", "django", "python"];
+    let markers: &[(&str, &str, &[&str])] = &[
+        ("package.json", "a package.json", NODE),
+        ("requirements.txt", "Python dependencies", PYTHON),
+        ("pyproject.toml", "a Python project", PYTHON),
+        ("Pipfile", "Python dependencies", PYTHON),
+        ("go.mod", "a Go module", &["go"]),
+        ("Gemfile", "a Ruby project", &[]),
+        ("Cargo.toml", "a Rust crate", &[]),
+    ];
+    if let Some((_, what, frameworks)) = markers
         .iter()
-        .find(|(name, _)| input.tree.is_file(&join(dir, name)))
+        .find(|(name, _, _)| input.tree.is_file(&join(dir, name)))
     {
-        return Some(what);
+        return Some((what, frameworks));
     }
     let names = input.tree.list(dir);
     let python = [
@@ -203,7 +194,7 @@ fn code_in(input: &Input, dir: &str) -> Option<&'static str> {
     names
         .iter()
         .any(|n| python.contains(&n.as_str()))
-        .then_some("Python entry files")
+        .then_some(("Python entry files", PYTHON))
 }
 
 /// A path of letters, digits, `.`, `_`, `-` and `/`, inside the directory it is relative to.
