@@ -245,9 +245,10 @@ impl Lowerer<'_> {
         let known_runtime = explicit.or(from_entry);
         let (framework, framework_runtime) = match (framework, root) {
             (Some(framework), _) => (Some(framework), framework_runtime),
-            (None, Some(root)) if root_dir.is_some() => {
+            // A service with an image is not built by svc: what its files say does not matter.
+            (None, Some(root)) if root_dir.is_some() && !has_image => {
                 let entry = entrypoint.as_ref().map(|(e, _)| e);
-                let detected = self.detect(raw, root, entry, known_runtime, has_image);
+                let detected = self.detect(raw, root, entry, known_runtime);
                 let runtime = detected.as_deref().and_then(framework_runtime_of);
                 (detected, runtime)
             }
@@ -300,15 +301,14 @@ impl Lowerer<'_> {
 
     /// The framework Vercel would detect for a service that names none, in its directory
     /// entrypoint, the directory of its entrypoint's manifest, or its root. Several matches
-    /// are an error when svc builds the service; a detected backend without an entrypoint is
-    /// one Vercel refuses, so svc says so while it finds the entrypoint as the builder would.
+    /// are an error; a detected backend without an entrypoint is one Vercel refuses, so svc
+    /// says so while it finds the entrypoint as the builder would.
     fn detect(
         &mut self,
         raw: &RawService,
         root: &str,
         entry: Option<&Entrypoint>,
         runtime: Option<Runtime>,
-        has_image: bool,
     ) -> Option<String> {
         use super::build::files::{self, Tree, join};
         use super::detect::{Detected, detect};
@@ -334,7 +334,7 @@ impl Lowerer<'_> {
             Detected::Nothing => None,
             Detected::One(slug) => {
                 let backend = framework_runtime_of(slug).is_some_and(|r| r != Runtime::Frontend);
-                if backend && entry.is_none() && !has_image {
+                if backend && entry.is_none() {
                     let diagnostic = crate::diag::Diagnostic::warning(
                         "entrypoint-required-by-vercel",
                         format!(
@@ -355,10 +355,6 @@ impl Lowerer<'_> {
                     self.diags.push(diagnostic);
                 }
                 Some(slug.to_string())
-            }
-            Detected::Several(slugs) if has_image => {
-                let _ = slugs;
-                None
             }
             Detected::Several(slugs) => {
                 let names = slugs

@@ -121,6 +121,10 @@ pub fn detect(tree: Tree, dir: &str, runtime: Option<Runtime>) -> Detected {
         listings: RefCell::new(HashMap::new()),
         texts: RefCell::new(HashMap::new()),
     };
+    // Every detector needs some file: an empty directory matches none.
+    if files.is_empty() {
+        return Detected::Nothing;
+    }
     let matches: Vec<&'static Framework> = FRAMEWORKS
         .iter()
         .filter(|f| !f.experimental && f.slug != "services")
@@ -166,14 +170,34 @@ struct Files<'a> {
 }
 
 impl Files<'_> {
+    fn is_empty(&self) -> bool {
+        let listing = self.tree.list(self.dir);
+        let empty = listing.is_empty();
+        self.listings
+            .borrow_mut()
+            .insert(self.dir.to_string(), listing);
+        empty
+    }
+
+    /// Whether a path exists, asking each directory on the way only once: a subdirectory
+    /// the listing of its parent lacks is never listed itself.
     fn exists(&self, path: &str) -> bool {
-        let (parent, name) = path.rsplit_once('/').unwrap_or(("", path));
-        let dir = join(self.dir, parent);
-        let mut listings = self.listings.borrow_mut();
-        let listing = listings
-            .entry(dir.clone())
-            .or_insert_with(|| self.tree.list(&dir));
-        listing.binary_search_by(|n| n.as_str().cmp(name)).is_ok()
+        let mut parent = String::new();
+        for name in path.split('/') {
+            let dir = join(self.dir, &parent);
+            let found = {
+                let mut listings = self.listings.borrow_mut();
+                let listing = listings
+                    .entry(dir.clone())
+                    .or_insert_with(|| self.tree.list(&dir));
+                listing.binary_search_by(|n| n.as_str().cmp(name)).is_ok()
+            };
+            if !found {
+                return false;
+            }
+            parent = join(&parent, name);
+        }
+        true
     }
 
     fn text_matches(&self, path: &str, pattern: &str) -> bool {
@@ -192,12 +216,19 @@ impl Files<'_> {
 
     fn probe(&self, probe: &Probe) -> bool {
         match probe {
-            Package(name) => self.text_matches("package.json", &package_pattern(name)),
+            Package(name) => {
+                self.exists("package.json")
+                    && self.text_matches("package.json", &package_pattern(name))
+            }
             Exists(path) => self.exists(path),
             Content(path, pattern) => self.text_matches(path, pattern),
             Imports(package, files) => {
+                let present: Vec<&&str> = files.iter().filter(|f| self.exists(f)).collect();
+                if present.is_empty() {
+                    return false;
+                }
                 let pattern = import_pattern(package);
-                files.iter().any(|file| self.text_matches(file, &pattern))
+                present.iter().any(|file| self.text_matches(file, &pattern))
             }
             AnyExists(files) => files.iter().any(|file| self.exists(file)),
         }
