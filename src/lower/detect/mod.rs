@@ -12,7 +12,7 @@ mod catalogue;
 use fancy_regex::Regex;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// One framework preset and how Vercel recognises it.
 pub struct Framework {
@@ -74,25 +74,19 @@ pub fn framework(slug: &str) -> Option<&'static Framework> {
     FRAMEWORKS.iter().find(|f| f.slug == slug)
 }
 
-/// Every pattern compiled once: the preset's own patterns as written (in JavaScript's regex
-/// dialect, which fancy-regex reads unchanged), package tests as Vercel words them.
-static PATTERNS: LazyLock<HashMap<String, Regex>> = LazyLock::new(|| {
-    let mut patterns = HashMap::new();
-    for framework in FRAMEWORKS {
-        for probe in framework.every.iter().chain(framework.some) {
-            let source = match probe {
-                Package(name) => package_pattern(name),
-                Content(_, pattern) => pattern.to_string(),
-                Imports(package, _) => import_pattern(package),
-                Exists(_) | AnyExists(_) => continue,
-            };
-            if let Ok(regex) = Regex::new(&source) {
-                patterns.insert(source, regex);
-            }
-        }
-    }
+/// Patterns compiled on first use, once per run: the presets' own patterns as written (in
+/// JavaScript's regex dialect, which fancy-regex reads unchanged), package tests as Vercel
+/// words them. A project only ever needs the few whose files it has.
+static PATTERNS: LazyLock<Mutex<HashMap<String, Option<Arc<Regex>>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+fn compiled(source: &str) -> Option<Arc<Regex>> {
+    let mut patterns = PATTERNS.lock().unwrap_or_else(|p| p.into_inner());
     patterns
-});
+        .entry(source.to_string())
+        .or_insert_with(|| Regex::new(source).ok().map(Arc::new))
+        .clone()
+}
 
 /// `matchPackage`: the name as Vercel inserts it, unescaped.
 fn package_pattern(name: &str) -> String {
@@ -209,9 +203,7 @@ impl Files<'_> {
             .entry(path.to_string())
             .or_insert_with(|| self.tree.read(&join(self.dir, path)));
         let Some(text) = text else { return false };
-        PATTERNS
-            .get(pattern)
-            .is_some_and(|regex| regex.is_match(text).unwrap_or(false))
+        compiled(pattern).is_some_and(|regex| regex.is_match(text).unwrap_or(false))
     }
 
     fn probe(&self, probe: &Probe) -> bool {
@@ -276,11 +268,7 @@ mod tests {
                     Imports(package, _) => import_pattern(package),
                     _ => continue,
                 };
-                assert!(
-                    PATTERNS.contains_key(&source),
-                    "{}: {source}",
-                    framework.slug
-                );
+                assert!(compiled(&source).is_some(), "{}: {source}", framework.slug);
             }
         }
     }
