@@ -455,6 +455,11 @@ fn a_static_site_serves_its_files_and_nothing_else() {
     std::fs::write(site.join(".env.local"), "SECRET=hunter2\n").unwrap();
     std::fs::write(site.join("docs/.secret"), "SECRET=hunter2\n").unwrap();
     std::fs::write(site.join("README.md"), "SECRET=hunter2\n").unwrap();
+    std::fs::create_dir_all(site.join(".git")).unwrap();
+    std::fs::write(site.join(".git/config"), "SECRET=hunter2\n").unwrap();
+    std::fs::write(site.join("yarn.lock"), "SECRET=hunter2\n").unwrap();
+    std::fs::create_dir_all(site.join("node_modules/x")).unwrap();
+    std::fs::write(site.join("node_modules/x/index.js"), "SECRET=hunter2\n").unwrap();
     std::os::unix::fs::symlink("/etc/passwd", site.join("passwd")).unwrap();
     std::fs::write(
         dir.join("vercel.json"),
@@ -493,8 +498,9 @@ fn a_static_site_serves_its_files_and_nothing_else() {
         "/docs/.secret",
         "/README.md",
         "/passwd",
-        "/vercel.json",
-        "/../svc.yaml",
+        "/.git/config",
+        "/yarn.lock",
+        "/node_modules/x/index.js",
     ] {
         let body = host_get(port, path, "svc.test").unwrap_or_default();
         assert!(

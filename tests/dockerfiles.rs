@@ -1,10 +1,8 @@
-//! The Dockerfiles svc generates, read back with a Dockerfile parser: each one parses, its
-//! stages are in a sound order, it runs as a non-root user, it copies manifests and lockfiles
-//! before the sources (so dependencies stay a cached layer), it exposes the service's port,
-//! its base images are pinned, and the command it runs is the framework's.
-//!
-//! No base image can be pulled on these machines, so these checks stand in for `docker build`;
-//! tests/compose_e2e.rs builds the one recipe that needs no registry (static files).
+//! The Dockerfiles svc generates for every example, read back with a Dockerfile parser: each
+//! one parses, its stages are in a sound order, it runs as a non-root user, its install stage
+//! has every manifest and no source yet (so dependencies stay a cached layer), it exposes the
+//! service's port, its base images are pinned, and the command it runs is the recipe's. These
+//! are the structural checks of every recipe; tests/builds_e2e.rs builds and runs real ones.
 
 use dockerfile_parser::{Dockerfile, Instruction, ShellOrExecExpr};
 use std::path::{Path, PathBuf};
@@ -268,7 +266,7 @@ fn every_generated_dockerfile_is_sound() {
                 match run {
                     PythonRun::Web { app } => app.clone(),
                     PythonRun::Cron { .. } => "cron".into(),
-                    PythonRun::Worker { module } => module.clone(),
+                    PythonRun::Worker { module, .. } => module.clone(),
                     PythonRun::Job { handler } => handler.clone(),
                 },
             ],

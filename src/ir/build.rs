@@ -176,8 +176,8 @@ pub enum NodeRun {
     Web,
     /// Vercel's cron dispatcher: each path calls the module's default export.
     Cron { routes: Vec<CronRoute> },
-    /// Runs the entrypoint to its end (a job or a worker).
-    Script,
+    /// A job: the module's default export (or the module itself) run once, to its end.
+    Job,
 }
 
 /// A path of Vercel's internal cron routes and the function it calls.
@@ -218,8 +218,13 @@ pub enum PythonRun {
         #[serde(skip_serializing_if = "Option::is_none")]
         dynamic: Option<String>,
     },
-    /// A queue worker module, served as Vercel's worker runtime serves it.
-    Worker { module: String },
+    /// A queue worker module, served as Vercel's worker runtime serves it; without a worker
+    /// SDK, the attribute the entrypoint names (`app` by default) is the app.
+    Worker {
+        module: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        attr: Option<String>,
+    },
     /// A function (`module:function`) or module run once, to its end.
     Job { handler: String },
 }

@@ -377,6 +377,15 @@ impl Service {
         }
     }
 
+    /// The `CRON_SECRET` svc sets for the service, which Vercel's cron runtime expects as a
+    /// bearer token on every scheduled call.
+    pub fn cron_secret(&self) -> Option<&str> {
+        match self.env.get("CRON_SECRET") {
+            Some(EnvValue::Literal(secret)) => Some(secret),
+            _ => None,
+        }
+    }
+
     pub fn image_source(&self) -> ImageSource<'_> {
         if let (Runtime::Container, Some(Entrypoint::Dockerfile { path })) =
             (self.runtime, &self.entrypoint)

@@ -5,6 +5,7 @@
 
 pub(crate) mod build;
 mod detect;
+mod framework;
 mod frameworks;
 mod http;
 mod legacy;
@@ -196,6 +197,7 @@ pub fn lower(
             settings_of(&raw_service.name.value),
             crate::ir::Routing::default(),
             workload,
+            Form::Legacy,
         );
         services.insert(service.name.clone(), service);
     }
@@ -296,7 +298,13 @@ impl<'a> Context<'a> {
     ) -> LoweredService {
         let (service, diags) = self.with_own_diagnostics(|l| {
             let routing = l.lower_routing(&raw.routing, false);
-            l.lower_service(raw, settings, routing, crate::ir::Workload::Web)
+            l.lower_service(
+                raw,
+                settings,
+                routing,
+                crate::ir::Workload::Web,
+                Form::Current,
+            )
         });
         let (bindings, binding_diags) = self.with_own_diagnostics(|l| l.bindings(raw));
         LoweredService {

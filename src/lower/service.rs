@@ -6,19 +6,14 @@ use super::frameworks::{
     RUNTIMES, all_framework_slugs, default_port, framework_runtime, runtime_named,
     runtime_of_extension,
 };
-
-/// The runtime class of a framework slug (a detected one is always known).
-fn framework_runtime_of(slug: &str) -> Option<Runtime> {
-    framework_runtime(slug)
-}
 use super::root::{
     CONTAINERFILES, RootProblem, classify_entrypoint, lowest_exposed_port, normalize_root,
     required_path,
 };
 use crate::diag::did_you_mean;
 use crate::ir::{
-    BuildSettings, Command, Entrypoint, EnvValue, Origin, Routing, Runtime, Service, ServiceId,
-    Workload,
+    BuildSettings, Command, Entrypoint, EnvValue, Form, Origin, Routing, Runtime, Service,
+    ServiceId, Workload,
 };
 use crate::naming::dns_label;
 use crate::parse::decode::Spanned;
@@ -41,6 +36,7 @@ impl Lowerer<'_> {
         settings: Option<&RawServiceSettings>,
         routing: Routing,
         workload: Workload,
+        form: Form,
     ) -> Service {
         let (root, root_dir) = match raw.root.as_ref().and_then(|r| self.root(raw, r)) {
             Some((root, dir)) => (Some(root), dir),
@@ -48,7 +44,7 @@ impl Lowerer<'_> {
         };
         let has_image = settings.is_some_and(|s| s.image.is_some());
         let errors_before = self.diags.error_count();
-        let resolved = self.resolve(raw, root.as_deref(), root_dir.as_ref(), has_image);
+        let resolved = self.resolve(raw, root.as_deref(), root_dir.as_ref(), has_image, form);
         self.check_dynamic_schedule(raw, &workload, resolved.entrypoint.as_ref());
         self.check_output_directory(raw);
         let port = match settings.and_then(|s| s.port.as_ref()) {
@@ -112,16 +108,8 @@ impl Lowerer<'_> {
         let Some(dir) = &raw.build.output_directory else {
             return;
         };
-        let plain = dir
-            .value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'));
-        // A segment starting with `-` would read as an option to the tools that copy it.
-        let inside = !dir.value.starts_with('/')
-            && dir
-                .value
-                .split('/')
-                .all(|segment| segment != ".." && !segment.starts_with('-'));
+        let plain = super::build::files::is_plain_word(&dir.value);
+        let inside = super::build::files::stays_inside(&dir.value);
         if plain && inside {
             return;
         }
@@ -131,7 +119,7 @@ impl Lowerer<'_> {
             dir.span,
             format!("`outputDirectory` `{}` is not a plain path inside the root", dir.value),
             if inside {
-                "letters, digits, `.`, `_`, `-` and `/` only"
+                "letters, digits, `.`, `_`, `-`, `/`, `@` and `+` only"
             } else {
                 "leaves the root, or starts with `-`"
             },
@@ -212,6 +200,7 @@ impl Lowerer<'_> {
         root: Option<&str>,
         root_dir: Option<&PathBuf>,
         has_image: bool,
+        form: Form,
     ) -> Resolved {
         let explicit = raw.runtime.as_ref().and_then(|r| self.runtime(raw, r));
         let framework = raw.framework.as_ref().and_then(|f| self.framework(raw, f));
@@ -248,12 +237,18 @@ impl Lowerer<'_> {
             // A service with an image is not built by svc: what its files say does not matter.
             (None, Some(root)) if root_dir.is_some() && !has_image => {
                 let entry = entrypoint.as_ref().map(|(e, _)| e);
-                let detected = self.detect(raw, root, entry, known_runtime);
-                let runtime = detected.as_deref().and_then(framework_runtime_of);
+                let detected = self.detect_framework(raw, root, entry, known_runtime, form);
+                let runtime = detected
+                    .as_deref()
+                    .and_then(super::frameworks::framework_runtime);
                 (detected, runtime)
             }
             (None, _) => (None, None),
         };
+        // A Dockerfile.vercel the detectors found makes a container, as an explicit one does.
+        if framework_runtime == Some(Runtime::Container) {
+            return self.resolve_container(raw, root_dir, framework, entrypoint);
+        }
         let runtime = match framework_runtime {
             Some(Runtime::Frontend) => Runtime::Frontend,
             _ => explicit
@@ -297,85 +292,6 @@ impl Lowerer<'_> {
             "not `module:object`",
             "set `entrypoint` to the Python object whose `get_crons()` lists `(module:function, schedule)` pairs, e.g. `\"jobs.schedule:registry\"`",
         );
-    }
-
-    /// The framework Vercel would detect for a service that names none, in its directory
-    /// entrypoint, the directory of its entrypoint's manifest, or its root. Several matches
-    /// are an error; a detected backend without an entrypoint is one Vercel refuses, so svc
-    /// says so while it finds the entrypoint as the builder would.
-    fn detect(
-        &mut self,
-        raw: &RawService,
-        root: &str,
-        entry: Option<&Entrypoint>,
-        runtime: Option<Runtime>,
-    ) -> Option<String> {
-        use super::build::files::{self, Tree, join};
-        use super::detect::{Detected, detect};
-        let tree = Tree::new(self.dir);
-        let dir = match entry {
-            Some(Entrypoint::Directory { path }) => join(root, path),
-            Some(Entrypoint::File { path }) | Some(Entrypoint::Module { file: path, .. }) => {
-                let manifests: &[&str] = match runtime {
-                    Some(Runtime::Node) => &["package.json"],
-                    Some(Runtime::Python) => &["pyproject.toml", "requirements.txt", "Pipfile"],
-                    Some(Runtime::Go) => &["go.mod"],
-                    _ => &[],
-                };
-                Tree::ancestors(&files::parent(&join(root, path)))
-                    .into_iter()
-                    .take_while(|d| files::contains(root, d))
-                    .find(|d| manifests.iter().any(|m| tree.is_file(&join(d, m))))
-                    .unwrap_or_else(|| root.to_string())
-            }
-            _ => root.to_string(),
-        };
-        match detect(tree, &dir, runtime) {
-            Detected::Nothing => None,
-            Detected::One(slug) => {
-                let backend = framework_runtime_of(slug).is_some_and(|r| r != Runtime::Frontend);
-                if backend && entry.is_none() {
-                    let diagnostic = crate::diag::Diagnostic::warning(
-                        "entrypoint-required-by-vercel",
-                        format!(
-                            "service `{}` is detected as `{slug}`; Vercel requires an `entrypoint` for it",
-                            raw.name.value
-                        ),
-                    )
-                    .key(raw.path.key("entrypoint").to_string())
-                    .at(self.file, raw.name.span, "no `entrypoint`")
-                    .help(format!(
-                        "svc finds the entrypoint as Vercel's builder would; set `entrypoint` (e.g. `\"{}\"`) so the same config deploys on Vercel",
-                        match framework_runtime_of(slug) {
-                            Some(Runtime::Python) => "main:app",
-                            Some(Runtime::Go) => "main.go",
-                            _ => "index.js",
-                        }
-                    ));
-                    self.diags.push(diagnostic);
-                }
-                Some(slug.to_string())
-            }
-            Detected::Several(slugs) => {
-                let names = slugs
-                    .iter()
-                    .map(|s| format!("`{s}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                self.error(
-                    "ambiguous-framework",
-                    &raw.path.key("framework"),
-                    raw.name.span,
-                    format!(
-                        "service `{}` matches several frameworks in `{dir}`: {names}",
-                        raw.name.value
-                    ),
-                    "which framework builds it?",
-                    format!("set `framework` to the one that builds it: {names}"),
-                );
-                None
-            }
-        }
     }
 
     fn resolve_container(

@@ -52,9 +52,17 @@ pub fn crontab(project: &Project, public_url: &str) -> String {
             }
             Call::Job(_) => continue,
         };
-        let header = host
+        let mut header = host
             .map(|h| format!(" --header {}", shell_quote(&format!("Host: {h}"))))
             .unwrap_or_default();
+        if let Call::Service(id) = scheduled.call
+            && let Some(secret) = project.services[id].cron_secret()
+        {
+            header.push_str(&format!(
+                " --header {}",
+                shell_quote(&format!("Authorization: Bearer {secret}"))
+            ));
+        }
         text.push_str(&format!(
             "{} wget -q -O /dev/null -U {USER_AGENT}{header} {}\n",
             scheduled.schedule.crontab(),

@@ -24,6 +24,11 @@ use std::sync::LazyLock;
 const UVICORN: &str = "uvicorn==0.34.3";
 const GUNICORN: &str = "gunicorn==23.0.0";
 
+/// What never leaves the source stage: what a local install, build or checkout left in the
+/// tree, and the local env files Vercel's upload leaves out too (`.env` itself is the
+/// project's, as on Vercel).
+const PRUNE: &str = "find . \\( -name node_modules -o -name .git -o -name .vercel -o -name .next -o -name .venv -o -name venv -o -name __pycache__ -o -name .env.local -o -name '.env.*.local' \\) -prune -exec rm -rf {} +";
+
 const LAUNCHER: &str = include_str!("../../../targets/dockerfile/shims/serve.mjs");
 const RUNNER: &str = include_str!("../../../targets/dockerfile/shims/run.py");
 
@@ -144,12 +149,13 @@ fn context(service: &Service, recipe: &Recipe) -> (&'static str, Value) {
         RecipeKind::Node { node, entry, run } => {
             let mut context = NodeContext::new(service, node, &app_dir);
             context.launcher = Some(LAUNCHER.to_string());
-            context.command = node_command(runtime_binary(node), entry, run);
+            context.command = node_command(node, entry, run);
             ("node", Value::from(Serde(context)))
         }
         RecipeKind::Python { python, run } => (
             "python",
             Value::from(Serde(PythonContext {
+                prune: PRUNE,
                 python_image: trusted(&python.image),
                 manifests: python.manifests.clone(),
                 install_dir: trusted(in_app(&python.install_dir)),
@@ -180,6 +186,7 @@ fn context(service: &Service, recipe: &Recipe) -> (&'static str, Value) {
 
 #[derive(Serialize)]
 struct NodeContext {
+    prune: &'static str,
     node_image: Value,
     manifests: Vec<String>,
     build_env: indexmap::IndexMap<String, String>,
@@ -209,6 +216,7 @@ impl NodeContext {
             _ => None,
         };
         NodeContext {
+            prune: PRUNE,
             node_image: trusted(&node.image),
             manifests: node.manifests.clone(),
             build_env: node.build_env.clone(),
@@ -261,18 +269,26 @@ fn runtime_binary(node: &NodeToolchain) -> &'static str {
     }
 }
 
-/// `node /svc/serve.mjs <mode> <entry> [routes]`; TypeScript entrypoints run with their types
-/// stripped (Bun runs them as they are).
-fn node_command(binary: &str, entry: &str, run: &NodeRun) -> Vec<String> {
+/// `node /svc/serve.mjs <mode> <entry> [routes]`. A TypeScript entrypoint runs from what its
+/// build compiled when there is such a file, else with its types stripped, which Node does
+/// from 22 on (Bun runs TypeScript as it is).
+fn node_command(node: &NodeToolchain, entry: &str, run: &NodeRun) -> Vec<String> {
+    let binary = runtime_binary(node);
     let typescript = [".ts", ".mts", ".cts"].iter().any(|e| entry.ends_with(e));
+    let strips_types = node
+        .version
+        .split('.')
+        .next()
+        .and_then(|major| major.parse::<u64>().ok())
+        .is_some_and(|major| major >= 22);
     let mut command = vec![binary.to_string()];
-    if typescript && binary == "node" {
+    if typescript && binary == "node" && strips_types {
         command.push("--experimental-strip-types".to_string());
     }
     command.push("/svc/serve.mjs".to_string());
     match run {
         NodeRun::Web => command.extend(["web".to_string(), entry.to_string()]),
-        NodeRun::Script => command.extend(["script".to_string(), entry.to_string()]),
+        NodeRun::Job => command.extend(["job".to_string(), entry.to_string()]),
         NodeRun::Cron { routes } => {
             command.extend(["cron".to_string(), entry.to_string(), routes_json(routes)]);
         }
@@ -290,6 +306,7 @@ fn routes_json(routes: &[CronRoute]) -> String {
 
 #[derive(Serialize)]
 struct PythonContext {
+    prune: &'static str,
     python_image: Value,
     manifests: Vec<String>,
     install_dir: Value,
@@ -314,8 +331,8 @@ fn python_servers(run: &PythonRun) -> Option<String> {
     ))
 }
 
-/// The workdir first (where modules are named from), then the context root and the service's
-/// root, so imports written from any of them resolve.
+/// The workdir first (where modules are named from), then the context's root, so imports
+/// written from either resolve.
 fn python_path(recipe: &Recipe) -> String {
     let mut dirs = vec![in_app(&recipe.workdir)];
     if recipe.workdir != "." {
@@ -336,7 +353,10 @@ fn python_command(service: &Service, run: &PythonRun) -> Vec<String> {
             ]);
             command.extend(dynamic.clone());
         }
-        PythonRun::Worker { module } => command.extend(["worker".to_string(), module.clone()]),
+        PythonRun::Worker { module, attr } => {
+            command.extend(["worker".to_string(), module.clone()]);
+            command.extend(attr.clone());
+        }
         PythonRun::Job { handler } => command.extend(["job".to_string(), handler.clone()]),
     }
     command

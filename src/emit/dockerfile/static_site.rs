@@ -88,7 +88,7 @@ pub fn config(port: u16) -> String {
         .map(|(mime, extensions)| {
             let mut args: Vec<Arg> = Vec::new();
             args.extend(extensions.split(' ').map(|e| Arg::text(e.to_string())));
-            simple_named(mime, args)
+            simple(mime, args)
         })
         .collect();
     let temp = |name: &'static str, dir: &str| simple(name, vec![Arg::text(format!("/tmp/{dir}"))]);
@@ -155,9 +155,4 @@ pub fn config(port: u16) -> String {
         ),
     ];
     print(&items)
-}
-
-/// A directive whose name is svc's own text (a MIME type in `types`).
-fn simple_named(name: &'static str, args: Vec<Arg>) -> Item {
-    simple(name, args)
 }

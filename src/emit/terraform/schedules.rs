@@ -140,10 +140,20 @@ fn schedule(project: &Project, scheduled: &Scheduled, label: &str) -> Result<Vec
         .raw("arn", "aws_ecs_cluster.this.arn")?
         .raw("role_arn", &format!("aws_iam_role.{role}.arn"))?;
     if !matches!(scheduled.call, Call::Job(_)) {
+        let secret = match scheduled.call {
+            Call::Service(id) => project.services[id].cron_secret(),
+            _ => None,
+        };
+        let authorization = secret.map(|s| format!("Authorization: Bearer {s}"));
         let command = array(
             ["wget", "-q", "-O", "/dev/null", "-U", "vercel-cron/1.0"]
                 .into_iter()
                 .map(string)
+                .chain(
+                    authorization
+                        .iter()
+                        .flat_map(|a| [string("--header"), string(a)]),
+                )
                 .chain([url(project, scheduled.call)?])
                 .collect(),
         );

@@ -54,6 +54,21 @@ impl<'a> Tree<'a> {
         names
     }
 
+    /// The files under `dir`, `depth` directories down at most, sorted.
+    pub fn files_under(&self, dir: &str, depth: usize) -> Vec<String> {
+        let mut found = Vec::new();
+        for name in self.list(dir) {
+            let path = join(dir, &name);
+            if self.is_file(&path) {
+                found.push(path);
+            } else if depth > 0 && self.is_dir(&path) {
+                found.extend(self.files_under(&path, depth - 1));
+            }
+        }
+        found.sort();
+        found
+    }
+
     /// `dir` and its parents up to the project directory, nearest first.
     pub fn ancestors(dir: &str) -> Vec<String> {
         let mut out = vec![normal(dir)];
@@ -91,6 +106,28 @@ impl<'a> Tree<'a> {
             .into_iter()
             .find(|candidate| self.is_file(&join(candidate, name)))
     }
+}
+
+/// Letters, digits and `. _ - / @ +`: a path a Dockerfile or a shell can take as one word,
+/// with nothing read as a variable, a glob or a second word.
+pub fn is_plain_word(path: &str) -> bool {
+    !path.is_empty()
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '@' | '+'))
+}
+
+/// Relative, never climbing out with `..`, and no segment a tool would read as an option.
+pub fn stays_inside(path: &str) -> bool {
+    !path.starts_with('/')
+        && path
+            .split('/')
+            .all(|segment| segment != ".." && !segment.starts_with('-'))
+}
+
+/// A plain word that stays inside the directory it is relative to.
+pub fn is_plain_path(path: &str) -> bool {
+    is_plain_word(path) && stays_inside(path)
 }
 
 /// `a/b` joined: `.` is the project itself.

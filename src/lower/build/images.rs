@@ -76,6 +76,12 @@ mod tests {
     }
 
     #[test]
+    fn every_kind_svc_yaml_accepts_has_a_default() {
+        let kinds: Vec<&str> = DEFAULTS.iter().map(|(kind, _)| *kind).collect();
+        assert_eq!(kinds, crate::parse::settings::BASE_IMAGE_KINDS);
+    }
+
+    #[test]
     fn defaults_are_pinned_official_images() {
         let images = BaseImages::default();
         assert_eq!(images.get("node", "22.14.0"), "node:22.14.0-bookworm-slim");

@@ -53,16 +53,42 @@ impl Input<'_> {
             .map_or_else(|| self.framework_dir(), |file| parent(&file))
     }
 
-    /// The nearest directory from the entrypoint's up to the root holding one of `manifests`
-    /// (Vercel's workspace of a file entrypoint); the root when none does.
-    fn workspace(&self, manifests: &[&'static str]) -> String {
-        let root = files::normal(self.root());
-        files::Tree::ancestors(&self.entry_dir())
-            .into_iter()
-            .take_while(|dir| files::contains(&root, dir))
-            .find(|dir| manifests.iter().any(|m| self.tree.is_file(&join(dir, m))))
-            .unwrap_or(root)
+    /// The entrypoint's workspace (see [`workspace`]) for `runtime`.
+    fn workspace(&self, runtime: Runtime) -> String {
+        workspace(self.tree, self.root(), &self.entry_dir(), runtime)
     }
+}
+
+/// The files that make a directory a project of a runtime, as Vercel's service resolution
+/// knows them.
+pub fn manifests(runtime: Runtime) -> &'static [&'static str] {
+    match runtime {
+        Runtime::Node => &["package.json"],
+        Runtime::Python => &[
+            "pyproject.toml",
+            "requirements.txt",
+            "Pipfile",
+            "pylock.toml",
+            "uv.lock",
+            "setup.py",
+        ],
+        Runtime::Go => &["go.mod"],
+        Runtime::Ruby => &["Gemfile"],
+        Runtime::Rust => &["Cargo.toml"],
+        Runtime::Container | Runtime::Frontend | Runtime::Static => &[],
+    }
+}
+
+/// The nearest directory from `from` up to `root` holding one of `runtime`'s manifests:
+/// Vercel's workspace of a file entrypoint. `root` when none does.
+pub fn workspace(tree: Tree, root: &str, from: &str, runtime: Runtime) -> String {
+    let root = files::normal(root);
+    let manifests = manifests(runtime);
+    files::Tree::ancestors(from)
+        .into_iter()
+        .take_while(|dir| files::contains(&root, dir))
+        .find(|dir| manifests.iter().any(|m| tree.is_file(&join(dir, m))))
+        .unwrap_or(root)
 }
 
 /// The plan for a service, or `None` when it needs none (an image, or its own Dockerfile).
@@ -88,16 +114,10 @@ fn copyable(recipe: Recipe) -> Result<Recipe, Unbuildable> {
         RecipeKind::Go { go } => &go.manifests,
         RecipeKind::Files { .. } => &[],
     };
-    let plain = |path: &str| {
-        !path.starts_with('-')
-            && path.chars().all(|c| {
-                c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '@' | '+')
-            })
-    };
     let odd = [&recipe.context, &recipe.workdir]
         .into_iter()
         .chain(manifests)
-        .find(|path| !plain(path));
+        .find(|path| !files::is_plain_path(path));
     match odd {
         None => Ok(recipe),
         Some(path) => Err(Unbuildable::new(format!(

@@ -5,7 +5,7 @@
 //! packages installed.
 
 use super::files::{self, Tree, join};
-use super::{Input, outer, recipe_in, versions};
+use super::{Input, recipe_in, versions};
 use crate::ir::{
     CronRoute, Entrypoint, NodeRun, NodeToolchain, PackageManager, PackageManagerName, Recipe,
     RecipeKind, Unbuildable, Workload,
@@ -52,10 +52,16 @@ pub fn project(input: &Input, workdir: &str) -> Result<Project, Unbuildable> {
     let tree = input.tree;
     let package = tree.json(&join(workdir, "package.json"));
     let lock = tree.find_up(workdir, LOCKFILES);
+    // The lockfile's directory is the service's workspace when it is a workspace root that
+    // the service is, or lists among its packages.
     let workspace = lock
         .as_ref()
         .map(|(dir, _)| dir.clone())
-        .filter(|dir| dir != workdir && is_workspace_root(tree, dir));
+        .filter(|dir| is_workspace_root(tree, dir))
+        .filter(|dir| {
+            files::normal(dir) == files::normal(workdir)
+                || workspace_members(tree, dir).contains(&files::normal(workdir))
+        });
     let context = workspace.clone().unwrap_or_else(|| files::normal(workdir));
     let manager = package_manager(tree, workdir, lock.as_ref())?;
     let version = node_version(tree, workdir, package.as_ref())?;
@@ -199,10 +205,8 @@ fn declared_manager(
         "bun" => PackageManagerName::Bun,
         _ => return None,
     };
-    version
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
-        .then_some((name, version))
+    // `pnpm@latest` pins nothing: the lockfile decides instead.
+    versions::is_exact_version(&version).then_some((name, version))
 }
 
 /// pnpm's major by the lockfile's `lockfileVersion`, as Vercel maps it; `9.0` is written by
@@ -271,12 +275,14 @@ fn node_version(
             });
             match file {
                 None => (None, String::new()),
+                // Vercel does not read these files: one naming a Node it does not build with
+                // (or nothing svc can read) leaves the choice to Vercel's default.
                 Some(path) => {
                     let text = tree.read(&path).unwrap_or_default();
-                    match versions::nvmrc_range(&text) {
-                        Some(range) => (range, format!("`{path}`")),
-                        None => return Err(unsupported_node(text.trim(), &format!("`{path}`"))),
-                    }
+                    let range = versions::nvmrc_range(&text)
+                        .flatten()
+                        .filter(|range| versions::node_major(range).is_some());
+                    (range, format!("`{path}`"))
                 }
             }
         }
@@ -341,13 +347,17 @@ fn manifests(
             add(join(&dir, name));
         }
     }
-    // Yarn berry's own release, which `.yarnrc.yml`'s `yarnPath` runs.
-    for release in tree.list(&join(context, ".yarn/releases")) {
-        add(join(context, &format!(".yarn/releases/{release}")));
-    }
-    // Patches pnpm and patch-package apply during the install.
-    for patch in tree.list(&join(context, "patches")) {
-        add(join(context, &format!("patches/{patch}")));
+    // Yarn berry's own release (`yarnPath`), its plugins and patches, and the patches pnpm and
+    // patch-package apply during the install.
+    for dir in [
+        ".yarn/releases",
+        ".yarn/plugins",
+        ".yarn/patches",
+        "patches",
+    ] {
+        for file in tree.files_under(&join(context, dir), 4) {
+            add(file);
+        }
     }
     paths.sort();
     paths
@@ -524,6 +534,10 @@ fn install(
             .as_deref()
             .is_some_and(|v| !v.starts_with("2.") && !v.starts_with("3."));
     match (workspace, name) {
+        // The workspace root itself installs the whole workspace.
+        (Some(root), _) if files::normal(root) == files::normal(workdir) => {
+            (Some(plain_install(manager)), files::normal(root))
+        }
         (Some(root), Some(name)) => {
             let member = files::relative(root, workdir);
             let command = match manager.name {
@@ -648,7 +662,7 @@ fn next_config(tree: Tree, dir: &str) -> NextConfig {
     NextConfig {
         export: string_value("output").as_deref() == Some("export"),
         dist_dir: string_value("distDir")
-            .filter(|d| super::site::is_plain_path(d))
+            .filter(|d| files::is_plain_path(d))
             .unwrap_or_else(|| ".next".to_string()),
     }
 }
@@ -656,7 +670,7 @@ fn next_config(tree: Tree, dir: &str) -> NextConfig {
 /// A Node server: the entrypoint (or the file Vercel's backends builder finds), run by svc's
 /// launcher as Vercel serves it: an exported handler, or the server the module starts.
 pub fn server(input: &Input) -> Result<Recipe, Unbuildable> {
-    let workdir = input.workspace(&["package.json"]);
+    let workdir = input.workspace(crate::ir::Runtime::Node);
     let mut project = project(input, &workdir)?;
     let entry = match &input.service.entrypoint {
         Some(Entrypoint::File { path }) => files::relative(&workdir, &join(input.root(), path)),
@@ -675,11 +689,18 @@ pub fn server(input: &Input) -> Result<Recipe, Unbuildable> {
                 handler: "default".to_string(),
             }],
         },
-        Workload::Worker(_) | Workload::Job { .. } => NodeRun::Script,
+        Workload::Worker(_)
+        | Workload::Job {
+            trigger: crate::ir::Trigger::Queue(_),
+        } => {
+            return Err(Unbuildable::new(
+                "svc does not run Node queue workers yet: on Vercel, queue messages are pushed to a function that svc has no way to deliver to",
+            ));
+        }
+        Workload::Job { .. } => NodeRun::Job,
     };
-    let context = outer(&project.context, &project.workdir);
     Ok(recipe_in(
-        &context,
+        &project.context,
         &project.workdir,
         RecipeKind::Node {
             node: project.node,
@@ -774,7 +795,7 @@ fn find_entry(tree: Tree, workdir: &str, package: Option<&Value>) -> Result<Stri
         .and_then(|p| p.get("main"))
         .and_then(Value::as_str)
         .map(|m| m.trim_start_matches("./").to_string())
-        .filter(|m| super::site::is_plain_path(m) && tree.is_file(&join(workdir, m)));
+        .filter(|m| files::is_plain_path(m) && tree.is_file(&join(workdir, m)));
     main.ok_or_else(|| {
         Unbuildable::new(format!(
             "no entrypoint: no app, index or server .js/.ts in `{workdir}` or its src/ (importing the framework), and no `main` in package.json"

@@ -10,16 +10,6 @@ use crate::ir::{
     Workload,
 };
 
-/// The files that make a directory a Python project (Vercel's workspace of a file entrypoint).
-const MANIFESTS: &[&str] = &[
-    "pyproject.toml",
-    "requirements.txt",
-    "Pipfile",
-    "pylock.toml",
-    "uv.lock",
-    "setup.py",
-];
-
 /// Entry files Vercel's Python builder tries, in each of its directories.
 const CANDIDATE_FILES: &[&str] = &["app", "index", "server", "main", "wsgi", "asgi"];
 const CANDIDATE_DIRS: &[&str] = &["", "src", "app", "api"];
@@ -92,16 +82,18 @@ fn find_deps(tree: Tree, dir: &str) -> Option<(String, Deps)> {
 
 pub fn plan(input: &Input) -> Result<Recipe, Unbuildable> {
     let tree = input.tree;
-    let mut workdir = input.workspace(MANIFESTS);
+    let mut workdir = input.workspace(crate::ir::Runtime::Python);
     let app = app(input, &workdir)?;
     if let Some(base) = &app.base {
         workdir = base.clone();
     }
-    let deps = find_deps(tree, &input.entry_dir());
+    // Looked for from the app's own directory, wherever the builder found it.
+    let entry_dir = files::parent(&join(&workdir, &app.file));
+    let deps = find_deps(tree, &entry_dir);
     let context = deps
         .as_ref()
         .map_or_else(|| workdir.clone(), |(dir, _)| outer(dir, &workdir));
-    let minor = version(input, deps.as_ref());
+    let minor = version(tree, &entry_dir, deps.as_ref());
     let manifests = deps
         .as_ref()
         .map(|(dir, deps)| manifest_files(tree, dir, deps))
@@ -116,11 +108,18 @@ pub fn plan(input: &Input) -> Result<Recipe, Unbuildable> {
         ),
         None => match &deps {
             Some((dir, deps)) => (Some(install_command(deps)), dir.clone()),
-            None => (
-                imported_framework(tree, &join(&workdir, &app.file))
-                    .map(|package| format!("python -m pip install --no-cache-dir {package}")),
-                workdir.clone(),
-            ),
+            None => {
+                if let Some(package) = imported_framework(tree, &join(&workdir, &app.file)) {
+                    return Err(Unbuildable::new(format!(
+                        "`{}` imports `{package}`, but no dependency file declares it",
+                        app.file
+                    ))
+                    .fix(format!(
+                        "add a requirements.txt (or pyproject.toml) beside the app listing `{package}` at the version it needs"
+                    )));
+                }
+                (None, workdir.clone())
+            }
         },
     };
     let run = run(input, &app)?;
@@ -177,6 +176,7 @@ fn run(input: &Input, app: &App) -> Result<PythonRun, Unbuildable> {
             trigger: Trigger::Queue(_),
         } => PythonRun::Worker {
             module: app.module.clone(),
+            attr: app.attr.clone(),
         },
         Workload::Job { .. } => PythonRun::Job { handler },
     })
@@ -418,42 +418,73 @@ fn imported_framework(tree: Tree, file: &str) -> Option<&'static str> {
 /// The Python version: the nearest `.python-version` (not above the dependency file's
 /// directory), else `requires-python`, else Pipfile.lock's or Pipfile's `python_version`, else
 /// Vercel's default; a request no version meets falls back to the default, as on Vercel.
-fn version(input: &Input, deps: Option<&(String, Deps)>) -> &'static str {
-    let tree = input.tree;
+fn version(tree: Tree, entry_dir: &str, deps: Option<&(String, Deps)>) -> &'static str {
     let limit = deps.map_or(".".to_string(), |(dir, _)| dir.clone());
-    let pinned = Tree::ancestors(&input.entry_dir())
+    let pinned = Tree::ancestors(entry_dir)
         .into_iter()
         .take_while(|dir| files::contains(&limit, dir))
         .find_map(|dir| tree.read(&join(&dir, ".python-version")));
-    let spec = pinned
-        .and_then(|text| {
-            text.lines()
-                .map(str::trim)
-                .find(|l| !l.is_empty() && !l.starts_with('#'))
-                .map(|l| {
-                    l.trim_start_matches("cpython@")
-                        .trim_start_matches("cpython-")
-                        .to_string()
-                })
+    if let Some(minor) = pinned.as_deref().and_then(python_version_file) {
+        return minor;
+    }
+    let Some((dir, _)) = deps else {
+        return versions::PYTHON[0].0;
+    };
+    let pyproject = tree.read(&join(dir, "pyproject.toml"));
+    if let Some(requires) = pyproject.and_then(|t| toml_string(&t, "project", "requires-python")) {
+        return versions::python_minor(&requires).unwrap_or(versions::PYTHON[0].0);
+    }
+    let pipfile = tree
+        .json(&join(dir, "Pipfile.lock"))
+        .and_then(|lock| {
+            let version = lock.pointer("/_meta/requires/python_version")?.as_str()?;
+            Some(version.to_string())
         })
         .or_else(|| {
-            let (dir, _) = deps?;
-            let pyproject = tree.read(&join(dir, "pyproject.toml"));
-            let requires = pyproject.and_then(|t| toml_string(&t, "project", "requires-python"));
-            requires
-                .or_else(|| {
-                    let lock = tree.json(&join(dir, "Pipfile.lock"))?;
-                    let version = lock.pointer("/_meta/requires/python_version")?.as_str()?;
-                    Some(format!("=={version}.*"))
-                })
-                .or_else(|| {
-                    let pipfile = tree.read(&join(dir, "Pipfile"))?;
-                    let version = toml_string(&pipfile, "requires", "python_version")?;
-                    Some(format!("=={version}.*"))
-                })
+            let pipfile = tree.read(&join(dir, "Pipfile"))?;
+            toml_string(&pipfile, "requires", "python_version")
         });
-    spec.and_then(|s| versions::python_minor(&s))
+    // Vercel raises a converted manifest's version below its default to the default.
+    pipfile
+        .and_then(|version| versions::python_minor(&format!("=={version}.*")))
+        .filter(|minor| minor_at_least(minor, versions::PYTHON[0].0))
         .unwrap_or(versions::PYTHON[0].0)
+}
+
+fn minor_at_least(minor: &str, floor: &str) -> bool {
+    let parse = |v: &str| -> (u64, u64) {
+        let mut parts = v.split('.').map(|p| p.parse().unwrap_or(0));
+        (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+    };
+    parse(minor) >= parse(floor)
+}
+
+/// `.python-version` as uv reads it: one request a line, the first that names a version svc
+/// has wins (`3.12`, `3.12.4`, `>=3.11,<3.13`, `312`, `cp312`, `cpython@3.12`, `3.13t`,
+/// `cpython-3.12.3-linux-x86_64-gnu`).
+fn python_version_file(text: &str) -> Option<&'static str> {
+    text.lines()
+        .map(|line| line.split('#').next().unwrap_or(line).trim())
+        .filter(|line| !line.is_empty())
+        .find_map(|line| {
+            let request = line
+                .trim_start_matches("cpython@")
+                .trim_start_matches("cpython-")
+                .trim_start_matches("cp");
+            let request = request.split('-').next().unwrap_or(request);
+            let request = request.trim_end_matches('t');
+            let request = match request.as_bytes() {
+                [major, rest @ ..]
+                    if !request.contains('.')
+                        && !rest.is_empty()
+                        && request.chars().all(|c| c.is_ascii_digit()) =>
+                {
+                    format!("{}.{}", *major as char, String::from_utf8_lossy(rest))
+                }
+                _ => request.to_string(),
+            };
+            versions::python_minor(&request)
+        })
 }
 
 /// The dependency file and what belongs with it, relative to the project.
@@ -509,8 +540,13 @@ fn install_command(deps: &Deps) -> String {
             "{} && /opt/tool/bin/uv pip install --python /venv/bin/python -r pyproject.toml",
             tool(UV)
         ),
-        Deps::PipfileLock | Deps::Pipfile => format!(
+        Deps::PipfileLock => format!(
             "{} && /opt/tool/bin/pipenv requirements > /tmp/requirements.txt && python -m pip install --no-cache-dir -r /tmp/requirements.txt",
+            tool(PIPENV)
+        ),
+        // `pipenv requirements` reads the lockfile, so a Pipfile alone is locked first.
+        Deps::Pipfile => format!(
+            "{} && /opt/tool/bin/pipenv lock && /opt/tool/bin/pipenv requirements > /tmp/requirements.txt && python -m pip install --no-cache-dir -r /tmp/requirements.txt",
             tool(PIPENV)
         ),
         Deps::Requirements(name) => format!("python -m pip install --no-cache-dir -r {name}"),
@@ -572,6 +608,21 @@ mod tests {
             find_deps(tree, "other"),
             Some((".".into(), Deps::Requirements("requirements.txt")))
         );
+    }
+
+    #[test]
+    fn python_version_files_read_as_uv_reads_them() {
+        assert_eq!(python_version_file("3.13\n"), Some("3.13"));
+        assert_eq!(python_version_file("# pinned\n3.11.9\n"), Some("3.11"));
+        assert_eq!(python_version_file("312\n"), Some("3.12"));
+        assert_eq!(python_version_file("cp313\n"), Some("3.13"));
+        assert_eq!(python_version_file("3.13t\n"), Some("3.13"));
+        assert_eq!(
+            python_version_file("cpython-3.11.3-linux-x86_64-gnu\n"),
+            Some("3.11")
+        );
+        assert_eq!(python_version_file("3.99\n3.13\n"), Some("3.13"));
+        assert_eq!(python_version_file("pypy\n"), None);
     }
 
     #[test]

@@ -54,6 +54,11 @@ pub fn framework_site(input: &Input, framework: &str) -> Result<Recipe, Unbuilda
         )));
     }
     let dir = input.framework_dir();
+    if framework == "astro" && astro_renders_on_a_server(input, &dir) {
+        return Err(Unbuildable::new(
+            "astro.config sets a server `adapter` or `output: \"server\"`: svc does not build server-rendered Astro apps yet",
+        ));
+    }
     let mut project = super::node::project(input, &dir)?;
     let manager = project.node.package_manager.clone();
     let package = project.package.as_ref();
@@ -95,6 +100,26 @@ pub fn framework_site(input: &Input, framework: &str) -> Result<Recipe, Unbuilda
         },
     };
     Ok(built(input, project, output))
+}
+
+/// Astro renders on a server when its config names an adapter or a server output; otherwise
+/// it writes a static site, as svc builds it.
+fn astro_renders_on_a_server(input: &Input, dir: &str) -> bool {
+    [
+        "astro.config.mjs",
+        "astro.config.js",
+        "astro.config.ts",
+        "astro.config.mts",
+        "astro.config.cjs",
+    ]
+    .iter()
+    .filter_map(|name| input.tree.read(&join(dir, name)))
+    .any(|text| {
+        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        compact.contains("adapter:")
+            || compact.contains("output:\"server\"")
+            || compact.contains("output:'server'")
+    })
 }
 
 /// A site a Node build writes into `output`, served by the static server.
@@ -195,14 +220,4 @@ fn code_in(input: &Input, dir: &str) -> Option<(&'static str, &'static [&'static
         .iter()
         .any(|n| python.contains(&n.as_str()))
         .then_some(("Python entry files", PYTHON))
-}
-
-/// A path of letters, digits, `.`, `_`, `-` and `/`, inside the directory it is relative to.
-pub fn is_plain_path(path: &str) -> bool {
-    !path.is_empty()
-        && !path.starts_with('/')
-        && path
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'))
-        && path.split('/').all(|s| s != ".." && !s.starts_with('-'))
 }

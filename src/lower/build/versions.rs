@@ -428,14 +428,20 @@ pub fn go_release(go_mod: &str) -> Result<String, String> {
     if let Some(toolchain) =
         directive("toolchain").and_then(|t| t.strip_prefix("go").map(String::from))
     {
-        return Ok(toolchain);
+        return if is_go_release(&toolchain) {
+            Ok(toolchain)
+        } else {
+            Err(format!(
+                "go.mod's `toolchain go{toolchain}` is not a Go release"
+            ))
+        };
     }
     let Some(go) = directive("go") else {
         return Ok(GO[0].1.to_string());
     };
     let parts: Vec<&str> = go.split('.').collect();
     match parts.as_slice() {
-        [_, _, _] => Ok(go),
+        [_, _, _] if is_go_release(&go) => Ok(go),
         [major, minor] => GO
             .iter()
             .find(|(v, _)| *v == format!("{major}.{minor}"))
@@ -447,9 +453,48 @@ pub fn go_release(go_mod: &str) -> Result<String, String> {
     }
 }
 
+/// `1.23.4`, `1.23`, `1.23rc1`: the forms Go's own releases take, and all a Go image tag may
+/// carry from go.mod.
+fn is_go_release(text: &str) -> bool {
+    let (numbers, suffix) = match text.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(at) => (&text[..at], &text[at..]),
+        None => (text, ""),
+    };
+    let parts: Vec<&str> = numbers.split('.').collect();
+    let numeric = |p: &&str| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit());
+    let suffix_ok = suffix.is_empty()
+        || ["rc", "beta"].iter().any(|kind| {
+            suffix
+                .strip_prefix(kind)
+                .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        });
+    (2..=3).contains(&parts.len()) && parts.iter().all(numeric) && suffix_ok
+}
+
+/// An exact version as `packageManager` pins one: `9.15.0`, `4.0.0-rc.1`.
+pub fn is_exact_version(text: &str) -> bool {
+    let (core, pre) = text.split_once('-').unwrap_or((text, ""));
+    let parts: Vec<&str> = core.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        && pre.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_release_shaped_versions_reach_an_image_tag() {
+        assert!(is_go_release("1.23.4") && is_go_release("1.23rc1"));
+        assert!(go_release("go 1.22.1 AS x\n").is_err());
+        assert!(go_release("go 1.22\ntoolchain go${X}\n").is_err());
+        assert!(is_exact_version("9.15.0") && is_exact_version("4.0.0-rc.1"));
+        assert!(!is_exact_version("latest") && !is_exact_version("9"));
+        assert!(!is_exact_version("9.x.0"));
+    }
 
     #[test]
     fn node_ranges_pick_the_newest_major_they_overlap() {

@@ -125,12 +125,7 @@ pub fn detect(tree: Tree, dir: &str, runtime: Option<Runtime>) -> Detected {
         .filter(|f| runtime.is_none_or(|r| crate::lower::framework_runtime(f.slug) == Some(r)))
         .filter(|f| files.matches(f))
         .collect();
-    let superseded = superseded(&matches);
-    let left: Vec<&'static str> = matches
-        .iter()
-        .map(|f| f.slug)
-        .filter(|slug| !superseded.contains(slug))
-        .collect();
+    let left = without_superseded(&matches);
     match left.as_slice() {
         [] => Detected::Nothing,
         [one] => Detected::One(one),
@@ -138,20 +133,26 @@ pub fn detect(tree: Tree, dir: &str, runtime: Option<Runtime>) -> Detected {
     }
 }
 
-/// The slugs the matches supersede, following chains (Remix hides Vite, which hides Ionic).
-fn superseded(matches: &[&'static Framework]) -> Vec<&'static str> {
-    let mut hidden: Vec<&'static str> = Vec::new();
-    let mut queue: Vec<&'static str> = matches.iter().flat_map(|f| f.supersedes).copied().collect();
-    while let Some(slug) = queue.pop() {
-        if hidden.contains(&slug) {
-            continue;
+/// The matches none of the others supersedes, as Vercel removes them: a superseded match goes,
+/// and with it the matches it supersedes in turn; a superseded preset that did not match
+/// removes nothing.
+fn without_superseded(matches: &[&'static Framework]) -> Vec<&'static str> {
+    fn remove(left: &mut Vec<&'static Framework>, slug: &str) {
+        let Some(found) = left.iter().find(|f| f.slug == slug).copied() else {
+            return;
+        };
+        for next in found.supersedes {
+            remove(left, next);
         }
-        hidden.push(slug);
-        if let Some(framework) = framework(slug) {
-            queue.extend(framework.supersedes);
+        left.retain(|f| f.slug != slug);
+    }
+    let mut left = matches.to_vec();
+    for framework in matches {
+        for slug in framework.supersedes {
+            remove(&mut left, slug);
         }
     }
-    hidden
+    left.into_iter().map(|f| f.slug).collect()
 }
 
 /// The service directory, each of its directories listed once and each file read once: a
@@ -358,6 +359,22 @@ mod tests {
                 None
             ),
             Detected::Several(vec!["hexo", "jekyll"])
+        );
+    }
+
+    #[test]
+    fn superseding_only_removes_presets_that_matched() {
+        // Nuxt supersedes Nitro, which supersedes Vite; without Nitro matching, Vite stays, as
+        // it does on Vercel.
+        let pkg = r#"{ "dependencies": { "nuxt": "3", "vite": "5" } }"#;
+        assert_eq!(
+            detected("nuxt-vite", &[("package.json", pkg)], None),
+            Detected::Several(vec!["nuxtjs", "vite"])
+        );
+        let pkg = r#"{ "dependencies": { "nuxt": "3", "nitropack": "2", "vite": "5" } }"#;
+        assert_eq!(
+            detected("nuxt-nitro-vite", &[("package.json", pkg)], None),
+            Detected::One("nuxtjs")
         );
     }
 }

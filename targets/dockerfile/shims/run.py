@@ -7,7 +7,8 @@ It runs a service as Vercel's Python runtime does, on $PORT:
                              Vercel's cron dispatcher: GET or POST on a route calls its
                              function; `object.get_crons()` lists more routes and schedules,
                              which this process keeps itself
-  worker <module>            a queue worker, bootstrapped by vercel-workers when it is installed
+  worker <module> [<attr>]   a queue worker, bootstrapped by vercel-workers when it is installed,
+                             else the app the module exports
   job <module:function>      the function (or the module, as __main__), once
 """
 
@@ -240,7 +241,7 @@ def run_route(path, handler):
         traceback.print_exc()
 
 
-def worker(module_name):
+def worker(module_name, attr="app"):
     os.environ.setdefault("VERCEL_SERVICE_TYPE", "worker")
     module = importlib.import_module(module_name)
     app = None
@@ -251,7 +252,7 @@ def worker(module_name):
     if maybe_bootstrap_worker_service_app is not None:
         app = maybe_bootstrap_worker_service_app(module)
     if app is None:
-        app = getattr(module, "app", None)
+        app = getattr(module, attr, None)
     if app is None:
         raise SystemExit(
             "svc: unable to bootstrap worker service. Export an ASGI/WSGI app, or configure "
@@ -275,7 +276,7 @@ def main():
     elif mode == "cron":
         cron(*args)
     elif mode == "worker":
-        worker(args[0])
+        worker(*args)
     elif mode == "job":
         job(args[0])
     else:

@@ -1,13 +1,16 @@
 // svc's launcher for Node services, written into the image by the Dockerfile svc generates.
 // It serves a module as Vercel's Node runtime does: the module's `fetch` (or per-method
 // handlers), else a (req, res) function, else the server it starts with listen(), on $PORT.
-// Usage: node serve.mjs web <entry> | cron <entry> <routes JSON> | script <entry>
+// Usage: node serve.mjs web <entry> | cron <entry> <routes JSON> | job <entry>
 import http from "node:http";
+import { existsSync } from "node:fs";
 import { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
+import { timingSafeEqual } from "node:crypto";
 
-const [mode, entry, routesJson] = process.argv.slice(2);
+const [mode, source, routesJson] = process.argv.slice(2);
+const entry = compiled(source);
 const port = Number(process.env.PORT || 3000);
 const host = "0.0.0.0";
 const METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"];
@@ -26,14 +29,34 @@ http.Server.prototype.listen = function (...args) {
 
 const loaded = await import(pathToFileURL(resolve(entry)).href);
 
-if (mode === "script") {
-  // A job or worker: importing it ran it; restore listen for anything it starts later.
+if (mode === "job") {
+  // A job: its default export, when it has one, runs once; the process ends when it is done.
   http.Server.prototype.listen = listen;
+  const job = unwrap(loaded);
+  if (typeof job === "function") {
+    await job();
+    process.exit(0);
+  }
 } else if (mode === "cron") {
   http.Server.prototype.listen = listen;
   serveCron(loaded, JSON.parse(routesJson));
 } else {
   await serveWeb(loaded);
+}
+
+// A TypeScript entrypoint its build compiled runs from the compiled file, as Vercel's backends
+// builder takes the entrypoint from dist, build or output after a build.
+function compiled(file) {
+  if (!/\.[mc]?ts$/.test(file)) return file;
+  const stem = file.replace(/\.[mc]?ts$/, "");
+  for (const dir of ["dist", "build", "output"]) {
+    for (const base of [stem, stem.replace(/^src\//, "")]) {
+      for (const ext of [".js", ".mjs", ".cjs"]) {
+        if (existsSync(`${dir}/${base}${ext}`)) return `${dir}/${base}${ext}`;
+      }
+    }
+  }
+  return file;
 }
 
 function unwrap(module) {
@@ -109,6 +132,18 @@ async function fromFetch(handle, req, res) {
 
 // Vercel's cron dispatcher: GET or POST on a route calls the module's default export.
 function serveCron(module, routes) {
+  const handler = unwrap(module);
+  if (typeof handler !== "function") {
+    console.error(`svc: ${entry} has no default export to run on its schedule`);
+    process.exit(1);
+  }
+  const authorized = (header) => {
+    const secret = process.env.CRON_SECRET;
+    if (!secret) return true;
+    const given = Buffer.from(header || "");
+    const wanted = Buffer.from(`Bearer ${secret}`);
+    return given.length === wanted.length && timingSafeEqual(given, wanted);
+  };
   const json = (res, status, body) => {
     const text = JSON.stringify(body);
     res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
@@ -118,14 +153,9 @@ function serveCron(module, routes) {
     .createServer(async (req, res) => {
       req.resume();
       if (!["GET", "POST"].includes(req.method)) return json(res, 405, { error: "method not allowed" });
-      const secret = process.env.CRON_SECRET;
-      if (secret && req.headers.authorization !== `Bearer ${secret}`) {
-        return json(res, 401, { error: "unauthorized" });
-      }
+      if (!authorized(req.headers.authorization)) return json(res, 401, { error: "unauthorized" });
       const path = req.url.split("?")[0];
       if (!(path in routes)) return json(res, 404, { error: `no cron handler for path: ${path}` });
-      const handler = unwrap(module);
-      if (typeof handler !== "function") return json(res, 500, { error: "internal" });
       try {
         await handler();
         json(res, 200, { ok: true });
