@@ -170,6 +170,19 @@ mod tests {
     }
 
     #[test]
+    fn the_slugs_are_the_detection_catalogues() {
+        let detected: Vec<&str> = crate::lower::detect::FRAMEWORKS
+            .iter()
+            .map(|f| f.slug)
+            .collect();
+        let mut known: Vec<&str> = all_framework_slugs().collect();
+        known.sort_unstable();
+        let mut catalogue = detected.clone();
+        catalogue.sort_unstable();
+        assert_eq!(known, catalogue);
+    }
+
+    #[test]
     fn extensions_imply_runtimes() {
         assert_eq!(runtime_of_extension("src/index.ts"), Some(Runtime::Node));
         assert_eq!(runtime_of_extension("main.py"), Some(Runtime::Python));
