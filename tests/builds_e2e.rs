@@ -165,6 +165,24 @@ fn the_legacy_form_builds_file_entrypoints_crons_and_a_worker() {
         "the dynamic schedule never ran: {reports:?}"
     );
 
+    // A job runs its function once, to its end, when it is started.
+    let job = app
+        .stack
+        .compose()
+        .args(["run", "--rm", "-T", "nightly"])
+        .output()
+        .unwrap();
+    assert!(
+        job.status.success(),
+        "{}",
+        String::from_utf8_lossy(&job.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&job.stdout).contains("hello from nightly: the job ran"),
+        "{}",
+        String::from_utf8_lossy(&job.stdout)
+    );
+
     // The worker has stayed up all along.
     let id = app
         .stack

@@ -1,0 +1,2 @@
+def run():
+    print("hello from nightly: the job ran", flush=True)
