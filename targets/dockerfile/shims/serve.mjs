@@ -65,10 +65,45 @@ function unwrap(module) {
   return value;
 }
 
+// Vercel's order: a fetch handler, a (req, res) function, the server the module starts. After
+// those, an app object exported without listen() (Koa's callback(), Fastify's own listen, or
+// a named `app` export) is served too, where Vercel's runtime would give up.
 async function serveWeb(module) {
   const app = unwrap(module);
-  const handlers = app && METHODS.filter((m) => typeof app[m] === "function");
-  if (app && (typeof app.fetch === "function" || handlers.length > 0)) {
+  if (serveHandler(app)) return;
+  if (!captured) {
+    await new Promise((done) => {
+      onCaptured = done;
+      setTimeout(done, 1000);
+    });
+  }
+  http.Server.prototype.listen = listen;
+  if (captured) {
+    listen.call(captured.server, port, host, captured.callback);
+    return;
+  }
+  for (const candidate of [app, app?.app, module.app]) {
+    if (candidate && serveHandler(candidate)) return;
+    if (candidate && typeof candidate.callback === "function") {
+      http.createServer(candidate.callback()).listen(port, host);
+      return;
+    }
+    if (candidate && typeof candidate.listen === "function" && typeof candidate.ready === "function") {
+      await candidate.listen({ port, host });
+      return;
+    }
+  }
+  console.error(
+    `svc: ${entry} neither exports a handler (fetch, or a (req, res) function) nor starts a server`,
+  );
+  process.exit(1);
+}
+
+// A fetch (or per-method) handler, or a (req, res) function, served on $PORT.
+function serveHandler(app) {
+  if (!app) return false;
+  const handlers = METHODS.filter((m) => typeof app[m] === "function");
+  if (typeof app.fetch === "function" || handlers.length > 0) {
     http.Server.prototype.listen = listen;
     const handle = (request) => {
       const method = request.method.toUpperCase();
@@ -77,27 +112,14 @@ async function serveWeb(module) {
       return new Response("method not allowed", { status: 405 });
     };
     http.createServer((req, res) => fromFetch(handle, req, res)).listen(port, host);
-    return;
+    return true;
   }
   if (typeof app === "function") {
     http.Server.prototype.listen = listen;
     http.createServer(app).listen(port, host);
-    return;
+    return true;
   }
-  if (!captured) {
-    await new Promise((done) => {
-      onCaptured = done;
-      setTimeout(done, 1000);
-    });
-  }
-  http.Server.prototype.listen = listen;
-  if (!captured) {
-    console.error(
-      `svc: ${entry} neither exports a handler (fetch, or a (req, res) function) nor starts a server`,
-    );
-    process.exit(1);
-  }
-  listen.call(captured.server, port, host, captured.callback);
+  return false;
 }
 
 // A Node request through a fetch handler, and its Response back.
