@@ -256,13 +256,7 @@ fn e2e_cycle_keeps_every_promise() {
 
 /// The output of a command run inside one of the stack's services.
 fn exec(stack: &Stack, service: &str, command: &[&str]) -> String {
-    let output = stack
-        .compose()
-        .args(["exec", "-T", service])
-        .args(command)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    stack.exec(service, command)
 }
 
 /// The scheduler requests the every-minute cron service over its grant and the top-level cron's

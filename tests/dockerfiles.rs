@@ -121,14 +121,12 @@ fn stages(instructions: &[Instruction]) -> Vec<&[Instruction]> {
 
 /// The install a recipe runs and the manifests it needs first.
 fn install_of(recipe: &Recipe) -> (Option<&str>, &[String]) {
-    match &recipe.kind {
-        RecipeKind::Next { node, .. }
-        | RecipeKind::Site { node, .. }
-        | RecipeKind::Node { node, .. } => (node.install.as_deref(), &node.manifests),
-        RecipeKind::Python { python, .. } => (python.install.as_deref(), &python.manifests),
-        RecipeKind::Go { go } => (Some("go mod download"), &go.manifests),
-        RecipeKind::Files { .. } => (None, &[]),
-    }
+    let install = match &recipe.kind {
+        RecipeKind::Python { python, .. } => python.install.as_deref(),
+        RecipeKind::Go { .. } => Some("go mod download"),
+        _ => recipe.node().and_then(|node| node.install.as_deref()),
+    };
+    (install, recipe.manifests())
 }
 
 #[test]

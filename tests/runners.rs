@@ -45,6 +45,17 @@ fn launch(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Launched {
     Launched { child, port }
 }
 
+/// The launcher run to its end (a job, or a module that fails to start).
+fn run_to_end(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new("node")
+        .arg(std::fs::canonicalize(LAUNCHER).unwrap())
+        .args(args)
+        .current_dir(dir)
+        .env("PORT", free_port().to_string())
+        .output()
+        .unwrap()
+}
+
 /// The body of a GET once the server answers, or what it last said after ten seconds.
 fn answer(launched: &Launched, path: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -157,13 +168,7 @@ fn a_module_that_serves_nothing_fails_with_the_reason() {
     }
     let dir = scratch_dir("launcher-nothing");
     write(&dir, "nothing.mjs", "export const answer = 42;");
-    let output = Command::new("node")
-        .arg(std::fs::canonicalize(LAUNCHER).unwrap())
-        .args(["web", "nothing.mjs"])
-        .current_dir(&dir)
-        .env("PORT", free_port().to_string())
-        .output()
-        .unwrap();
+    let output = run_to_end(&dir, &["web", "nothing.mjs"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains(
         "neither exports a handler (fetch, or a (req, res) function) nor starts a server"
@@ -250,13 +255,7 @@ fn node_cron_routes_and_jobs_call_the_default_export() {
         "job.mjs",
         "import { writeFileSync } from 'node:fs';\nexport default async () => writeFileSync('job.log', 'hello from the job');",
     );
-    let status = Command::new("node")
-        .arg(std::fs::canonicalize(LAUNCHER).unwrap())
-        .args(["job", "job.mjs"])
-        .current_dir(&dir)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    assert!(run_to_end(&dir, &["job", "job.mjs"]).status.success());
     assert_eq!(
         std::fs::read_to_string(dir.join("job.log")).unwrap(),
         "hello from the job"

@@ -262,18 +262,36 @@ pub const CLIENT_ENV_PREFIXES: &[&str] = &[
     "EXPO_PUBLIC_",
 ];
 
+impl Recipe {
+    /// The Node toolchain of a JavaScript build (Next.js, a built site, a Node server).
+    pub fn node(&self) -> Option<&NodeToolchain> {
+        match &self.kind {
+            RecipeKind::Next { node, .. }
+            | RecipeKind::Site { node, .. }
+            | RecipeKind::Node { node, .. } => Some(node),
+            RecipeKind::Files { .. } | RecipeKind::Python { .. } | RecipeKind::Go { .. } => None,
+        }
+    }
+
+    /// The files the install needs before the sources, relative to the context.
+    pub fn manifests(&self) -> &[String] {
+        match &self.kind {
+            RecipeKind::Python { python, .. } => &python.manifests,
+            RecipeKind::Go { go } => &go.manifests,
+            _ => self.node().map_or(&[], |node| &node.manifests),
+        }
+    }
+}
+
 impl super::Service {
     /// The variables svc sets for the service that its build inlines: the client-visible ones,
     /// for the JavaScript builds that read them. Bindings are not among them: on Vercel they
     /// exist only at run time.
     pub fn build_args(&self) -> impl Iterator<Item = (&str, &super::EnvValue)> {
-        let javascript = matches!(
-            &self.build_plan,
-            Some(BuildPlan::Recipe(Recipe {
-                kind: RecipeKind::Next { .. } | RecipeKind::Site { .. } | RecipeKind::Node { .. },
-                ..
-            }))
-        ) && self.image.is_none();
+        let javascript = match &self.build_plan {
+            Some(BuildPlan::Recipe(recipe)) => recipe.node().is_some() && self.image.is_none(),
+            _ => false,
+        };
         self.env
             .iter()
             .filter(move |(name, _)| {

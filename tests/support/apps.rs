@@ -109,17 +109,15 @@ fn build_base_images(config: &Path, test: &str) -> Option<()> {
         let Some(BuildPlan::Recipe(recipe)) = &service.build_plan else {
             continue;
         };
+        if let Some(node) = recipe.node()
+            && !node_versions.contains(&node.version)
+        {
+            node_versions.push(node.version.clone());
+        }
         match &recipe.kind {
-            RecipeKind::Next { node, .. }
-            | RecipeKind::Site { node, .. }
-            | RecipeKind::Node { node, .. } => {
-                if !node_versions.contains(&node.version) {
-                    node_versions.push(node.version.clone());
-                }
-            }
             RecipeKind::Python { .. } => kinds.push("python"),
             RecipeKind::Go { .. } => kinds.push("go"),
-            RecipeKind::Files { .. } => {}
+            _ => {}
         }
     }
     kinds.sort_unstable();
@@ -202,26 +200,13 @@ impl App {
                 url.to_string(),
             ],
         };
-        let output = self
-            .stack
-            .compose()
-            .args(["exec", "-T", service])
-            .args(&script)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        let words: Vec<&str> = script.iter().map(String::as_str).collect();
+        self.stack.exec(service, &words)
     }
 
     /// A command's output inside a service's container.
     pub fn exec(&self, service: &str, command: &[&str]) -> String {
-        let output = self
-            .stack
-            .compose()
-            .args(["exec", "-T", service])
-            .args(command)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        self.stack.exec(service, command)
     }
 
     /// `private` answers nobody but its callers: not the gateway's public routes under any Host,

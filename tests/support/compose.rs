@@ -204,6 +204,17 @@ impl Stack {
         run(self.compose().args(["up", "-d", "--build", "--quiet-pull"]));
     }
 
+    /// A command's output inside a service's container.
+    pub fn exec(&self, service: &str, command: &[&str]) -> String {
+        let output = self
+            .compose()
+            .args(["exec", "-T", service])
+            .args(command)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
     /// Every network address of a service's container, by network name.
     pub fn addresses(&self, service: &str) -> BTreeMap<String, String> {
         let id = run(self.compose().args(["ps", "-q", service])).stdout;

@@ -13,29 +13,41 @@ pub const README: &str = "README.md";
 enum Source {
     /// svc.yaml names a built image.
     Image(String),
-    /// A Dockerfile: the service's own (relative to its root) or one svc generated, and the
-    /// context it builds from, relative to the project.
+    /// A Dockerfile (the service's own, or one svc generated) and the context it builds from,
+    /// both as seen from the module's directory, with the build's arguments.
     Dockerfile {
-        path: String,
-        generated: bool,
+        file: String,
         context: String,
+        generated: bool,
+        args: Vec<(String, String)>,
     },
     /// svc cannot tell how to build it.
     Unbuildable(String),
 }
 
-fn source(service: &Service) -> Source {
+fn source(service: &Service, project_dir: &str) -> Source {
+    let args = || {
+        service
+            .build_args()
+            .map(|(name, value)| (name.to_string(), build_arg(value)))
+            .collect()
+    };
     match service.image_source() {
-        ImageSource::Dockerfile(path) => Source::Dockerfile {
-            path: path.to_string(),
-            generated: false,
-            context: service.root.clone(),
-        },
+        ImageSource::Dockerfile(path) => {
+            let root = context(project_dir, &service.root);
+            Source::Dockerfile {
+                file: context(&root, path),
+                context: root,
+                generated: false,
+                args: args(),
+            }
+        }
         ImageSource::Image(image) => Source::Image(image.to_string()),
         ImageSource::Recipe(recipe) => Source::Dockerfile {
-            path: dockerfile_path(service),
+            file: dockerfile_path(service),
+            context: context(project_dir, &recipe.context),
             generated: true,
-            context: recipe.context.clone(),
+            args: args(),
         },
         ImageSource::Unbuildable(why) => Source::Unbuildable(why.reason.clone()),
     }
@@ -78,34 +90,25 @@ pub fn readme(project: &Project, project_dir: &str) -> String {
     for service in project.services.values() {
         let name = &service.name;
         text.push_str(&format!("\n## `{name}`\n\n"));
-        match source(service) {
+        match source(service, project_dir) {
             Source::Image(image) => {
                 text.push_str(&format!("svc.yaml names a built image: `{image}`.\n"));
             }
             Source::Dockerfile {
-                path,
+                file,
+                context: ctx,
                 generated,
-                context: root,
+                args,
             } => {
-                let ctx = context(project_dir, &root);
-                let (file, note) = if generated {
-                    (
-                        path,
-                        "svc generated its Dockerfile from the service's framework",
-                    )
+                let note = if generated {
+                    "svc generated its Dockerfile from the service's framework"
                 } else {
-                    (
-                        context(&ctx, &path),
-                        "the service brings its own Dockerfile",
-                    )
+                    "the service brings its own Dockerfile"
                 };
-                let args: String = service
-                    .build_args()
+                let args: String = args
+                    .iter()
                     .map(|(name, value)| {
-                        format!(
-                            " --build-arg {}",
-                            shell_word(&format!("{name}={}", build_arg(value)))
-                        )
+                        format!(" --build-arg {}", shell_word(&format!("{name}={value}")))
                     })
                     .collect();
                 text.push_str(&format!(
@@ -155,23 +158,14 @@ pub fn output(project: &Project, project_dir: &str) -> Result<Block, String> {
         .values()
         .map(|service| {
             let name = ("service", string(service.name.as_str()));
-            match source(service) {
+            match source(service, project_dir) {
                 Source::Image(image) => object(vec![name, ("image", string(&image))]),
                 Source::Dockerfile {
-                    path,
-                    generated,
-                    context: root,
+                    file,
+                    context: ctx,
+                    args,
+                    ..
                 } => {
-                    let ctx = context(project_dir, &root);
-                    let file = if generated {
-                        path
-                    } else {
-                        context(&ctx, &path)
-                    };
-                    let args: Vec<(String, String)> = service
-                        .build_args()
-                        .map(|(name, value)| (name.to_string(), build_arg(value)))
-                        .collect();
                     let mut entries = vec![
                         name,
                         ("dockerfile", string(&file)),

@@ -106,17 +106,9 @@ pub fn plan(input: &Input) -> Option<BuildPlan> {
 /// The paths a Dockerfile names as words (`COPY`, `WORKDIR`) are letters, digits and
 /// `. _ - / @ +`: anything else could be read as a variable, a glob or a second word.
 fn copyable(recipe: Recipe) -> Result<Recipe, Unbuildable> {
-    let manifests: &[String] = match &recipe.kind {
-        RecipeKind::Next { node, .. }
-        | RecipeKind::Site { node, .. }
-        | RecipeKind::Node { node, .. } => &node.manifests,
-        RecipeKind::Python { python, .. } => &python.manifests,
-        RecipeKind::Go { go } => &go.manifests,
-        RecipeKind::Files { .. } => &[],
-    };
     let odd = [&recipe.context, &recipe.workdir]
         .into_iter()
-        .chain(manifests)
+        .chain(recipe.manifests())
         .find(|path| !files::is_plain_path(path));
     match odd {
         None => Ok(recipe),

@@ -540,14 +540,15 @@ fn install_command(deps: &Deps) -> String {
             "{} && /opt/tool/bin/uv pip install --python /venv/bin/python -r pyproject.toml",
             tool(UV)
         ),
-        Deps::PipfileLock => format!(
-            "{} && /opt/tool/bin/pipenv requirements > /tmp/requirements.txt && python -m pip install --no-cache-dir -r /tmp/requirements.txt",
-            tool(PIPENV)
-        ),
         // `pipenv requirements` reads the lockfile, so a Pipfile alone is locked first.
-        Deps::Pipfile => format!(
-            "{} && /opt/tool/bin/pipenv lock && /opt/tool/bin/pipenv requirements > /tmp/requirements.txt && python -m pip install --no-cache-dir -r /tmp/requirements.txt",
-            tool(PIPENV)
+        Deps::PipfileLock | Deps::Pipfile => format!(
+            "{}{} && /opt/tool/bin/pipenv requirements > /tmp/requirements.txt && python -m pip install --no-cache-dir -r /tmp/requirements.txt",
+            tool(PIPENV),
+            if *deps == Deps::Pipfile {
+                " && /opt/tool/bin/pipenv lock"
+            } else {
+                ""
+            }
         ),
         Deps::Requirements(name) => format!("python -m pip install --no-cache-dir -r {name}"),
     }
