@@ -149,6 +149,18 @@ impl Diagnostics {
         }
     }
 
+    /// Like [`Diagnostics::extend`], leaving out diagnostics already here.
+    pub fn extend_unique(&mut self, other: Diagnostics) {
+        self.omitted_errors += other.omitted_errors;
+        self.omitted_warnings += other.omitted_warnings;
+        self.omitted_notes += other.omitted_notes;
+        for diagnostic in other.items {
+            if !self.items.contains(&diagnostic) {
+                self.push(diagnostic);
+            }
+        }
+    }
+
     pub fn has_errors(&self) -> bool {
         self.omitted_errors > 0 || self.items.iter().any(Diagnostic::is_error)
     }

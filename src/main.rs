@@ -125,6 +125,12 @@ fn compile_or_report(
 ) -> Result<(PathBuf, &'static Compilation), ExitCode> {
     let path = discover_config(config.config.as_deref(), Path::new("")).map_err(usage_error)?;
     let compilation = compile(&path).map_err(usage_error)?;
+    report(&compilation, format);
+    Ok((path, Box::leak(Box::new(compilation))))
+}
+
+/// The compilation's diagnostics: a JSON document on stdout, or rendered on stderr.
+fn report(compilation: &Compilation, format: CheckFormat) {
     match format {
         CheckFormat::Json => println!(
             "{}",
@@ -138,7 +144,6 @@ fn compile_or_report(
             );
         }
     }
-    Ok((path, Box::leak(Box::new(compilation))))
 }
 
 fn usage_error(error: impl std::fmt::Display) -> ExitCode {
@@ -147,10 +152,25 @@ fn usage_error(error: impl std::fmt::Display) -> ExitCode {
 }
 
 fn run_check(config: &ConfigArg, format: CheckFormat) -> ExitCode {
-    let compilation = match compile_or_report(config, format) {
-        Ok((_, c)) => c,
-        Err(code) => return code,
+    let path = match discover_config(config.config.as_deref(), Path::new("")) {
+        Ok(path) => path,
+        Err(error) => return usage_error(error),
     };
+    let mut compilation = match compile(&path) {
+        Ok(compilation) => compilation,
+        Err(error) => return usage_error(error),
+    };
+    // What a target would refuse is the config's problem too: a project `check` passes emits.
+    if compilation.project.is_some() {
+        let refusals = svc::emit::request::refusals(&compilation, &path);
+        if refusals.has_errors() {
+            compilation.project = None;
+        }
+        compilation.diagnostics.extend(refusals);
+    }
+    report(&compilation, format);
+    // Freed by the process's exit, as every command's compilation is.
+    let compilation: &Compilation = Box::leak(Box::new(compilation));
     match (&compilation.project, format) {
         (Some(project), CheckFormat::Human) => {
             let access = project.access();

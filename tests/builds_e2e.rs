@@ -69,17 +69,23 @@ fn node_apps_build_with_the_versions_they_ask_for() {
     // engines.node 22.x, and .nvmrc's 20 where package.json says nothing.
     assert_eq!(app.exec("api", &["node", "-v"]).trim(), "v22.14.0");
     assert_eq!(app.exec("inventory", &["node", "-v"]).trim(), "v20.18.1");
-    // The static server serves the build's output, not the project.
+    // The static server serves the build's output, not the project: a source file's path is
+    // one more path the SPA fallback answers with the page.
     for path in [
         "/package.json",
         "/index.html.map",
-        "/.env",
         "/vite.config.js",
         "/main.js",
     ] {
         let body = support::http::get_from(app.port(), path, "svc.test");
-        assert!(body.starts_with("HTTP/1.1 404"), "{path}: {body}");
+        assert!(
+            body.contains("hello from web") && !body.contains("devDependencies"),
+            "{path}: {body}"
+        );
+        assert!(!body.contains("querySelector"), "{path}: {body}");
     }
+    let dotfile = support::http::get_from(app.port(), "/.env", "svc.test");
+    assert!(dotfile.starts_with("HTTP/1.1 404"), "{dotfile}");
     app.assert_private("inventory", "hello from inventory", &["web"]);
 }
 
@@ -115,9 +121,29 @@ fn the_legacy_form_builds_file_entrypoints_crons_and_a_worker() {
     let page = must(&app, "/", "hello from web");
     // VITE_GO_API_URL is one of the variables the legacy form injects, inlined at build time.
     assert!(page.contains(r#"<a id="go" href="/api/go">"#), "{page}");
-    must(&app, "/api/go/x", "hello from go-api at /api/go/x");
-    must(&app, "/api/py/a/b", "hello from py-api at /api/py/a/b");
-    must(&app, "/api/node/q", "hello from express-api at /api/node/q");
+    // Vercel's runtimes take a backend's routePrefix off the path before the app sees it (the
+    // Python one passes it as root_path); the gateway does it for Go, svc's runners for the rest.
+    must(&app, "/api/go/x", "hello from go-api at /x");
+    let root = must(&app, "/api/go", "hello from go-api at /");
+    assert!(root.trim_end().ends_with("go-api at /"), "{root}");
+    must(
+        &app,
+        "/api/py/a/b",
+        "hello from py-api at /a/b (root_path /api/py)",
+    );
+    must(&app, "/api/node/q?x=1", "hello from express-api at /q");
+    // A prefixed Vite site serves its pages and assets under the prefix (its `base`), and its
+    // index for any other path under it; `/` stays the other site's.
+    let dashboard = must(&app, "/dashboard/", "hello from dashboard");
+    let script = dashboard
+        .split("src=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page loads a script");
+    assert!(script.starts_with("/dashboard/assets/"), "{script}");
+    must(&app, script, "hello from dashboard (script loaded)");
+    must(&app, "/dashboard/some/spa/route", "hello from dashboard");
+    must(&app, "/some-spa-route", "hello from web");
 
     // Vercel's cron routes: the function answers GET and POST at its path with the project's
     // CRON_SECRET, and nothing else.

@@ -390,3 +390,63 @@ fn a_byte_order_mark_is_ignored_and_columns_stay_right() {
     assert_eq!(stderr.matches("error[").count(), 1, "{stderr}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Every example, valid or not: `svc check` passes exactly when `svc emit --target all` does,
+/// and what emit refuses, check reports once.
+#[test]
+fn check_passes_exactly_the_configs_every_target_emits() {
+    let out = std::env::temp_dir().join(format!("svc-cli-{}-parity", std::process::id()));
+    let mut examples: Vec<PathBuf> = Vec::new();
+    for dir in ["examples", "examples/invalid"] {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let config = ["vercel.json", "vercel.jsonc", "vercel.yaml"]
+                .iter()
+                .map(|n| path.join(n))
+                .find(|p| p.is_file());
+            examples.extend(config);
+        }
+    }
+    assert!(examples.len() > 60, "only {} examples", examples.len());
+    let mut refused_by_emit = 0;
+    for config in &examples {
+        let config = config.to_str().unwrap();
+        let check = svc(&["check", "-c", config]);
+        let emit = svc(&[
+            "emit",
+            "-c",
+            config,
+            "--target",
+            "all",
+            "--out",
+            out.to_str().unwrap(),
+            "--force",
+        ]);
+        assert_eq!(
+            check.status.success(),
+            emit.status.success(),
+            "{config}: check says {}, emit says {}",
+            text(&check.stderr),
+            text(&emit.stderr)
+        );
+        if !emit.status.success() && check.status.code() == emit.status.code() {
+            refused_by_emit += 1;
+            for line in text(&emit.stderr)
+                .lines()
+                .filter(|l| l.starts_with("error["))
+            {
+                assert!(
+                    text(&check.stderr).contains(line),
+                    "{config}: emit reports `{line}`, check does not"
+                );
+                assert_eq!(
+                    text(&emit.stderr).matches(line).count(),
+                    text(&check.stderr).matches(line).count(),
+                    "{config}: `{line}` is reported a different number of times"
+                );
+            }
+        }
+    }
+    assert!(refused_by_emit > 10, "only {refused_by_emit} refused");
+    let _ = std::fs::remove_dir_all(out);
+}

@@ -441,6 +441,7 @@ fn a_static_site_serves_its_files_and_nothing_else() {
     std::fs::create_dir_all(site.join("docs")).unwrap();
     std::fs::write(site.join("index.html"), "hello from site\n").unwrap();
     std::fs::write(site.join("docs/index.html"), "hello from site docs\n").unwrap();
+    std::fs::write(site.join("docs/style.css"), "hello from site css\n").unwrap();
     std::fs::write(
         site.join(".well-known/security.txt"),
         "hello from site security\n",
@@ -457,7 +458,8 @@ fn a_static_site_serves_its_files_and_nothing_else() {
     std::os::unix::fs::symlink("/etc/passwd", site.join("passwd")).unwrap();
     std::fs::write(
         dir.join("vercel.json"),
-        r#"{ "services": { "site": { "root": "site" } },
+        r#"{ "services": { "site": { "root": "site",
+               "rewrites": [{ "source": "/docs/:path*", "destination": "/docs/index.html" }] } },
              "rewrites": [{ "source": "/(.*)", "destination": { "service": "site" } }] }"#,
     )
     .unwrap();
@@ -480,12 +482,24 @@ fn a_static_site_serves_its_files_and_nothing_else() {
         ("/index.html", "hello from site"),
         ("/docs/", "hello from site docs"),
         ("/.well-known/security.txt", "hello from site security"),
+        // Files first, then the service's own rewrites (Vercel's filesystem phase), then the
+        // SPA fallback: the site's index.html for any other path.
+        ("/docs/style.css", "hello from site css"),
+        ("/docs/intro", "hello from site docs"),
+        ("/some-spa-route", "hello from site"),
+        ("/deep/spa/route?x=1", "hello from site"),
     ] {
         let body = eventually(
             || host_get(port, path, "svc.test").unwrap_or_default(),
             expected,
         );
         assert!(body.contains(expected), "{path}: {body}");
+    }
+    // Dotfiles are refused; what was removed from the site is a path like any other, which
+    // the SPA fallback answers with the index page.
+    for path in ["/.env.local", "/docs/.secret", "/.git/config"] {
+        let body = host_get(port, path, "svc.test").unwrap_or_default();
+        assert!(body.starts_with("HTTP/1.1 404"), "{path} is served: {body}");
     }
     for path in [
         "/.env.local",
@@ -498,10 +512,6 @@ fn a_static_site_serves_its_files_and_nothing_else() {
     ] {
         let body = host_get(port, path, "svc.test").unwrap_or_default();
         assert!(
-            !body.starts_with("HTTP/1.1 200"),
-            "{path} is served: {body}"
-        );
-        assert!(
             !body.contains("hunter2") && !body.contains("root:"),
             "{path}: {body}"
         );
@@ -512,6 +522,46 @@ fn a_static_site_serves_its_files_and_nothing_else() {
         "10001",
         "the site runs as the unprivileged user"
     );
+    drop(stack);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A project without `services` is one app: here the static site of `examples/no-services`,
+/// behind its redirects and headers, its files served before its rewrites, and Vercel's SPA
+/// fallback after them.
+#[test]
+fn a_project_without_services_runs_as_one_app() {
+    let Some(_engine) = engine("a_project_without_services_runs_as_one_app") else {
+        return;
+    };
+    let dir = support::scratch_dir("no-services-project");
+    support::copy_dir(Path::new("examples/no-services"), &dir);
+    std::fs::write(
+        dir.join("svc.yaml"),
+        "compose:\n  gateway_image: svc-test/nginx\nbuild:\n  images:\n    static: svc-test/nginx\n",
+    )
+    .unwrap();
+    let mut stack = Stack::emit(&dir.join("vercel.json"), "compose-no-services");
+    stack.up();
+    let port = stack.port();
+    for (path, expected) in [
+        ("/", "hello from the app"),
+        ("/about", "hello from about"),
+        ("/assets/app.css", "hello from css"),
+        ("/assets/app.css", "max-age=31536000"),
+        ("/docs/intro", "hello from docs"),
+        ("/docs/intro", "X-Frame-Options: DENY"),
+        ("/some/spa/route", "hello from the app"),
+        ("/about.html", "Location: /about"),
+    ] {
+        let body = eventually(
+            || host_get(port, path, "svc.test").unwrap_or_default(),
+            expected,
+        );
+        assert!(body.contains(expected), "{path}: {body}");
+    }
+    let body = host_get(port, "/private/x", "svc.test").unwrap_or_default();
+    assert!(body.starts_with("HTTP/1.1 404"), "{body}");
     drop(stack);
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -547,6 +547,24 @@ fn run_case(i: usize, case: &Case, tools: &Tools) -> Result<(), String> {
         out: Some(&out),
     };
     let emitted = run(&request);
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_svc"))
+        .arg("check")
+        .arg("-c")
+        .arg(&config_path)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if check.status.success() != emitted.is_ok() {
+        return Err(format!(
+            "`svc check` {} but `svc emit --target all` {}: {}",
+            if check.status.success() {
+                "passes"
+            } else {
+                "fails"
+            },
+            if emitted.is_ok() { "passes" } else { "fails" },
+            String::from_utf8_lossy(&check.stderr)
+        ));
+    }
     match (&case.expect, emitted) {
         (Expect::Rejected(code, key), Err(diagnostics)) => {
             let found = diagnostics

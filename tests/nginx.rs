@@ -257,11 +257,12 @@ fn low_level_routes_follow_vercels_phases() {
                 .with("X-Route", "all"),
             get("/api/x").method("POST").routes_to("api", "/api/x"),
             get("/api/x").method("PUT").routes_to("web", "/api/x"),
-            get("/Api/X").routes_to("api", "/Api/X"),
+            // The config also has `rewrites`, so Vercel matches every route case-sensitively.
+            get("/Api/X").routes_to("web", "/Api/X"),
             get("/API-ONLY").routes_to("api", "/API-ONLY"),
             get("/api-only").routes_to("web", "/api-only"),
             get("/blocked").status(403).with("X-Route", "all"),
-            get("/BLOCKED").status(403),
+            get("/BLOCKED").routes_to("web", "/BLOCKED"),
             // A matching `dest` route without `continue` ends the first phase: the `/docs/(.*)`
             // route is skipped and the rewrites decide.
             get("/old-docs/intro").routes_to("web", "/docs/intro"),

@@ -332,3 +332,101 @@ print(run.cron_path("reports", "jobs.reports", "nightly"))
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn the_launcher_strips_the_legacy_route_prefix_as_vercels_runtime_does() {
+    if require_tool("node", "the_launcher_strips_the_legacy_route_prefix").is_none() {
+        return;
+    }
+    let dir = scratch_dir("launcher-prefix");
+    write(
+        &dir,
+        "app.cjs",
+        "module.exports = (req, res) => res.end(`saw ${req.url}`);",
+    );
+    let prefixed = [
+        ("VERCEL_SERVICE_ROUTE_PREFIX", "/api/node"),
+        ("VERCEL_SERVICE_ROUTE_PREFIX_STRIP", "1"),
+    ];
+    let app = launch(&dir, &["web", "app.cjs"], &prefixed);
+    assert_eq!(body(&answer(&app, "/api/node/q?x=1")), "saw /q?x=1");
+    assert_eq!(body(&answer(&app, "/api/node")), "saw /");
+    assert_eq!(body(&answer(&app, "/api/node/")), "saw /");
+    assert_eq!(body(&answer(&app, "/api/node?x=1")), "saw /?x=1");
+    assert_eq!(body(&answer(&app, "/api/nodex/q")), "saw /api/nodex/q");
+    assert_eq!(body(&answer(&app, "/API/NODE/q")), "saw /API/NODE/q");
+    // Without the strip flag the prefix is only information.
+    let kept = launch(
+        &dir,
+        &["web", "app.cjs"],
+        &[("VERCEL_SERVICE_ROUTE_PREFIX", "/api/node")],
+    );
+    assert_eq!(body(&answer(&kept, "/api/node/q")), "saw /api/node/q");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_python_runner_strips_the_legacy_route_prefix_and_tells_the_app_where_it_is_mounted() {
+    let test = "the_python_runner_strips_the_legacy_route_prefix";
+    if require_tool("python3", test).is_none() {
+        return;
+    }
+    let dir = scratch_dir("runner-python-prefix");
+    let output = python(
+        &dir,
+        r#"
+import asyncio, os, run
+os.environ["VERCEL_SERVICE_ROUTE_PREFIX"] = "/api/py/"
+os.environ["VERCEL_SERVICE_ROUTE_PREFIX_STRIP"] = "true"
+seen = []
+async def asgi(scope, receive, send):
+    seen.append((scope["path"], scope["root_path"], scope["raw_path"]))
+app = run.under_prefix("asgi", asgi)
+for path in ("/api/py/ping", "/api/py", "/api/py/", "/api/pyx", "/API/PY/ping"):
+    asyncio.run(app({"type": "http", "path": path, "raw_path": path.encode(), "root_path": ""}, None, None))
+print(seen)
+def wsgi(environ, start_response):
+    return [environ["SCRIPT_NAME"], environ["PATH_INFO"]]
+app = run.under_prefix("wsgi", wsgi)
+print([app({"SCRIPT_NAME": "", "PATH_INFO": p}, None) for p in ("/api/py/ping", "/api/pyx")])
+"#,
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "[('/ping', '/api/py', b'/ping'), ('/', '/api/py', b'/'), ('/', '/api/py', b'/'), ('/api/pyx', '', b'/api/pyx'), ('/API/PY/ping', '', b'/API/PY/ping')]\n[['/api/py', '/ping'], ['', '/api/pyx']]\n"
+    );
+
+    // A BaseHTTPRequestHandler class, served for real.
+    write(
+        &dir,
+        "handler.py",
+        "from http.server import BaseHTTPRequestHandler\nclass handler(BaseHTTPRequestHandler):\n    def do_GET(self):\n        self.send_response(200)\n        self.end_headers()\n        self.wfile.write(f'saw {self.path}'.encode())\n",
+    );
+    let port = free_port();
+    let runner = std::fs::canonicalize(RUNNER).unwrap();
+    let child = Command::new("python3")
+        .arg(runner)
+        .args(["web", "handler:handler"])
+        .current_dir(&dir)
+        .env("PORT", port.to_string())
+        .env("VERCEL_SERVICE_ROUTE_PREFIX", "/api/py")
+        .env("VERCEL_SERVICE_ROUTE_PREFIX_STRIP", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let served = Launched { child, port };
+    assert_eq!(body(&answer(&served, "/api/py/ping?x=1")), "saw /ping?x=1");
+    assert_eq!(body(&answer(&served, "/api/pyx")), "saw /api/pyx");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A response's body.
+fn body(response: &str) -> &str {
+    response.split_once("\r\n\r\n").map_or("", |(_, body)| body)
+}

@@ -95,7 +95,8 @@ pub fn run(request: &Request) -> Result<Output, Diagnostics> {
     for result in results {
         match result {
             Ok(files) => output.files.extend(files),
-            Err(diags) => errors.extend(diags),
+            // Targets share the gateway, so several refuse one rule alike: report it once.
+            Err(diags) => errors.extend_unique(diags),
         }
     }
     if errors.has_errors() {
@@ -108,6 +109,18 @@ pub fn run(request: &Request) -> Result<Output, Diagnostics> {
             .insert(crate::write::MANIFEST.to_string(), header.prepend(&listing));
     }
     Ok(output)
+}
+
+/// What any target would refuse in this project, each reported once: `svc check` reports these
+/// too, so a project it passes emits for every target.
+pub fn refusals(compilation: &Compilation, config_path: &Path) -> Diagnostics {
+    let request = Request {
+        compilation,
+        config_path,
+        targets: &TargetName::ALL,
+        out: None,
+    };
+    run(&request).err().unwrap_or_default()
 }
 
 /// A target's files at their paths under the output directory, each headed.

@@ -317,6 +317,10 @@ pub struct Service {
     pub egress: bool,
     /// Service-scoped routing, applied after a request has entered the service.
     pub routing: Routing,
+    /// The legacy form's `routePrefix` (not `/`), which Vercel strips before the app sees the
+    /// path: `/api/py/ping` reaches an app mounted at `/api/py` as `/ping`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route_prefix: Option<String>,
     #[serde(skip)]
     pub origin: Origin,
     /// The service's key path, e.g. `services.web`.
@@ -356,7 +360,39 @@ pub enum ImageSource<'a> {
 static ROOTLESS: std::sync::LazyLock<Unbuildable> =
     std::sync::LazyLock::new(|| Unbuildable::new("its root does not exist"));
 
+/// The variables Vercel's build sets on a service whose prefix its runtime strips.
+pub const ROUTE_PREFIX_ENV: &str = "VERCEL_SERVICE_ROUTE_PREFIX";
+pub const ROUTE_PREFIX_STRIP_ENV: &str = "VERCEL_SERVICE_ROUTE_PREFIX_STRIP";
+
 impl Service {
+    /// The prefix the gateway strips before proxying: where Vercel's runtime shim would strip
+    /// it and no svc runner does (Go servers, static sites, whose files Vercel places under
+    /// the prefix). svc's Node and Python runners strip it themselves, as Vercel's do (the
+    /// Python one also sets `root_path` / `SCRIPT_NAME`); Next.js, containers and images
+    /// see the full path, as on Vercel.
+    pub fn gateway_strips_prefix(&self) -> Option<&str> {
+        let prefix = self.route_prefix.as_deref()?;
+        match &self.build_plan {
+            Some(BuildPlan::Recipe(Recipe {
+                kind: RecipeKind::Go { .. } | RecipeKind::Site { .. } | RecipeKind::Files { .. },
+                ..
+            })) if self.image.is_none() => Some(prefix),
+            _ => None,
+        }
+    }
+
+    /// A site svc serves from its static server (a framework's build output, or plain files).
+    pub fn is_static_site(&self) -> bool {
+        self.image.is_none()
+            && matches!(
+                &self.build_plan,
+                Some(BuildPlan::Recipe(Recipe {
+                    kind: RecipeKind::Site { .. } | RecipeKind::Files { .. },
+                    ..
+                }))
+            )
+    }
+
     /// The path the scheduler requests on a cron service: Vercel's internal cron route when svc
     /// builds the dispatcher, else the root.
     pub fn cron_path(&self) -> &str {

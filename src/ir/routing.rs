@@ -98,6 +98,9 @@ pub struct Rewrite {
     #[serde(serialize_with = "serialize_pattern")]
     pub source: PathPattern,
     pub destination: Destination,
+    /// `statusCode`: the status of the response, in place of the destination's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
     #[serde(flatten)]
     pub conditions: Conditions,
     #[serde(skip)]

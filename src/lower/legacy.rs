@@ -332,6 +332,7 @@ pub(super) fn mount_rewrites(mounts: &[Mount], file: crate::source::FileId) -> V
                     service: mount.service.clone(),
                     path: None,
                 }),
+                status: None,
                 conditions: Conditions {
                     has,
                     missing: Vec::new(),
@@ -360,6 +361,25 @@ fn escape_pattern(prefix: &str) -> String {
                 .chain(std::iter::once(c))
         })
         .collect()
+}
+
+/// A service mounted under a path prefix has it stripped before the app sees the path, as
+/// Vercel's runtimes do when its build sets `VERCEL_SERVICE_ROUTE_PREFIX_STRIP`.
+pub(super) fn strip_prefixes(mounts: &[Mount], services: &mut BTreeMap<ServiceId, Service>) {
+    for mount in mounts.iter().filter(|m| m.prefix != "/") {
+        let Some(service) = services.get_mut(&mount.service) else {
+            continue;
+        };
+        service.route_prefix = Some(mount.prefix.clone());
+        service.env.insert(
+            crate::ir::ROUTE_PREFIX_ENV.to_string(),
+            EnvValue::Literal(mount.prefix.clone()),
+        );
+        service.env.insert(
+            crate::ir::ROUTE_PREFIX_STRIP_ENV.to_string(),
+            EnvValue::Literal("1".to_string()),
+        );
+    }
 }
 
 /// `{NAME}_URL` for every mounted web service, and `{PREFIX}{NAME}_URL` (the path alone) for

@@ -210,6 +210,7 @@ pub fn lower(
         routing
             .rewrites
             .extend(legacy::mount_rewrites(&mounts, file));
+        legacy::strip_prefixes(&mounts, &mut services);
         let implicit = legacy::implicit_env(&mounts, &services);
         for service in services.values_mut() {
             for (name, value) in &implicit {
@@ -242,6 +243,7 @@ pub fn lower(
         .as_ref()
         .map(|l| lowerer.groups(&l.groups))
         .unwrap_or_default();
+    routing::match_case_as_vercel(&mut routing, services.values_mut().map(|s| &mut s.routing));
     Project {
         dir: dir.to_path_buf(),
         services,

@@ -16,6 +16,29 @@ const RESERVED_PREFIX: &str = "/_svc";
 /// Handle phases a low-level route may name.
 const HANDLES: [&str; 6] = ["filesystem", "hit", "miss", "rewrite", "error", "resource"];
 
+/// Vercel matches every route's `src` case-sensitively once a config uses any of the newer
+/// routing keys (`vercel dev`'s router switches its `i` flag off for the whole config), so a
+/// low-level route is case-insensitive only in a config of `routes` alone without
+/// `caseSensitive: true`.
+pub(super) fn match_case_as_vercel<'r>(
+    top: &'r mut Routing,
+    services: impl Iterator<Item = &'r mut Routing>,
+) {
+    let mut tables: Vec<&mut Routing> = std::iter::once(top).chain(services).collect();
+    let uses_newer_keys = tables.iter().any(|t| {
+        t.clean_urls
+            || t.trailing_slash.is_some()
+            || !t.rewrites.is_empty()
+            || !t.redirects.is_empty()
+            || !t.headers.is_empty()
+    });
+    if uses_newer_keys {
+        for route in tables.iter_mut().flat_map(|t| t.routes.iter_mut()) {
+            route.case_sensitive = true;
+        }
+    }
+}
+
 impl Lowerer<'_> {
     pub(super) fn lower_routing(&mut self, raw: &RawRouting, public: bool) -> Routing {
         self.check_http_text(raw);
@@ -73,6 +96,7 @@ impl Lowerer<'_> {
         Some(Rewrite {
             source: source?,
             destination: destination?,
+            status: raw.status_code.as_ref().map(|s| s.value as u16),
             conditions,
             origin: self.rule_origin(raw.span, &raw.path),
         })

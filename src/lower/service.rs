@@ -84,6 +84,7 @@ impl Lowerer<'_> {
                 })
                 .unwrap_or_default(),
             routing,
+            route_prefix: None,
             origin: Origin {
                 file: self.file,
                 span: raw.name.span,

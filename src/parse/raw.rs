@@ -98,6 +98,8 @@ pub struct RawRewrite {
     pub span: Span,
     pub source: Spanned<String>,
     pub destination: RawDestination,
+    /// Overrides the status of the response (100 to 999).
+    pub status_code: Option<Spanned<u64>>,
     pub conditions: RawConditions,
 }
 

@@ -58,6 +58,9 @@ fn parse_rewrite(
             None
         }
     };
+    let status_code = fields
+        .field("statusCode")
+        .and_then(|(value, key)| d.integer(value, &key, 100, 999));
     let conditions = parse_conditions(&mut fields, d);
     fields.finish(d, "a rewrite");
     Some(RawRewrite {
@@ -65,6 +68,7 @@ fn parse_rewrite(
         span: node.span,
         source: source?,
         destination: destination?,
+        status_code,
         conditions,
     })
 }
@@ -154,26 +158,10 @@ fn parse_redirect(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<RawRed
     })
 }
 
-/// Redirect statuses users can mean; anything else would not redirect a browser.
-const REDIRECT_STATUSES: [u64; 5] = [301, 302, 303, 307, 308];
-
+/// Any status Vercel's schema takes (100 to 999): a 3xx redirects, another answers with that
+/// status (a 404 for a pattern of paths), as Vercel does.
 fn redirect_status(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<Spanned<u64>> {
-    let status = d.integer(node, path, 100, 999)?;
-    if !REDIRECT_STATUSES.contains(&status.value) {
-        d.error(
-            "invalid-status",
-            path,
-            status.span,
-            format!(
-                "`{path}` is {}, which is not a redirect status",
-                status.value
-            ),
-            "expected 301, 302, 303, 307 or 308",
-            "use 308 (permanent) or 307 (temporary), which keep the request method",
-        );
-        return None;
-    }
-    Some(status)
+    d.integer(node, path, 100, 999)
 }
 
 fn parse_header_rule(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<RawHeaderRule> {

@@ -1,11 +1,15 @@
 //! The top level of vercel.json.
 
 use super::decode::{Decoder, Fields, KeyPath, Spanned};
-use super::raw::{RawConfig, RawCron, RawLegacy, RawServices};
+use super::raw::{
+    RawBuildSettings, RawConditions, RawConfig, RawCron, RawDestination, RawLegacy, RawRewrite,
+    RawService, RawServiceDestination, RawServices,
+};
 use super::routing::parse_routing;
 use super::service::parse_service;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::read::Node;
+use crate::source::Span;
 
 /// Top-level Vercel keys that have nothing to do with services; accepted and ignored.
 const IGNORED_VERCEL_KEYS: &[&str] = &[
@@ -54,6 +58,9 @@ pub fn parse_config(node: &Node, d: &mut Decoder) -> RawConfig {
         d.string(value, &path, 0, usize::MAX);
     }
     let declares_legacy = fields.has("experimentalServices");
+    let one_app =
+        !declares_legacy && !fields.has("services") && !fields.has("experimentalServicesV2");
+    let app_settings = one_app.then(|| parse_app_settings(&mut fields, d));
     config.services = parse_services_key(&mut fields, d);
     config.legacy = parse_legacy(&mut fields, d, config.services.as_ref());
     config.routing = parse_routing(&mut fields, d, false);
@@ -68,14 +75,83 @@ pub fn parse_config(node: &Node, d: &mut Decoder) -> RawConfig {
     reject_build_settings(&mut fields, d, form);
     note_ignored_keys(&mut fields, d);
     fields.finish(d, "the config's top level");
-    if form.is_none() && !declares_legacy {
-        d.report(
-            Diagnostic::error("no-services", "the config declares no `services`")
-                .at(d.file, node.span.start_only(), "expected a `services` key in this object")
-                .help("add `\"services\": { \"web\": { \"root\": \".\" } }` and route to it with `rewrites`"),
-        );
+    if let Some(settings) = app_settings {
+        one_app_project(&mut config, settings, node.span);
     }
     config
+}
+
+/// The service a project without `services` is: what the top level says about its build.
+struct AppSettings {
+    runtime: super::service::RuntimeFields,
+    build: RawBuildSettings,
+    functions: Option<Node>,
+}
+
+fn parse_app_settings(fields: &mut Fields, d: &mut Decoder) -> AppSettings {
+    AppSettings {
+        runtime: super::service::RuntimeFields {
+            framework: optional_string(fields, d, "framework", 1, 256),
+            runtime: None,
+            entrypoint: None,
+            command: None,
+        },
+        build: RawBuildSettings {
+            install_command: optional_string(fields, d, "installCommand", 0, 2048),
+            build_command: optional_string(fields, d, "buildCommand", 0, 2048),
+            dev_command: optional_string(fields, d, "devCommand", 0, 2048),
+            ignore_command: optional_string(fields, d, "ignoreCommand", 0, 2048),
+            output_directory: optional_string(fields, d, "outputDirectory", 1, 512),
+        },
+        functions: fields.field("functions").and_then(|(value, path)| {
+            d.map(value, &path)?;
+            Some(value.clone())
+        }),
+    }
+}
+
+/// The name of the one service a project without `services` is made of.
+pub const APP_SERVICE: &str = "app";
+
+/// A project without `services` is one app at the root, as Vercel deploys it: its routing is
+/// the app's own (so a static site's files come before its rewrites), and every public path
+/// reaches it.
+fn one_app_project(config: &mut RawConfig, settings: AppSettings, span: Span) {
+    let at = span.start_only();
+    let routing = std::mem::take(&mut config.routing);
+    let path = KeyPath::root();
+    let service = RawService {
+        name: Spanned::new(APP_SERVICE.to_string(), at),
+        path: path.clone(),
+        span,
+        root: Some(Spanned::new(".".to_string(), at)),
+        framework: settings.runtime.framework,
+        runtime: None,
+        entrypoint: None,
+        command: None,
+        build: settings.build,
+        bindings: Vec::new(),
+        functions: settings.functions,
+        routing,
+    };
+    config.routing.rewrites.push(RawRewrite {
+        path: path.key(APP_SERVICE),
+        span: at,
+        source: Spanned::new("/(.*)".to_string(), at),
+        destination: RawDestination::Service(RawServiceDestination {
+            span: at,
+            path: path.clone(),
+            service: Spanned::new(APP_SERVICE.to_string(), at),
+            lookup_path: None,
+        }),
+        status_code: None,
+        conditions: RawConditions::default(),
+    });
+    config.services = Some(RawServices {
+        key: "services",
+        key_span: at,
+        entries: vec![service],
+    });
 }
 
 fn parse_services_key(fields: &mut Fields, d: &mut Decoder) -> Option<RawServices> {

@@ -293,7 +293,8 @@ fn is_line_terminator(c: char) -> bool {
     matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}')
 }
 
-fn escape_string(text: &str) -> String {
+/// `text` as a regular expression that matches it literally.
+pub fn escape_string(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         if REGEX_SPECIALS.contains(c) {

@@ -9,6 +9,7 @@
 //! printed bare (`WORKDIR`, `ARG` and `ENV` names) are svc's own or checked to be plain.
 
 mod static_site;
+pub use static_site::REWRITTEN_PATH_HEADER;
 
 use crate::ir::{
     CronRoute, NodeRun, NodeToolchain, OutputDir, PackageManagerName, PythonRun, Recipe,
@@ -133,7 +134,7 @@ fn context(service: &Service, recipe: &Recipe) -> (&'static str, Value) {
             let mut context = NodeContext::new(service, node, &app_dir);
             context.collect = Some(static_site::collect(Some(&output_path(output))));
             context.server_image = Some(trusted(&server.image));
-            context.server_config = Some(static_site::config(port));
+            context.server_config = Some(static_site::config(port, service.routing.clean_urls));
             ("site", Value::from(Serde(context)))
         }
         RecipeKind::Files { dir, server } => (
@@ -142,7 +143,7 @@ fn context(service: &Service, recipe: &Recipe) -> (&'static str, Value) {
                 server_image: trusted(&server.image),
                 served: dir.clone(),
                 collect: static_site::collect(None),
-                server_config: static_site::config(port),
+                server_config: static_site::config(port, service.routing.clean_urls),
                 port,
             })),
         ),

@@ -3,7 +3,25 @@
 //! removed from what is served, and nginx follows no link, so nothing outside the output
 //! directory can be reached.
 
-use crate::emit::nginx::conf::{Arg, Item, block, print, simple};
+use crate::emit::nginx::conf::{Arg, Item, Part, block, comment, if_block, print, simple};
+
+/// The header the gateway sends a static service the path its own rewrites lead to; the
+/// static server serves it only when the requested path is not a file, as Vercel checks the
+/// filesystem before a service's rewrites.
+pub const REWRITTEN_PATH_HEADER: &str = "X-Svc-Rewritten-Path";
+const REWRITTEN_PATH_VAR: &str = "http_x_svc_rewritten_path";
+
+fn try_files(args: Vec<Arg>) -> Item {
+    simple("try_files", args)
+}
+
+/// `$uri/index.html`: a directory's index.
+fn uri_index() -> Arg {
+    Arg::Value(vec![
+        Part::Var("uri".to_string()),
+        Part::Text("/index.html".to_string()),
+    ])
+}
 
 /// Files that describe a project rather than belong to its site. Vercel's static builder
 /// leaves most of these out too.
@@ -81,8 +99,20 @@ pub fn collect(source: Option<&str>) -> String {
     )
 }
 
-/// nginx.conf for the static server: unprivileged, on `port`, serving `/www`.
-pub fn config(port: u16) -> String {
+/// nginx.conf for the static server: unprivileged, on `port`, serving `/www`; with `cleanUrls`
+/// a page is also found without its `.html`, as Vercel serves it.
+pub fn config(port: u16, clean_urls: bool) -> String {
+    let files = |last: &'static str| {
+        let mut args = vec![Arg::var("uri")];
+        if clean_urls {
+            args.push(Arg::Value(vec![
+                Part::Var("uri".to_string()),
+                Part::Text(".html".to_string()),
+            ]));
+        }
+        args.extend([uri_index(), Arg::Word(last)]);
+        try_files(args)
+    };
     let types: Vec<Item> = TYPES
         .iter()
         .map(|(mime, extensions)| {
@@ -135,19 +165,52 @@ pub fn config(port: u16) -> String {
                         block(
                             "location",
                             vec![Arg::text("/")],
-                            vec![simple(
-                                "try_files",
-                                vec![
+                            vec![files("@svc_rewritten")],
+                        ),
+                        comment(
+                            "not a file: the path the service's rewrites give, as the gateway found it",
+                        ),
+                        block(
+                            "location",
+                            vec![Arg::Word("@svc_rewritten")],
+                            vec![
+                                if_block(
+                                    vec![
+                                        Arg::var(REWRITTEN_PATH_VAR),
+                                        Arg::Word("="),
+                                        Arg::text(""),
+                                    ],
+                                    vec![simple(
+                                        "rewrite",
+                                        vec![
+                                            Arg::Regex("^".into()),
+                                            Arg::text("/index.html"),
+                                            Arg::Word("break"),
+                                        ],
+                                    )],
+                                ),
+                                simple(
+                                    "rewrite",
+                                    vec![
+                                        Arg::Regex("^".into()),
+                                        Arg::var(REWRITTEN_PATH_VAR),
+                                        Arg::Word("break"),
+                                    ],
+                                ),
+                                try_files(vec![
                                     Arg::var("uri"),
-                                    Arg::Value(vec![
-                                        crate::emit::nginx::conf::Part::Var("uri".to_string()),
-                                        crate::emit::nginx::conf::Part::Text(
-                                            "/index.html".to_string(),
-                                        ),
-                                    ]),
-                                    Arg::Word("=404"),
-                                ],
-                            )],
+                                    uri_index(),
+                                    Arg::Word("@svc_spa"),
+                                ]),
+                            ],
+                        ),
+                        comment(
+                            "Vercel's SPA fallback for a static service: its index.html for any other path",
+                        ),
+                        block(
+                            "location",
+                            vec![Arg::Word("@svc_spa")],
+                            vec![try_files(vec![Arg::text("/index.html"), Arg::Word("=404")])],
                         ),
                     ],
                 ),

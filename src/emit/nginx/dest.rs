@@ -63,6 +63,8 @@ pub struct Url {
     pub query: Option<Vec<Part>>,
     /// With its `#`, or empty.
     pub hash: Vec<Part>,
+    /// Whether `query` already holds the request's query, merged in.
+    pub query_merged: bool,
 }
 
 impl Url {
@@ -99,6 +101,7 @@ pub fn render(destination: &str, captures: &Captures, kind: Kind) -> Url {
         path: substitute(&text.path, captures),
         query: text.query.as_deref().map(|q| substitute(q, captures)),
         hash: substitute(&text.hash, captures),
+        query_merged: false,
     }
 }
 
@@ -111,6 +114,7 @@ pub fn render_raw(destination: &str, captures: &Captures) -> Url {
         path: substitute(&pieces.path, captures),
         query: pieces.query.as_deref().map(|q| substitute(q, captures)),
         hash: substitute(&pieces.hash, captures),
+        query_merged: false,
     }
 }
 

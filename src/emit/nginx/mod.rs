@@ -41,6 +41,17 @@ pub struct Gateway {
 impl Gateway {
     pub fn build(project: &Checked<Project>, options: &Options) -> Result<Gateway, Diagnostics> {
         let mut program = Program::new(options);
+        program.strips = project
+            .services
+            .values()
+            .filter_map(|s| Some((s.name.clone(), s.gateway_strips_prefix()?.to_string())))
+            .collect();
+        program.static_rewrites = project
+            .services
+            .values()
+            .filter(|s| s.is_static_site() && !s.routing.rewrites.is_empty())
+            .map(|s| s.name.clone())
+            .collect();
         program.table(&project.routing, &Phases::top());
         for id in project.public_services() {
             let service = &project.services[&id];
@@ -49,7 +60,9 @@ impl Gateway {
                 program.items.push(comment(format!(
                     "service `{id}`: its own routing, after the hand-off"
                 )));
+                program.in_static_table = program.static_rewrites.contains(&id);
                 program.table(&service.routing, &Phases::service(id.as_str()));
+                program.in_static_table = false;
             }
         }
         if !program.errors.is_empty() {
@@ -283,9 +296,11 @@ fn public_server(options: &Options, program: Program) -> Vec<Item> {
     items.push(Item::Blank);
     items.extend(prelude(&program, options));
     items.push(Item::Blank);
+    let epilogue = epilogue(&program);
+    let static_rewrites = !program.static_rewrites.is_empty();
     items.extend(program.items);
     items.push(Item::Blank);
-    items.extend(epilogue());
+    items.extend(epilogue);
     items.push(Item::Blank);
     let hidden: Vec<&str> = program
         .headers
@@ -293,7 +308,7 @@ fn public_server(options: &Options, program: Program) -> Vec<Item> {
         .map(|s| s.key.as_str())
         .filter(|k| readable_header(k))
         .collect();
-    items.extend(locations(options, &hidden));
+    items.extend(locations(options, &hidden, static_rewrites));
     items
 }
 
@@ -346,6 +361,13 @@ fn prelude(program: &Program, options: &Options) -> Vec<Item> {
         set(UPSTREAM, Arg::text("")),
         set(EXTERNAL, Arg::text("")),
     ]);
+    if !program.strips.is_empty() {
+        items.push(set(table::STRIP, Arg::text("")));
+    }
+    if !program.static_rewrites.is_empty() {
+        items.push(set(table::STATIC_URI, Arg::text("")));
+        items.push(set(REWRITTEN_PATH, Arg::text("")));
+    }
     items.extend(table::refresh_query());
     items.extend(
         program
@@ -357,7 +379,7 @@ fn prelude(program: &Program, options: &Options) -> Vec<Item> {
 }
 
 /// After every table: no terminal rule matched means 404; otherwise proxy.
-fn epilogue() -> Vec<Item> {
+fn epilogue(program: &Program) -> Vec<Item> {
     let target_is = |target: &str, body| {
         if_block(
             vec![Arg::var(TARGET), Arg::Word("="), Arg::text(target)],
@@ -375,6 +397,11 @@ fn epilogue() -> Vec<Item> {
                 Arg::Value(vec![Part::Var(PATH.into()), Part::Var(QUERY_SUFFIX.into())]),
             )],
         ),
+    ]
+    .into_iter()
+    .chain(static_rewrite(program))
+    .chain(strip_prefix(&program.strips))
+    .chain([
         target_is(
             "service",
             vec![simple(
@@ -397,7 +424,79 @@ fn epilogue() -> Vec<Item> {
                 ],
             )],
         ),
-    ]
+    ])
+    .collect()
+}
+
+/// The path to the header variable the service location sends.
+const REWRITTEN_PATH: &str = "svc_rewritten_path";
+
+/// A static service is proxied the URI it was handed, with the path its own rewrites lead to in
+/// a header: its static server serves a file at the URI when there is one, and only otherwise
+/// the rewritten path, as Vercel checks the filesystem before a service's rewrites.
+fn static_rewrite(program: &Program) -> Vec<Item> {
+    if program.static_rewrites.is_empty() {
+        return Vec::new();
+    }
+    vec![if_block(
+        vec![Arg::var(table::STATIC_URI), Arg::Word("!="), Arg::text("")],
+        vec![
+            set(REWRITTEN_PATH, Arg::var(PATH)),
+            set("svc_uri", Arg::var(table::STATIC_URI)),
+        ],
+    )]
+}
+
+/// The route prefix of the service a request was handed to, taken off its URI as Vercel's
+/// runtimes take it off: `/api/go` and `/api/go/` become `/`, `/api/go/x?q` becomes `/x?q`,
+/// `/api/gox` is left alone; case-sensitive, on the path as sent.
+fn strip_prefix(strips: &std::collections::BTreeMap<crate::ir::ServiceId, String>) -> Vec<Item> {
+    let mut prefixes: Vec<&str> = strips.values().map(String::as_str).collect();
+    prefixes.sort_unstable();
+    prefixes.dedup();
+    if prefixes.is_empty() {
+        return Vec::new();
+    }
+    const STRIPPED: &str = "svc_strip_uri";
+    let mut items = vec![
+        comment("the route prefix of the service, stripped as Vercel's runtimes strip it"),
+        set(
+            STRIPPED,
+            Arg::Value(vec![
+                Part::Var(table::STRIP.into()),
+                Part::Text("|".into()),
+                Part::Var("svc_uri".into()),
+            ]),
+        ),
+    ];
+    for prefix in prefixes {
+        let literal = crate::pattern::escape_string(prefix);
+        items.push(if_block(
+            vec![
+                Arg::var(STRIPPED),
+                Arg::Word("~"),
+                Arg::Regex(format!(
+                    r"^{literal}\|{literal}(?<svc_sp>/[^?]*)?(?<svc_sq>\?.*)?$"
+                )),
+            ],
+            vec![set(
+                "svc_uri",
+                Arg::Value(vec![Part::Var("svc_sp".into()), Part::Var("svc_sq".into())]),
+            )],
+        ));
+    }
+    items.push(if_block(
+        vec![
+            Arg::var("svc_uri"),
+            Arg::Word("!~"),
+            Arg::Regex("^/".into()),
+        ],
+        vec![set(
+            "svc_uri",
+            Arg::Value(vec![Part::Text("/".into()), Part::Var("svc_uri".into())]),
+        )],
+    ));
+    items
 }
 
 /// Headers every proxied request carries: forwarding information and WebSocket upgrades.
@@ -444,7 +543,7 @@ pub fn proxy_headers(options: &Options) -> Vec<Item> {
     ]
 }
 
-fn locations(options: &Options, hidden_headers: &[&str]) -> Vec<Item> {
+fn locations(options: &Options, hidden_headers: &[&str], static_rewrites: bool) -> Vec<Item> {
     let hide = |items: &mut Vec<Item>| {
         items.extend(
             hidden_headers
@@ -467,6 +566,15 @@ fn locations(options: &Options, hidden_headers: &[&str]) -> Vec<Item> {
             vec![Arg::text("Host"), Arg::var("host")],
         ),
     ];
+    if static_rewrites {
+        service.push(simple(
+            "proxy_set_header",
+            vec![
+                Arg::text(crate::emit::dockerfile::REWRITTEN_PATH_HEADER),
+                Arg::var(REWRITTEN_PATH),
+            ],
+        ));
+    }
     service.extend(proxy_headers(options));
     hide(&mut service);
     let mut external = vec![

@@ -25,6 +25,11 @@ pub const EXTERNAL: &str = "svc_external";
 pub const QUERY_SUFFIX: &str = "svc_qq";
 /// `&` + the current query, or nothing.
 pub const QUERY_APPEND: &str = "svc_qa";
+/// The prefix the gateway strips from the URI of the service a request was handed to.
+pub const STRIP: &str = "svc_strip";
+/// The URI a static service was handed, when its own rewrites may change it: the static server
+/// checks its files for this one first.
+pub const STATIC_URI: &str = "svc_static_uri";
 const GUARD: &str = "svc_safe";
 const REFUSE: &str = "svc_refuse";
 
@@ -36,6 +41,13 @@ pub struct HeaderSlot {
 
 pub struct Program<'o> {
     pub items: Vec<Item>,
+    /// Services whose route prefix the gateway strips, and the prefix.
+    pub strips: std::collections::BTreeMap<crate::ir::ServiceId, String>,
+    /// Static services with rewrites of their own, which their static server applies.
+    pub static_rewrites: std::collections::BTreeSet<crate::ir::ServiceId>,
+    /// Whether the table being compiled is a static service's: its first rewrite to a path
+    /// ends it, since the static server checks that path for a file (Vercel's `check`).
+    pub in_static_table: bool,
     pub headers: Vec<HeaderSlot>,
     pub errors: Vec<Diagnostic>,
     options: &'o Options,
@@ -126,6 +138,9 @@ impl<'o> Program<'o> {
     pub fn new(options: &'o Options) -> Self {
         Program {
             items: Vec::new(),
+            strips: std::collections::BTreeMap::new(),
+            static_rewrites: std::collections::BTreeSet::new(),
+            in_static_table: false,
             headers: Vec::new(),
             errors: Vec::new(),
             options,
@@ -201,10 +216,12 @@ impl<'o> Program<'o> {
             Synthetic::Redirect { src, location } => (*src, Some(*location)),
             Synthetic::Skip { src } => (*src, None),
         };
+        // These routes exist only in a config with `cleanUrls` or `trailingSlash`, where
+        // Vercel matches every route case-sensitively.
         let path = PathTest {
             regex: src,
             names: Vec::new(),
-            case_insensitive: true,
+            case_insensitive: false,
         };
         let Ok(captures) = match_rule(
             &mut out,
@@ -243,7 +260,18 @@ impl<'o> Program<'o> {
             self.match_pattern(&mut out, prefix, phase, &rule.source, &rule.conditions)?;
         let url = dest::render(&rule.destination, &captures, Kind::Redirect);
         out.extend(guard_url(&url, &captures)?);
-        out.push(matched(vec![redirect_return(rule.status, &url)]));
+        let body = if (300..400).contains(&rule.status) {
+            vec![redirect_return(rule.status, &url)]
+        } else {
+            // Another status answers with it, carrying the `Location` Vercel sends along.
+            let status = answerable_status(rule.status)?;
+            let location = self.header_var("Location");
+            vec![
+                set(&location, Arg::Value(location_value(&url))),
+                simple("return", vec![Arg::Number(u64::from(status))]),
+            ]
+        };
+        out.push(matched(body));
         Ok(out)
     }
 
@@ -265,12 +293,17 @@ impl<'o> Program<'o> {
         let mut out = Vec::new();
         let captures =
             self.match_pattern(&mut out, prefix, phase, &rule.source, &rule.conditions)?;
+        if let Some(status) = rule.status {
+            return self.rewrite_with_status(rule, status, out, &captures);
+        }
         let body = match &rule.destination {
             Destination::Service(service) => self.hand_off(service, &captures)?,
             Destination::Path(path) | Destination::External(path) => {
-                let url = dest::render(path, &captures, Kind::Rewrite);
+                let mut url = dest::render(path, &captures, Kind::Rewrite);
                 out.extend(guard_url(&url, &captures)?);
-                self.go_to(&url, None)
+                out.extend(merge_query(&mut url, prefix));
+                let end = (self.in_static_table && !url.is_external()).then_some("done");
+                self.go_to(&url, end)
             }
         };
         let changes_query = body.iter().any(sets_args);
@@ -278,6 +311,33 @@ impl<'o> Program<'o> {
         if changes_query {
             out.extend(refresh_query());
         }
+        Ok(out)
+    }
+
+    /// A rewrite with `statusCode`: a 3xx redirects to the destination, as Vercel does; nginx
+    /// cannot put another status on a response it proxies.
+    fn rewrite_with_status(
+        &mut self,
+        rule: &Rewrite,
+        status: u16,
+        mut out: Vec<Item>,
+        captures: &Captures,
+    ) -> Result<Vec<Item>, String> {
+        let destination = match &rule.destination {
+            Destination::Path(path) | Destination::External(path)
+                if (300..400).contains(&status) =>
+            {
+                path
+            }
+            _ => {
+                return Err(format!(
+                    "`statusCode: {status}` would replace the status of the response the destination gives, which nginx cannot do to a proxied response (a 3xx `statusCode` redirects to a path or URL)"
+                ));
+            }
+        };
+        let url = dest::render(destination, captures, Kind::Rewrite);
+        out.extend(guard_url(&url, captures)?);
+        out.push(matched(vec![redirect_return(status, &url)]));
         Ok(out)
     }
 
@@ -328,8 +388,9 @@ impl<'o> Program<'o> {
                 body.push(redirect_return(status, &url));
             }
             (None, Some(dest), None, None) => {
-                let url = dest::render_raw(dest, &captures);
+                let mut url = dest::render_raw(dest, &captures);
                 out.extend(guard_url(&url, &captures)?);
+                out.extend(merge_query(&mut url, prefix));
                 // Without `continue` or `check`, a match ends the phase; `check: true` goes on
                 // to the next route with the new path (vercel dev's filesystem miss).
                 let ends_phase = !route.r#continue && !route.check;
@@ -397,6 +458,15 @@ impl<'o> Program<'o> {
             set(UPSTREAM, Arg::text(upstream)),
             set(PHASE, Arg::text(&Phases::service(service.as_str()).before)),
         ];
+        if let Some(prefix) = self.strips.get(service) {
+            body.push(set(STRIP, Arg::text(prefix)));
+        }
+        if self.static_rewrites.contains(service) {
+            body.push(set(
+                STATIC_URI,
+                Arg::Value(vec![Part::Var(PATH.into()), Part::Var(QUERY_SUFFIX.into())]),
+            ));
+        }
         if let Some(path) = &destination.path {
             let url = dest::render(path, captures, Kind::LookupPath);
             body.push(set(LOOKUP, Arg::Value(url.path)));
@@ -424,7 +494,9 @@ impl<'o> Program<'o> {
         ];
         if let Some(query) = &url.query {
             let mut value = query.clone();
-            value.push(Part::Var(QUERY_APPEND.to_string()));
+            if !url.query_merged {
+                value.push(Part::Var(QUERY_APPEND.to_string()));
+            }
             body.push(set(ARGS, Arg::Value(value)));
         }
         if let Some(phase) = end_phase {
@@ -580,16 +652,127 @@ fn check_host_shape(origin: &[Part]) -> Result<(), String> {
     }
 }
 
+/// A destination's query merged with the request's as Vercel merges them: a key the request
+/// also carries keeps the request's value alone. Each of the destination's pairs whose key is
+/// fixed text goes into a variable the rule empties when the request has that key; the query
+/// the destination then carries is what is left. Returns the statements that decide it, which
+/// run before the rule's action.
+fn merge_query(url: &mut Url, prefix: &str) -> Vec<Item> {
+    let Some(query) = url.query.take() else {
+        return Vec::new();
+    };
+    let pairs = split_pairs(&query);
+    let mut items = Vec::new();
+    let mut merged = Vec::new();
+    for (i, pair) in pairs.into_iter().enumerate() {
+        let Some(key) = fixed_key(&pair) else {
+            merged.extend(pair);
+            merged.push(Part::Text("&".into()));
+            continue;
+        };
+        let var = format!("svc_{prefix}q{i}");
+        let mut value = pair;
+        value.push(Part::Text("&".into()));
+        items.push(set(&var, Arg::Value(value)));
+        items.push(if_block(
+            vec![
+                Arg::var(ARGS),
+                Arg::Word("~"),
+                Arg::Regex(format!(
+                    "(?:^|&){}(?:=|&|$)",
+                    crate::pattern::escape_string(&key)
+                )),
+            ],
+            vec![set(&var, Arg::text(""))],
+        ));
+        merged.push(Part::Var(var));
+    }
+    // What is left ends in `&` (or is empty): the request's query follows, then a last `&` goes.
+    let left = format!("svc_{prefix}qd");
+    merged.push(Part::Var(ARGS.into()));
+    items.push(set(&left, Arg::Value(merged)));
+    items.push(if_block(
+        vec![
+            Arg::var(&left),
+            Arg::Word("~"),
+            Arg::Regex(format!("^(?<svc_{prefix}qt>.*)&$")),
+        ],
+        vec![set(&left, Arg::var(format!("svc_{prefix}qt")))],
+    ));
+    url.query = Some(vec![Part::Var(left)]);
+    url.query_merged = true;
+    items
+}
+
+/// A query's parts split at each `&` of its fixed text.
+fn split_pairs(query: &[Part]) -> Vec<Vec<Part>> {
+    let mut pairs = Vec::new();
+    let mut current = Vec::new();
+    for part in query {
+        match part {
+            Part::Text(text) => {
+                let mut pieces = text.split('&');
+                if let Some(first) = pieces.next().filter(|p| !p.is_empty()) {
+                    current.push(Part::Text(first.to_string()));
+                }
+                for piece in pieces {
+                    pairs.push(std::mem::take(&mut current));
+                    if !piece.is_empty() {
+                        current.push(Part::Text(piece.to_string()));
+                    }
+                }
+            }
+            Part::Var(_) => current.push(part.clone()),
+        }
+    }
+    pairs.push(current);
+    pairs.retain(|p| !p.is_empty());
+    pairs
+}
+
+/// The key of a `key=value` pair when no capture is part of it.
+fn fixed_key(pair: &[Part]) -> Option<String> {
+    match pair.first()? {
+        Part::Text(text) => match text.split_once('=') {
+            Some((key, _)) if !key.is_empty() => Some(key.to_string()),
+            None if pair.len() == 1 => Some(text.clone()),
+            _ => None,
+        },
+        Part::Var(_) => None,
+    }
+}
+
 /// `return <status> "<location>"` with the request's query carried over, before any `#`.
 fn redirect_return(status: u16, url: &Url) -> Item {
+    simple(
+        "return",
+        vec![
+            Arg::Number(u64::from(status)),
+            Arg::Value(location_value(url)),
+        ],
+    )
+}
+
+fn location_value(url: &Url) -> Vec<Part> {
     let mut value = url.origin.clone();
     value.extend(url.path.iter().cloned());
     value.extend(query_with_original(url));
     value.extend(url.hash.iter().cloned());
-    simple(
-        "return",
-        vec![Arg::Number(u64::from(status)), Arg::Value(value)],
-    )
+    value
+}
+
+/// A status nginx can answer with as Vercel would: not an interim 1xx (HTTP has no final 1xx
+/// response), and not 444 or 499, which nginx takes to mean "close the connection".
+fn answerable_status(status: u16) -> Result<u16, String> {
+    match status {
+        100..=199 => Err(format!(
+            "{status} is an interim status, which cannot end a response"
+        )),
+        444 | 499 => Err(format!(
+            "nginx reads `return {status}` as \"close the connection\" rather than a status to send"
+        )),
+        _ => Ok(status),
+    }
 }
 
 fn query_with_original(url: &Url) -> Vec<Part> {
@@ -597,7 +780,9 @@ fn query_with_original(url: &Url) -> Vec<Part> {
         Some(query) => {
             let mut parts = vec![Part::Text("?".to_string())];
             parts.extend(query.iter().cloned());
-            parts.push(Part::Var(QUERY_APPEND.to_string()));
+            if !url.query_merged {
+                parts.push(Part::Var(QUERY_APPEND.to_string()));
+            }
             parts
         }
         None => vec![Part::Var(QUERY_SUFFIX.to_string())],

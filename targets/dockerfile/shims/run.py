@@ -63,8 +63,78 @@ def interface(app):
     raise SystemExit(f"svc: cannot tell whether {app!r} is an ASGI or WSGI application")
 
 
+def route_prefix():
+    """The legacy form's routePrefix, when Vercel's build asks the runtime to strip it."""
+    if os.environ.get("VERCEL_SERVICE_ROUTE_PREFIX_STRIP", "").strip().lower() not in ("1", "true"):
+        return ""
+    prefix = os.environ.get("VERCEL_SERVICE_ROUTE_PREFIX", "").strip()
+    if prefix and not prefix.startswith("/"):
+        prefix = "/" + prefix
+    return prefix.rstrip("/")
+
+
+def strip(path, prefix):
+    """`/api/py` and `/api/py/` -> `/`, `/api/py/x` -> `/x`; `/api/pyx` is not under it."""
+    if path == prefix:
+        return "/", True
+    if path.startswith(prefix + "/"):
+        return path[len(prefix):], True
+    return path, False
+
+
+def asgi_under(app, prefix):
+    async def stripped(scope, receive, send):
+        if scope["type"] in ("http", "websocket"):
+            path, matched = strip(scope.get("path", ""), prefix)
+            if matched:
+                scope = dict(scope, path=path, root_path=scope.get("root_path", "") + prefix)
+                raw = scope.get("raw_path")
+                if raw is not None:
+                    raw_path, raw_matched = strip(raw.decode("latin-1"), prefix)
+                    if raw_matched:
+                        scope["raw_path"] = raw_path.encode("latin-1")
+        return await app(scope, receive, send)
+
+    return stripped
+
+
+def wsgi_under(app, prefix):
+    def stripped(environ, start_response):
+        path, matched = strip(environ.get("PATH_INFO", ""), prefix)
+        if matched:
+            environ["PATH_INFO"] = path
+            environ["SCRIPT_NAME"] = prefix
+        return app(environ, start_response)
+
+    return stripped
+
+
+def handler_under(handler, prefix):
+    class Stripped(handler):
+        def parse_request(self):
+            parsed = super().parse_request()
+            if parsed:
+                path, separator, query = self.path.partition("?")
+                path, matched = strip(path, prefix)
+                if matched:
+                    self.path = path + separator + query
+            return parsed
+
+    return Stripped
+
+
+def under_prefix(kind, app):
+    """The app with the route prefix taken off each request's path, as Vercel's runtime takes
+    it off; ASGI apps get it as `root_path`, WSGI apps as `SCRIPT_NAME`."""
+    prefix = route_prefix()
+    if not prefix:
+        return app
+    return {"asgi": asgi_under, "wsgi": wsgi_under, "handler": handler_under}[kind](app, prefix)
+
+
 def serve(app):
     kind, app = interface(app)
+    app = under_prefix(kind, app)
     if kind == "asgi":
         import uvicorn
 

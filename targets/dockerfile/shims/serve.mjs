@@ -27,6 +27,8 @@ http.Server.prototype.listen = function (...args) {
   return this;
 };
 
+if (mode === "web") stripRoutePrefix();
+
 const loaded = await import(pathToFileURL(resolve(entry)).href);
 
 if (mode === "job") {
@@ -57,6 +59,33 @@ function compiled(file) {
     }
   }
   return file;
+}
+
+// Vercel's runtime takes a legacy service's routePrefix off each request's path before the app
+// sees it, when the build sets VERCEL_SERVICE_ROUTE_PREFIX_STRIP: `/api/node/q` reaches an app
+// mounted at `/api/node` as `/q`. As there, only `request` events: upgrades keep the prefix.
+function stripRoutePrefix() {
+  if (!/^(1|true)$/i.test((process.env.VERCEL_SERVICE_ROUTE_PREFIX_STRIP || "").trim())) return;
+  let prefix = (process.env.VERCEL_SERVICE_ROUTE_PREFIX || "").trim();
+  if (prefix && !prefix.startsWith("/")) prefix = `/${prefix}`;
+  prefix = prefix.replace(/\/+$/, "");
+  if (!prefix) return;
+  const emit = http.Server.prototype.emit;
+  http.Server.prototype.emit = function (event, req, ...rest) {
+    if (event === "request" && req && typeof req.url === "string") {
+      req.url = stripped(req.url, prefix);
+    }
+    return emit.call(this, event, req, ...rest);
+  };
+}
+
+function stripped(url, prefix) {
+  const at = url.indexOf("?");
+  const path = at < 0 ? url : url.slice(0, at);
+  const query = at < 0 ? "" : url.slice(at);
+  if (path === prefix) return `/${query}`;
+  if (path.startsWith(`${prefix}/`)) return path.slice(prefix.length) + query;
+  return url;
 }
 
 function unwrap(module) {

@@ -1,0 +1,1 @@
+document.querySelector("#status").textContent = "hello from dashboard (script loaded)";

@@ -1,0 +1,218 @@
+//! Runtime parity with Vercel (issue 17), on a real nginx in front of stub upstreams: route
+//! prefixes of the legacy form, case, status codes, a rewrite's query against the request's,
+//! and static services' own rewrites. Needs `nginx`; skips without it (fails under CI).
+
+mod support;
+
+use std::path::Path;
+use support::cases::{get, run_cases};
+use support::gateway::Gateway;
+use support::{require_tool, scratch_dir};
+
+/// A project in a scratch directory: its files, then the gateway in front of it.
+fn project(name: &str, config: serde_json::Value, files: &[(&str, &str)]) -> std::path::PathBuf {
+    let dir = scratch_dir(name);
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    std::fs::write(dir.join("vercel.json"), config.to_string()).unwrap();
+    dir
+}
+
+fn start(nginx: &Path, dir: &Path, test: &str) -> Gateway {
+    Gateway::start(nginx, dir.join("vercel.json").to_str().unwrap(), test)
+}
+
+#[test]
+fn the_gateway_strips_the_legacy_prefix_where_no_runner_does() {
+    let Some(nginx) = require_tool("nginx", "the_gateway_strips_the_legacy_prefix") else {
+        return;
+    };
+    let dir = project(
+        "parity-prefix",
+        serde_json::json!({ "experimentalServices": {
+            "web": { "framework": "vite", "entrypoint": "web", "routePrefix": "/" },
+            "docs": { "framework": "vite", "entrypoint": "docs", "routePrefix": "/docs" },
+            "go-api": { "entrypoint": "go/main.go", "routePrefix": "/api/go" },
+            "py-api": { "entrypoint": "py/main.py", "routePrefix": "/api/py" }
+        }}),
+        &[
+            (
+                "web/package.json",
+                r#"{"devDependencies":{"vite":"7.3.8"}}"#,
+            ),
+            (
+                "docs/package.json",
+                r#"{"devDependencies":{"vite":"7.3.8"}}"#,
+            ),
+            ("go/main.go", "package main\nfunc main() {}\n"),
+            ("go/go.mod", "module api\n\ngo 1.23\n"),
+            (
+                "py/main.py",
+                "from fastapi import FastAPI\napp = FastAPI()\n",
+            ),
+            ("py/requirements.txt", "fastapi\n"),
+        ],
+    );
+    let gateway = start(&nginx, &dir, "parity-prefix");
+    run_cases(
+        &gateway,
+        &[
+            // Go and static sites have no runner of svc's in front: the gateway strips.
+            get("/api/go/x/y?q=1").routes_to("go-api", "/x/y?q=1"),
+            get("/api/go").routes_to("go-api", "/"),
+            get("/api/go/").routes_to("go-api", "/"),
+            get("/api/go?q=1").routes_to("go-api", "/?q=1"),
+            get("/api/go//x").routes_to("go-api", "//x"),
+            get("/docs/assets/app.js").routes_to("docs", "/assets/app.js"),
+            get("/docs").routes_to("docs", "/"),
+            // Not under the prefix, or another case: not this service's, as on Vercel.
+            get("/api/gox").routes_to("web", "/api/gox"),
+            get("/API/GO/x").routes_to("web", "/API/GO/x"),
+            // Python's runner strips it itself (and sets root_path): the full path goes on.
+            get("/api/py/ping").routes_to("py-api", "/api/py/ping"),
+            get("/").routes_to("web", "/"),
+        ],
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn every_route_is_case_sensitive_once_the_config_uses_the_newer_keys() {
+    let Some(nginx) = require_tool("nginx", "every_route_is_case_sensitive") else {
+        return;
+    };
+    let web = [("web/index.html", "hello")];
+    let dir = project(
+        "parity-case",
+        serde_json::json!({
+            "services": { "web": { "root": "web" } },
+            "cleanUrls": true,
+            "trailingSlash": true,
+            "rewrites": [{ "source": "/(.*)", "destination": { "service": "web" } }]
+        }),
+        &web,
+    );
+    let gateway = start(&nginx, &dir, "parity-case");
+    run_cases(
+        &gateway,
+        &[
+            get("/about/index").redirects(308, "/about/"),
+            get("/about.html").redirects(308, "/about/"),
+            // Vercel hands these on: its cleanUrls routes match case-sensitively.
+            get("/INDEX/").routes_to("web", "/INDEX/"),
+            get("/Index").redirects(308, "/Index/"),
+            get("/Page.HTML").routes_to("web", "/Page.HTML"),
+        ],
+    );
+    drop(gateway);
+    // A config of low-level routes alone keeps Vercel's case-insensitive routes.
+    let dir = project(
+        "parity-case-routes",
+        serde_json::json!({
+            "services": { "web": { "root": "web" }, "api": { "root": "web" } },
+            "routes": [
+                { "src": "/api/(.*)", "destination": { "service": "api" } },
+                { "src": "/exact", "caseSensitive": true, "destination": { "service": "api" } },
+                { "src": "/(.*)", "destination": { "service": "web" } }
+            ]
+        }),
+        &web,
+    );
+    let gateway = start(&nginx, &dir, "parity-case-routes");
+    run_cases(
+        &gateway,
+        &[
+            get("/API/x").routes_to("api", "/API/x"),
+            get("/exact").routes_to("api", "/exact"),
+            get("/EXACT").routes_to("web", "/EXACT"),
+        ],
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn status_codes_and_queries_behave_as_on_vercel() {
+    let Some(nginx) = require_tool("nginx", "status_codes_and_queries_behave_as_on_vercel") else {
+        return;
+    };
+    let dir = project(
+        "parity-status",
+        serde_json::json!({
+            "services": { "web": { "root": "web" } },
+            "redirects": [
+                { "source": "/private/:path*", "destination": "/404", "statusCode": 404 },
+                { "source": "/gone", "destination": "/", "statusCode": 410 },
+                { "source": "/see", "destination": "/other", "statusCode": 303 }
+            ],
+            "rewrites": [
+                { "source": "/moved/:path*", "destination": "/new/:path*", "statusCode": 301 },
+                { "source": "/search/:term", "destination": "/find" },
+                { "source": "/list", "destination": "/items?sort=asc&page=1" },
+                { "source": "/(.*)", "destination": { "service": "web" } }
+            ]
+        }),
+        &[("web/index.html", "hello")],
+    );
+    let gateway = start(&nginx, &dir, "parity-status");
+    run_cases(
+        &gateway,
+        &[
+            // A redirect's statusCode may be any status: a 4xx answers with it.
+            get("/private/a").status(404).with("Location", "/404"),
+            get("/gone").status(410),
+            get("/see").redirects(303, "/other"),
+            // A rewrite's 3xx statusCode redirects to its destination.
+            get("/moved/a/b").redirects(301, "/new/a/b"),
+            // A key the request carries keeps the request's value alone.
+            get("/search/rust").routes_to("web", "/find?term=rust"),
+            get("/search/rust?term=x").routes_to("web", "/find?term=x"),
+            get("/search/rust?other=1").routes_to("web", "/find?term=rust&other=1"),
+            get("/list").routes_to("web", "/items?sort=asc&page=1"),
+            get("/list?page=3").routes_to("web", "/items?sort=asc&page=3"),
+            get("/list?sort=desc&page=2&x=1").routes_to("web", "/items?sort=desc&page=2&x=1"),
+        ],
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_project_without_services_is_one_app_behind_its_own_routing() {
+    let Some(nginx) = require_tool("nginx", "a_project_without_services_is_one_app") else {
+        return;
+    };
+    let gateway = Gateway::start(&nginx, "examples/no-services/vercel.json", "parity-one-app");
+    run_cases(
+        &gateway,
+        &[
+            get("/about.html").redirects(308, "/about"),
+            get("/docs/").redirects(308, "/docs"),
+            get("/blog/hello?x=1").redirects(308, "/posts/hello?x=1"),
+            get("/private/keys").status(404),
+            get("/")
+                .routes_to("app", "/")
+                .with("X-Frame-Options", "DENY"),
+            get("/assets/app.css")
+                .routes_to("app", "/assets/app.css")
+                .with("Cache-Control", "public, max-age=31536000, immutable"),
+        ],
+    );
+    // A static app gets the URI as sent, and the path its rewrites lead to beside it: its
+    // server serves a file at the URI first, as Vercel's filesystem phase does.
+    let echo = support::http::request(gateway.port, "GET", "/docs/intro?x=1", &[])
+        .echo()
+        .expect("the app answered");
+    assert_eq!(echo.uri, "/docs/intro?x=1");
+    assert_eq!(echo.headers["x-svc-rewritten-path"], "/docs/index.html");
+    let echo = support::http::request(
+        gateway.port,
+        "GET",
+        "/anything",
+        &[("X-Svc-Rewritten-Path", "/etc/passwd")],
+    )
+    .echo()
+    .unwrap();
+    assert_eq!(echo.headers["x-svc-rewritten-path"], "/index.html");
+}
