@@ -106,7 +106,7 @@ fn the_seed_keeps_frontend_and_backend_apart() {
         .as_str()
         .unwrap();
     assert_eq!(url, "http://my-backend.internal:8000");
-    let gateway_networks = compose["services"]["gateway"]["networks"]
+    let gateway_networks = compose["services"]["svc.gateway"]["networks"]
         .as_object()
         .unwrap();
     for (network, attachment) in gateway_networks {
@@ -127,7 +127,7 @@ fn the_seed_keeps_frontend_and_backend_apart() {
         );
     }
     assert_eq!(
-        compose["services"]["gateway"]["ports"][0],
+        compose["services"]["svc.gateway"]["ports"][0],
         "0.0.0.0:8080:80"
     );
 

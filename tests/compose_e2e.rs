@@ -138,7 +138,7 @@ fn assert_matrix(stack: &Stack, public_routes: &[(&str, &str)]) {
         .iter()
         .map(|b| (b.caller.0.clone(), b.target.0.clone()))
         .collect();
-    let gateway_ips: Vec<String> = stack.addresses("gateway").into_values().collect();
+    let gateway_ips: Vec<String> = stack.addresses("svc.gateway").into_values().collect();
     for source in project.services.keys() {
         // First a probe that must answer: the source itself, so a broken exec cannot pass as
         // a wall of refusals.
@@ -222,7 +222,7 @@ fn run_example(name: &str, public_routes: &[(&str, &str)]) {
     support::compose::run(
         stack
             .compose()
-            .args(["exec", "-T", "gateway", "nginx", "-t", "-q"]),
+            .args(["exec", "-T", "svc.gateway", "nginx", "-t", "-q"]),
     );
     assert_matrix(&stack, public_routes);
 }
@@ -272,7 +272,7 @@ fn e2e_cron_runs_its_schedules_and_keeps_the_worker_off_the_gateway() {
     support::compose::run(
         stack
             .compose()
-            .args(["exec", "-T", "gateway", "nginx", "-t", "-q"]),
+            .args(["exec", "-T", "svc.gateway", "nginx", "-t", "-q"]),
     );
 
     // crond fires at the start of each minute: within two minutes both requests have run.
@@ -280,7 +280,7 @@ fn e2e_cron_runs_its_schedules_and_keeps_the_worker_off_the_gateway() {
     let (mut ticks, mut access) = (String::new(), String::new());
     while std::time::Instant::now() < deadline {
         ticks = exec(&stack, "tick", &["cat", "/tmp/ticks"]);
-        access = exec(&stack, "gateway", &["cat", "/var/log/nginx/access.log"]);
+        access = exec(&stack, "svc.gateway", &["cat", "/var/log/nginx/access.log"]);
         let pinged = access
             .lines()
             .any(|l| l.contains("\"GET /ping HTTP/1.1\" 200") && l.contains("vercel-cron/1.0"));
@@ -311,7 +311,7 @@ fn e2e_cron_runs_its_schedules_and_keeps_the_worker_off_the_gateway() {
         String::from_utf8_lossy(&logs).contains("working on jobs as churner"),
         "the worker did not get its topics and consumer"
     );
-    let gateway_networks: BTreeSet<String> = stack.addresses("gateway").into_keys().collect();
+    let gateway_networks: BTreeSet<String> = stack.addresses("svc.gateway").into_keys().collect();
     let worker_networks: BTreeSet<String> = stack.addresses("churn").into_keys().collect();
     assert!(
         gateway_networks.is_disjoint(&worker_networks),
@@ -319,9 +319,9 @@ fn e2e_cron_runs_its_schedules_and_keeps_the_worker_off_the_gateway() {
     );
 
     // The scheduler is alone with the gateway; the cron service admits no one else.
-    let scheduler_networks: Vec<String> = stack.addresses("scheduler").into_keys().collect();
+    let scheduler_networks: Vec<String> = stack.addresses("svc.scheduler").into_keys().collect();
     assert_eq!(scheduler_networks.len(), 1, "{scheduler_networks:?}");
-    assert!(scheduler_networks[0].ends_with("_svc-scheduler"));
+    assert!(scheduler_networks[0].ends_with("_svc.scheduler"));
     let tick_ips: Vec<String> = stack.addresses("tick").into_values().collect();
     for source in ["site", "churn"] {
         let mut probes = vec![
@@ -333,7 +333,7 @@ fn e2e_cron_runs_its_schedules_and_keeps_the_worker_off_the_gateway() {
                 .iter()
                 .map(|ip| (format!("http://{ip}:8000/"), None)),
         );
-        for ip in stack.addresses("gateway").values() {
+        for ip in stack.addresses("svc.gateway").values() {
             probes.push((
                 format!("http://{ip}:8000/"),
                 Some("tick.internal:8000".into()),

@@ -266,14 +266,14 @@ fn security_group_rules_are_exactly_the_bindings_public_routes_and_schedules() {
                 cidr: false,
             })
             .chain(project.public_services().into_iter().map(|id| Ingress {
-                from: Some("gateway".into()),
+                from: Some("_gateway".into()),
                 port: u64::from(project.services[&id].port),
                 into: id.0,
                 cidr: false,
             }))
             // The scheduled caller, into each cron service only.
             .chain(project.scheduled_services().into_iter().map(|id| Ingress {
-                from: Some("cron_caller".into()),
+                from: Some("_cron_caller".into()),
                 port: u64::from(project.services[&id].port),
                 into: id.0,
                 cidr: false,
@@ -281,19 +281,19 @@ fn security_group_rules_are_exactly_the_bindings_public_routes_and_schedules() {
             .chain([
                 Ingress {
                     from: None,
-                    into: "alb".into(),
+                    into: "_alb".into(),
                     port: 80,
                     cidr: true,
                 },
                 Ingress {
                     from: None,
-                    into: "alb".into(),
+                    into: "_alb".into(),
                     port: 443,
                     cidr: true,
                 },
                 Ingress {
-                    from: Some("alb".into()),
-                    into: "gateway".into(),
+                    from: Some("_alb".into()),
+                    into: "_gateway".into(),
                     port: 80,
                     cidr: false,
                 },
@@ -307,7 +307,7 @@ fn security_group_rules_are_exactly_the_bindings_public_routes_and_schedules() {
                 .contains_key(&svc::ir::ServiceId(r.into.clone()))
         }) {
             assert!(
-                !rule.cidr && rule.from.as_deref() != Some("alb"),
+                !rule.cidr && rule.from.as_deref() != Some("_alb"),
                 "{}: {rule:?} opens a service to the outside",
                 dir.display()
             );
@@ -332,7 +332,7 @@ fn the_seed_admits_exactly_its_binding_and_the_gateway() {
     assert_eq!(
         into("my_frontend"),
         [&Ingress {
-            from: Some("gateway".into()),
+            from: Some("_gateway".into()),
             into: "my_frontend".into(),
             port: 3000,
             cidr: false

@@ -187,7 +187,7 @@ impl Stack {
 
     /// The host port the engine published the gateway on.
     pub fn port(&self) -> u16 {
-        let output = run(self.compose().args(["port", "gateway", "80"]));
+        let output = run(self.compose().args(["port", "svc.gateway", "80"]));
         let text = String::from_utf8_lossy(&output.stdout);
         text.trim()
             .rsplit(':')

@@ -24,8 +24,10 @@ use model::{Attachment, Build, ComposeFile, Config, ConfigMount, Ipam, Network, 
 use serde_saphyr::LitString;
 
 pub const FILE_NAME: &str = "compose.yaml";
-/// The compose service that runs the gateway.
-pub const GATEWAY: &str = "gateway";
+/// The compose service that runs the gateway. svc's own services and networks have a dot in
+/// their names, which no service name in vercel.json can hold, so a user's service may be
+/// called `gateway` or `scheduler`.
+pub const GATEWAY: &str = "svc.gateway";
 /// A pinned official nginx image.
 pub const DEFAULT_GATEWAY_IMAGE: &str = "nginx:1.27.5-alpine";
 /// The default pool is a /16 in 10.128.0.0/10 picked from the project name, so two projects
@@ -38,7 +40,7 @@ pub fn default_pool(name: &str) -> String {
     format!("10.{}.0.0/16", 128 + hash % 64)
 }
 const GATEWAY_CONFIG: &str = "gateway_conf";
-/// `host_port: 0`: the engine picks a free port (`docker compose port gateway 80` tells which),
+/// `host_port: 0`: the engine picks a free port (`docker compose port svc.gateway 80` tells which),
 /// so several copies of a stack share one host.
 pub const EPHEMERAL_PORT: u16 = 0;
 const PUBLIC_NETWORK: &str = "public";
@@ -135,8 +137,8 @@ pub fn project_name(dir_name: &str) -> String {
     }
 }
 
-/// The name a bound target answers to inside its callers' networks. Compose service names
-/// cannot contain a dot, so an alias never collides with one.
+/// The name a bound target answers to inside its callers' networks. Service names in
+/// vercel.json cannot contain a dot, so an alias never collides with one.
 pub fn binding_alias(service: &Service) -> String {
     format!("{}.internal", service.hostname)
 }
@@ -191,31 +193,6 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
         );
     }
     for service in project.services.values() {
-        let reserved = service.name.as_str() == GATEWAY
-            || service.hostname == GATEWAY
-            || (with_scheduler && service.hostname == scheduler::SERVICE);
-        if reserved {
-            diags.push(
-                Diagnostic::error(
-                    "compose-reserved-name",
-                    format!(
-                        "a service named `{}` collides with the compose target's own `{}`",
-                        service.name, service.hostname
-                    ),
-                )
-                .key(&service.key)
-                .at(
-                    service.origin.file,
-                    service.origin.span,
-                    "reserved by the compose target",
-                )
-                .help(format!(
-                    "rename the service, e.g. `app_{}`",
-                    service.hostname
-                )),
-            );
-            continue;
-        }
         match app_service(project, service, options, &layout) {
             Ok(compose_service) => {
                 services.insert(service.name.0.clone(), compose_service);

@@ -11,11 +11,11 @@ use crate::ir::{Call, Project, ServiceId};
 use indexmap::IndexMap;
 
 /// The compose service, and the name of its network's member.
-pub const SERVICE: &str = "scheduler";
+pub const SERVICE: &str = "svc.scheduler";
 /// A pinned official image with crond and wget.
 pub const DEFAULT_IMAGE: &str = "busybox:1.37.0";
 pub const CRONTAB_CONFIG: &str = "scheduler_crontab";
-pub const NETWORK: &str = "svc-scheduler";
+pub const NETWORK: &str = "svc.scheduler";
 /// Vercel's cron requests carry this user agent.
 const USER_AGENT: &str = "vercel-cron/1.0";
 

@@ -41,7 +41,7 @@ fn port_mappings() -> Expression {
 
 /// The container definitions of the gateway task.
 pub fn containers(delivery: Delivery) -> Result<Vec<Expression>, String> {
-    let logging = super::services::logging("gateway")?;
+    let logging = super::services::logging(super::GATEWAY)?;
     Ok(match delivery {
         Delivery::Inline => {
             let command = "echo \"$NGINX_CONF\" | base64 -d > /etc/nginx/nginx.conf && exec nginx -g 'daemon off;'";
@@ -92,7 +92,10 @@ pub fn containers(delivery: Delivery) -> Result<Vec<Expression>, String> {
                         ]),
                     ),
                     ("mountPoints", volume("/config", false)),
-                    ("logConfiguration", super::services::logging("gateway")?),
+                    (
+                        "logConfiguration",
+                        super::services::logging(super::GATEWAY)?,
+                    ),
                 ]),
                 object(vec![
                     ("name", string("gateway")),

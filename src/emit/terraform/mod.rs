@@ -27,7 +27,12 @@ pub const HEALTH_PATH: &str = "/__svc/health";
 /// The Amazon-provided DNS server in every VPC, for the gateway's external rewrites.
 const VPC_RESOLVER: &str = "169.254.169.253";
 /// Names svc's own resources use; a service may not take them.
-const RESERVED: [&str; 2] = ["gateway", "alb"];
+/// svc's own parts that share a resource type with the services' (tasks, ECS services, log
+/// groups, security groups) start with `_`, which no service name can, so a service may be
+/// called `gateway`.
+pub const GATEWAY: &str = "_gateway";
+/// The load balancer's security group.
+pub const EDGE_GROUP: &str = "_alb";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
@@ -43,7 +48,6 @@ pub struct Options {
 }
 
 pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, Diagnostics> {
-    reject_reserved_names(project)?;
     let internal = |reason: String| {
         let mut diags = Diagnostics::default();
         diags.push(Diagnostic::error("terraform-internal", reason));
@@ -117,34 +121,6 @@ fn gateway(
     let mut blocks = services::gateway(project, delivery)?;
     blocks.extend(network::edge()?);
     Ok(blocks)
-}
-
-fn reject_reserved_names(project: &Project) -> Result<(), Diagnostics> {
-    let mut diags = Diagnostics::default();
-    let caller = project.requests_on_schedule().then_some(schedules::CALLER);
-    for service in project
-        .services
-        .values()
-        .filter(|s| RESERVED.contains(&s.name.as_str()) || Some(s.name.as_str()) == caller)
-    {
-        diags.push(
-            Diagnostic::error(
-                "terraform-reserved-name",
-                format!(
-                    "a service named `{}` collides with the terraform target's own resources",
-                    service.name
-                ),
-            )
-            .key(&service.key)
-            .at(
-                service.origin.file,
-                service.origin.span,
-                "reserved by the terraform target",
-            )
-            .help("rename the service, e.g. `api_gateway`"),
-        );
-    }
-    if diags.is_empty() { Ok(()) } else { Err(diags) }
 }
 
 /// The nginx target's routing, reaching each public service at its Service Connect alias.

@@ -124,11 +124,11 @@ fn egress_to_cidr(
 pub fn edge() -> Result<Vec<Block>, String> {
     let mut blocks = vec![
         group(
-            "alb",
+            super::EDGE_GROUP,
             "The public load balancer: the allowed CIDRs in, the gateway out.",
         )?,
         group(
-            "gateway",
+            super::GATEWAY,
             "The gateway: the load balancer in; public services and external origins out.",
         )?,
     ];
@@ -145,7 +145,7 @@ pub fn edge() -> Result<Vec<Block>, String> {
             Rule {
                 label,
                 kind: "ingress",
-                group: "alb",
+                group: super::EDGE_GROUP,
                 traffic: Traffic::Tcp(port),
                 peer,
                 description: "Public traffic to the load balancer",
@@ -158,9 +158,9 @@ pub fn edge() -> Result<Vec<Block>, String> {
         Rule {
             label: "alb_egress_gateway",
             kind: "egress",
-            group: "alb",
+            group: super::EDGE_GROUP,
             traffic: Traffic::Tcp(80),
-            peer: Peer::Group("gateway"),
+            peer: Peer::Group(super::GATEWAY),
             description: "The load balancer forwards to the gateway only",
             count: None,
         }
@@ -168,14 +168,14 @@ pub fn edge() -> Result<Vec<Block>, String> {
     );
     blocks.push(from_group(
         "gateway_ingress_alb",
-        "gateway",
-        "alb",
+        super::GATEWAY,
+        super::EDGE_GROUP,
         80,
         "Only the load balancer reaches the gateway",
     )?);
     blocks.push(egress_to_cidr(
         "gateway_egress",
-        "gateway",
+        super::GATEWAY,
         "[\"0.0.0.0/0\"]",
         "Public services through Service Connect, and the external origins of string rewrites",
     )?);
@@ -241,7 +241,7 @@ pub fn service_group(project: &Project, service: &Service) -> Result<Vec<Block>,
         blocks.push(from_group(
             &format!("ingress_public_{name}"),
             name,
-            "gateway",
+            super::GATEWAY,
             service.port,
             &format!("Public routes reach {name} through the gateway only"),
         )?);

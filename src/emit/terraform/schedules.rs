@@ -10,7 +10,7 @@ use crate::ir::{Call, Project, Scheduled, ServiceId};
 use ::hcl::{Block, Expression};
 
 /// The caller's task definition, log group and security group.
-pub const CALLER: &str = "cron_caller";
+pub const CALLER: &str = "_cron_caller";
 /// Busybox's wget, from ECR Public (no Docker Hub rate limits through a NAT).
 pub const DEFAULT_CALLER_IMAGE: &str = "public.ecr.aws/docker/library/busybox:1.37.0";
 const NAMESPACE: &str = "aws_service_discovery_private_dns_namespace.schedules";

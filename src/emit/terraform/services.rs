@@ -238,8 +238,8 @@ fn gateway_depends_on(project: &Project) -> String {
 /// The gateway: nginx with the generated config delivered to it at start (see
 /// [`super::gateway_config`]), so no custom image is built.
 pub fn gateway(project: &Project, delivery: Delivery) -> Result<Vec<Block>, String> {
-    let mut task = block("resource", &["aws_ecs_task_definition", "gateway"])
-        .raw("family", "\"${var.name}-gateway\"")?
+    let mut task = block("resource", &["aws_ecs_task_definition", super::GATEWAY])
+        .raw("family", &format!("\"${{var.name}}-{}\"", super::GATEWAY))?
         .raw("requires_compatibilities", "[\"FARGATE\"]")?
         .str("network_mode", "awsvpc")
         .attr("cpu", number(256))
@@ -263,9 +263,9 @@ pub fn gateway(project: &Project, delivery: Delivery) -> Result<Vec<Block>, Stri
         .attr("enabled", Expression::Bool(true))
         .raw("namespace", "aws_service_discovery_http_namespace.this.arn")?;
     let mut blocks = vec![
-        log_group("gateway")?,
+        log_group(super::GATEWAY)?,
         task,
-        fargate_service("gateway", number(2), Some(connect))?
+        fargate_service(super::GATEWAY, number(2), Some(connect))?
             // The target group must be attached (the listener) before ECS registers into it, and
             // nginx resolves the public services' Service Connect names when it starts.
             .raw("depends_on", &gateway_depends_on(project))?
@@ -281,7 +281,10 @@ pub fn gateway(project: &Project, delivery: Delivery) -> Result<Vec<Block>, Stri
             .attr("internal", Expression::Bool(false))
             .str("load_balancer_type", "application")
             .raw("subnets", "var.public_subnet_ids")?
-            .raw("security_groups", "[aws_security_group.alb.id]")?
+            .raw(
+                "security_groups",
+                &format!("[aws_security_group.{}.id]", super::EDGE_GROUP),
+            )?
             .build(),
         block("resource", &["aws_lb_target_group", "gateway"])
             .raw("name", "\"${var.name}-gw\"")?

@@ -1,0 +1,8 @@
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/{rest:path}")
+def hello(rest: str):
+    return {"service": "scheduler", "path": rest}
