@@ -120,6 +120,26 @@ fn the_seed_keeps_frontend_and_backend_apart() {
             "{network}: {aliases:?}"
         );
     }
+    // The public URL (by default `http://<name>.localhost:<port>`, which browsers on the host
+    // resolve to loopback) names the gateway inside every service network, where the public
+    // server listens on its port: it is public, so services reach it as the internet does.
+    let config = compose["configs"]["gateway_conf"]["content"]
+        .as_str()
+        .unwrap();
+    for (network, attachment) in gateway_networks {
+        let aliases: Vec<&str> = attachment["aliases"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let address = attachment["ipv4_address"].as_str().unwrap();
+        let inside = network.starts_with("svc-");
+        assert_eq!(aliases.contains(&"seed.localhost"), inside, "{network}");
+        assert_eq!(
+            config.contains(&format!("listen \"{address}:8080\";")),
+            inside,
+            "{network}"
+        );
+    }
     for service in ["my_frontend", "my_backend"] {
         assert!(
             compose["services"][service].get("ports").is_none(),

@@ -538,7 +538,7 @@ fn a_project_without_services_runs_as_one_app() {
     support::copy_dir(Path::new("examples/no-services"), &dir);
     std::fs::write(
         dir.join("svc.yaml"),
-        "compose:\n  gateway_image: svc-test/nginx\nbuild:\n  images:\n    static: svc-test/nginx\n",
+        "compose:\n  gateway_image: svc-test/nginx\n  public_url: http://shop.test\nbuild:\n  images:\n    static: svc-test/nginx\n",
     )
     .unwrap();
     let mut stack = Stack::emit(&dir.join("vercel.json"), "compose-no-services");
@@ -562,6 +562,12 @@ fn a_project_without_services_runs_as_one_app() {
     }
     let body = host_get(port, "/private/x", "svc.test").unwrap_or_default();
     assert!(body.starts_with("HTTP/1.1 404"), "{body}");
+    // The public URL is public, so it works from inside the stack too: it names the gateway's
+    // public routing there.
+    let inside = exec(&stack, "app", &["wget", "-qO-", "http://shop.test/about"]);
+    assert!(inside.contains("hello from about"), "{inside}");
+    let inside = exec(&stack, "app", &["wget", "-qO-", "http://shop.test/docs/x"]);
+    assert!(inside.contains("hello from docs"), "{inside}");
     drop(stack);
     std::fs::remove_dir_all(dir).unwrap();
 }

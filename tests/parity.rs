@@ -216,3 +216,104 @@ fn a_project_without_services_is_one_app_behind_its_own_routing() {
     .unwrap();
     assert_eq!(echo.headers["x-svc-rewritten-path"], "/index.html");
 }
+
+#[test]
+fn transforms_change_what_the_service_sees_and_what_the_client_gets() {
+    let Some(nginx) = require_tool("nginx", "transforms_change_what_the_service_sees") else {
+        return;
+    };
+    let dir = project(
+        "parity-transforms",
+        serde_json::json!({
+            "services": { "web": { "root": "web" } },
+            "routes": [{
+                "src": "/api/(?<rest>.*)",
+                "continue": true,
+                "transforms": [
+                    { "type": "request.headers", "op": "set", "target": { "key": "x-tenant" }, "args": "acme-$rest" },
+                    { "type": "request.headers", "op": "append", "target": { "key": "x-list" }, "args": "b" },
+                    { "type": "request.headers", "op": "delete", "target": { "key": { "eq": "x-secret" } } },
+                    { "type": "request.query", "op": "append", "target": { "key": "from" }, "args": "the gateway" },
+                    { "type": "request.path", "op": "set", "args": "/v2/$rest" },
+                    { "type": "response.headers", "op": "set", "target": { "key": "x-served" }, "args": "svc" },
+                    { "type": "response.headers", "op": "append", "target": { "key": "x-extra" }, "args": "1" },
+                    { "type": "response.headers", "op": "delete", "target": { "key": "cache-control" } }
+                ]
+            }],
+            "rewrites": [
+                {
+                    "source": "/org/:org/api/:path*",
+                    "destination": { "service": "web" },
+                    "transforms": [{ "type": "request.path", "op": "set", "args": "/tenants/:org/:path*" }]
+                },
+                { "source": "/(.*)", "destination": { "service": "web" } }
+            ]
+        }),
+        &[("web/index.html", "hello")],
+    );
+    let gateway = start(&nginx, &dir, "parity-transforms");
+    let request = |target: &str, headers: &[(&str, &str)]| {
+        support::http::request(gateway.port, "GET", target, headers)
+    };
+    let response = request(
+        "/api/items?page=2",
+        &[
+            ("X-Secret", "s3cret"),
+            ("X-List", "a"),
+            ("X-Tenant", "evil"),
+        ],
+    );
+    let echo = response.echo().expect("the service answered");
+    assert_eq!(echo.uri, "/v2/items?page=2&from=the+gateway");
+    assert_eq!(echo.headers["x-tenant"], "acme-items");
+    assert_eq!(echo.headers["x-list"], "a, b");
+    assert!(!echo.headers.contains_key("x-secret"), "{:?}", echo.headers);
+    assert_eq!(response.header("X-Served"), Some("svc"));
+    assert_eq!(response.header("X-Extra"), Some("1"));
+    assert_eq!(response.header("Cache-Control"), None);
+    // Without the route, nothing changes: the upstream's header, the client's headers.
+    let response = request("/other", &[("X-Secret", "s3cret"), ("X-List", "a")]);
+    let echo = response.echo().unwrap();
+    assert_eq!(echo.uri, "/other");
+    assert_eq!(echo.headers["x-secret"], "s3cret");
+    assert_eq!(echo.headers["x-list"], "a");
+    assert_eq!(response.header("Cache-Control"), Some("max-age=60"));
+    assert_eq!(response.header("X-Served"), None);
+    // A rewrite's request.path: the app sees the new path, with the query as sent.
+    let echo = request("/org/acme/api/users/7?x=1", &[]).echo().unwrap();
+    assert_eq!(echo.uri, "/tenants/acme/users/7?x=1");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn transforms_nginx_cannot_carry_out_are_refused_with_the_reason() {
+    let dir = project(
+        "parity-transforms-refused",
+        serde_json::json!({
+            "services": { "web": { "root": "web" } },
+            "routes": [
+                { "src": "/a", "transforms": [{ "type": "request.headers", "op": "set", "target": { "key": { "pre": "x-" } }, "args": "1" }] },
+                { "src": "/b", "transforms": [{ "type": "request.query", "op": "delete", "target": { "key": "token" } }] },
+                { "src": "/c", "transforms": [{ "type": "request.headers", "op": "set", "target": { "key": "x-a" }, "args": "$X", "env": ["X"] }] }
+            ],
+            "rewrites": [{ "source": "/(.*)", "destination": { "service": "web" } }]
+        }),
+        &[("web/index.html", "hello")],
+    );
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_svc"))
+        .args(["check", "-c"])
+        .arg(dir.join("vercel.json"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    for expected in [
+        "selects keys with `pre`, and nginx cannot list a request's headers",
+        "must remove every `token` pair from the query",
+        "reads the deployment's environment",
+    ] {
+        assert!(stderr.contains(expected), "{expected}: {stderr}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}

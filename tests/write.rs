@@ -254,12 +254,12 @@ fn check(project: &Path) -> String {
 #[test]
 fn check_reports_stale_missing_and_extra_files_and_writes_nothing() {
     let project = seed_project("write-check");
-    // The snapshot holds compose addresses: pin the pool (by default it follows the directory
-    // name, which carries this process's id).
+    // The snapshot holds compose addresses and the public URL's host: pin the pool and the
+    // name (by default both follow the directory name, which carries this process's id).
     let yaml = std::fs::read_to_string(project.join("svc.yaml")).unwrap();
     std::fs::write(
         project.join("svc.yaml"),
-        format!("compose:\n  subnet_pool: 10.213.0.0/16\n{yaml}"),
+        format!("compose:\n  name: write-check\n  subnet_pool: 10.213.0.0/16\n{yaml}"),
     )
     .unwrap();
     let settings = || {

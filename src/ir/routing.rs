@@ -101,6 +101,8 @@ pub struct Rewrite {
     /// `statusCode`: the status of the response, in place of the destination's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub transforms: Vec<Transform>,
     #[serde(flatten)]
     pub conditions: Conditions,
     #[serde(skip)]
@@ -161,6 +163,8 @@ pub struct Route {
     pub handle: Option<String>,
     #[serde(flatten)]
     pub conditions: Conditions,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub transforms: Vec<Transform>,
     /// Keys kept but not interpreted (`transforms`, ...); a target refuses what it cannot honour.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub uninterpreted: Vec<String>,
@@ -249,4 +253,49 @@ mod tests {
             Destination::Path(_)
         ));
     }
+}
+
+/// One of a rule's `transforms`: a change to the request the service sees, or to the response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Transform {
+    #[serde(rename = "type")]
+    pub kind: TransformKind,
+    pub op: TransformOp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<TransformKey>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<String>,
+    #[serde(skip)]
+    pub origin: RuleOrigin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum TransformKind {
+    #[serde(rename = "request.path")]
+    RequestPath,
+    #[serde(rename = "request.headers")]
+    RequestHeaders,
+    #[serde(rename = "request.query")]
+    RequestQuery,
+    #[serde(rename = "response.headers")]
+    ResponseHeaders,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TransformOp {
+    Set,
+    Append,
+    Delete,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TransformKey {
+    /// One key, matched without regard to case (`{"eq": ...}` is the same).
+    Name(String),
+    /// Every key a matcher accepts (`pre`, `suf`, `inc`, ...).
+    Matcher { op: String, operand: String },
 }

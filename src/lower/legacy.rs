@@ -333,6 +333,7 @@ pub(super) fn mount_rewrites(mounts: &[Mount], file: crate::source::FileId) -> V
                     path: None,
                 }),
                 status: None,
+                transforms: Vec::new(),
                 conditions: Conditions {
                     has,
                     missing: Vec::new(),

@@ -3,7 +3,8 @@
 use super::Lowerer;
 use crate::ir::{
     Condition, ConditionKind, ConditionValue, Conditions, Destination, Header, HeaderRule, Origin,
-    Redirect, Rewrite, Route, Routing, RuleOrigin, ServiceDestination, ServiceId, ValueMatch,
+    Redirect, Rewrite, Route, Routing, RuleOrigin, ServiceDestination, ServiceId, Transform,
+    TransformKey, TransformKind, TransformOp, ValueMatch,
 };
 use crate::parse::decode::{KeyPath, Spanned};
 use crate::parse::raw::{self, RawConditionValue, RawRouting, RawServiceDestination};
@@ -15,6 +16,16 @@ const RESERVED_PREFIX: &str = "/_svc";
 
 /// Handle phases a low-level route may name.
 const HANDLES: [&str; 6] = ["filesystem", "hit", "miss", "rewrite", "error", "resource"];
+
+/// Vercel's schema for a `request.path` value: one leading `/`, no query, fragment, spaces or
+/// control characters.
+fn valid_request_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path
+            .chars()
+            .any(|c| matches!(c, '?' | '#') || c.is_whitespace() || c.is_control())
+}
 
 /// Vercel matches every route's `src` case-sensitively once a config uses any of the newer
 /// routing keys (`vercel dev`'s router switches its `i` flag off for the whole config), so a
@@ -93,10 +104,12 @@ impl Lowerer<'_> {
                 self.service_destination(dest).map(Destination::Service)
             }
         };
+        let transforms = self.transforms(&raw.transforms, source.as_ref(), &raw.conditions);
         Some(Rewrite {
             source: source?,
             destination: destination?,
             status: raw.status_code.as_ref().map(|s| s.value as u16),
+            transforms,
             conditions,
             origin: self.rule_origin(raw.span, &raw.path),
         })
@@ -205,9 +218,66 @@ impl Lowerer<'_> {
             status: raw.status.as_ref().map(|s| s.value as u16),
             handle: raw.handle.as_ref().map(|h| h.value.clone()),
             conditions: self.conditions(&raw.conditions),
+            transforms: self.transforms(&raw.transforms, None, &raw.conditions),
             uninterpreted: raw.uninterpreted.iter().map(|(k, _)| k.clone()).collect(),
             origin: self.rule_origin(raw.span, &raw.path),
         })
+    }
+
+    /// A rule's transforms; a rewrite's `request.path` may use the source's parameters, as
+    /// its destination may.
+    fn transforms(
+        &mut self,
+        raw: &[raw::RawTransform],
+        source: Option<&PathPattern>,
+        conditions: &raw::RawConditions,
+    ) -> Vec<Transform> {
+        raw.iter()
+            .filter_map(|t| {
+                let kind = match t.kind.as_str() {
+                    "request.path" => TransformKind::RequestPath,
+                    "request.headers" => TransformKind::RequestHeaders,
+                    "request.query" => TransformKind::RequestQuery,
+                    _ => TransformKind::ResponseHeaders,
+                };
+                if kind == TransformKind::RequestPath {
+                    let args = Spanned::new(t.args.join(""), t.span);
+                    if !valid_request_path(&args.value) {
+                        self.error(
+                            "invalid-value",
+                            &t.path.key("args"),
+                            t.span,
+                            format!("`{}` is `{}`, which is not a path", t.path.key("args"), args.value),
+                            "a path starting with one `/`, without `?`, `#`, spaces or control characters",
+                            "write the path the service should see, e.g. `/tenants/:org`",
+                        );
+                        return None;
+                    }
+                    self.check_params(&t.path.key("args"), &args, source, conditions);
+                }
+                Some(Transform {
+                    kind,
+                    op: match t.op.as_str() {
+                        "set" => TransformOp::Set,
+                        "append" => TransformOp::Append,
+                        _ => TransformOp::Delete,
+                    },
+                    key: t.key.as_ref().map(|key| match key {
+                        raw::RawTransformKey::Name(name) => TransformKey::Name(name.value.clone()),
+                        raw::RawTransformKey::Matcher { op: "eq", operand, .. } => {
+                            TransformKey::Name(operand.value.clone())
+                        }
+                        raw::RawTransformKey::Matcher { op, operand, .. } => TransformKey::Matcher {
+                            op: op.to_string(),
+                            operand: operand.value.clone(),
+                        },
+                    }),
+                    args: t.args.clone(),
+                    env: t.env.clone(),
+                    origin: self.rule_origin(t.span, &t.path),
+                })
+            })
+            .collect()
     }
 
     fn rule_origin(&self, span: Span, path: &KeyPath) -> RuleOrigin {

@@ -10,5 +10,6 @@ mod routing;
 mod service;
 pub mod settings;
 mod top;
+mod transforms;
 
 pub use top::parse_config;

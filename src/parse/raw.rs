@@ -100,6 +100,7 @@ pub struct RawRewrite {
     pub destination: RawDestination,
     /// Overrides the status of the response (100 to 999).
     pub status_code: Option<Spanned<u64>>,
+    pub transforms: Vec<RawTransform>,
     pub conditions: RawConditions,
 }
 
@@ -145,7 +146,8 @@ pub struct RawRoute {
     pub status: Option<Spanned<u64>>,
     pub handle: Option<Spanned<String>>,
     pub conditions: RawConditions,
-    /// Keys svc keeps but does not interpret yet (`transforms`, `mitigate`, `env`, `locale`,
+    pub transforms: Vec<RawTransform>,
+    /// Keys svc keeps but does not interpret yet (`mitigate`, `env`, `locale`,
     /// `respectOriginCacheControl`), by name, so a target can refuse what it cannot honour.
     pub uninterpreted: Vec<(String, Span)>,
 }
@@ -262,4 +264,38 @@ pub struct RawTopic {
 pub struct RawServiceGroup {
     pub name: Spanned<String>,
     pub members: Vec<Spanned<String>>,
+}
+
+/// One entry of `transforms`, checked against Vercel's schema.
+#[derive(Debug, Clone)]
+pub struct RawTransform {
+    pub path: KeyPath,
+    pub span: Span,
+    /// `request.headers`, `request.query`, `response.headers` or `request.path`.
+    pub kind: String,
+    /// `set`, `append` or `delete`.
+    pub op: String,
+    pub key: Option<RawTransformKey>,
+    pub args: Vec<String>,
+    pub env: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum RawTransformKey {
+    Name(Spanned<String>),
+    /// `{"pre": "x-"}` and the like: every key the matcher accepts.
+    Matcher {
+        op: &'static str,
+        operand: Spanned<String>,
+        span: Span,
+    },
+}
+
+impl RawTransformKey {
+    pub fn span(&self) -> Span {
+        match self {
+            RawTransformKey::Name(name) => name.span,
+            RawTransformKey::Matcher { span, .. } => *span,
+        }
+    }
 }

@@ -61,6 +61,10 @@ fn parse_rewrite(
     let status_code = fields
         .field("statusCode")
         .and_then(|(value, key)| d.integer(value, &key, 100, 999));
+    let transforms = fields
+        .field("transforms")
+        .map(|(value, key)| super::transforms::parse_transforms(value, &key, d, true))
+        .unwrap_or_default();
     let conditions = parse_conditions(&mut fields, d);
     fields.finish(d, "a rewrite");
     Some(RawRewrite {
@@ -69,6 +73,7 @@ fn parse_rewrite(
         source: source?,
         destination: destination?,
         status_code,
+        transforms,
         conditions,
     })
 }
@@ -208,13 +213,8 @@ fn parse_header_list(node: &Node, path: &KeyPath, d: &mut Decoder) -> Vec<RawHea
 }
 
 /// Low-level route keys svc accepts but does not interpret.
-const UNINTERPRETED_ROUTE_KEYS: [&str; 5] = [
-    "transforms",
-    "mitigate",
-    "env",
-    "locale",
-    "respectOriginCacheControl",
-];
+const UNINTERPRETED_ROUTE_KEYS: [&str; 4] =
+    ["mitigate", "env", "locale", "respectOriginCacheControl"];
 
 fn parse_route(node: &Node, path: &KeyPath, d: &mut Decoder, in_service: bool) -> Option<RawRoute> {
     let mut fields = d.object(node, path)?;
@@ -253,6 +253,10 @@ fn parse_route(node: &Node, path: &KeyPath, d: &mut Decoder, in_service: bool) -
         status,
         handle: optional_string(&mut fields, d, "handle", 1, 32),
         conditions: parse_conditions(&mut fields, d),
+        transforms: fields
+            .field("transforms")
+            .map(|(value, key)| super::transforms::parse_transforms(value, &key, d, false))
+            .unwrap_or_default(),
         uninterpreted: UNINTERPRETED_ROUTE_KEYS
             .iter()
             .filter_map(|name| fields.take(name))

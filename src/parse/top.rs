@@ -145,6 +145,7 @@ fn one_app_project(config: &mut RawConfig, settings: AppSettings, span: Span) {
             lookup_path: None,
         }),
         status_code: None,
+        transforms: Vec::new(),
         conditions: RawConditions::default(),
     });
     config.services = Some(RawServices {

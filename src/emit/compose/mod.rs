@@ -76,11 +76,20 @@ impl Options {
             .name
             .clone()
             .unwrap_or_else(|| project_name(default_name));
+        // `<name>.localhost`: browsers on the host resolve it to loopback, and inside the stack
+        // it names the gateway (see `InsideOrigin`), where `localhost` would be the container.
+        let public_url = settings.public_url.clone().unwrap_or_else(|| {
+            match settings.host_port.unwrap_or(8080) {
+                EPHEMERAL_PORT => format!("http://{name}.localhost"),
+                port => format!("http://{name}.localhost:{port}"),
+            }
+        });
         Options {
             subnet_pool: settings
                 .subnet_pool
                 .clone()
                 .unwrap_or_else(|| default_pool(&name)),
+            public_url,
             name,
             gateway_image: settings
                 .gateway_image
@@ -91,12 +100,6 @@ impl Options {
                 .scheduler_image
                 .clone()
                 .unwrap_or_else(|| scheduler::DEFAULT_IMAGE.to_string()),
-            public_url: settings.public_url.clone().unwrap_or_else(|| {
-                match settings.host_port.unwrap_or(8080) {
-                    EPHEMERAL_PORT => "http://localhost".to_string(),
-                    port => format!("http://localhost:{port}"),
-                }
-            }),
             bind_address: settings
                 .bind_address
                 .clone()
@@ -315,6 +318,19 @@ fn gateway_config(
             .insert(0, simple("listen", vec![Arg::text(&listen)]));
         taken.insert(listen);
     }
+    if let Some(origin) = InsideOrigin::of(project, options) {
+        // Services reach the public origin as the internet does: the public server listens
+        // on the gateway's address in each service network, at the origin's port.
+        let listens: Vec<Item> = layout
+            .services
+            .iter()
+            .filter(|(id, _)| **id != scheduler::layout_id())
+            .map(|(_, net)| format!("{}:{}", net.gateway, origin.port))
+            .filter(|listen| taken.insert(listen.clone()))
+            .map(|listen| simple("listen", vec![Arg::text(listen)]))
+            .collect();
+        gateway.public_server.splice(0..0, listens);
+    }
     let grants = grants(project, layout);
     if !grants.is_empty() {
         gateway.http.extend(grant_defaults(options));
@@ -322,6 +338,50 @@ fn gateway_config(
     let listeners = grant_listeners(&grants, taken.clone());
     let servers = grants.iter().map(|grant| grant_servers(grant, &mut taken));
     Ok(gateway.print_with_servers(conf::Dollars::Doubled, listeners, servers))
+}
+
+/// The public origin as services reach it from inside the stack: its host, and the host of each
+/// subdomain mount, name the gateway in every service network, where the public server also
+/// listens on the origin's port. Only for an `http://` origin named by a DNS name: an address
+/// or `localhost` cannot be given to the gateway, and the gateway holds no certificate for an
+/// `https://` one (services reach that through the internet, as anyone does).
+struct InsideOrigin {
+    hosts: Vec<String>,
+    port: u16,
+}
+
+impl InsideOrigin {
+    fn of(project: &Project, options: &Options) -> Option<InsideOrigin> {
+        let rest = options.public_url.strip_prefix("http://")?;
+        let authority = rest.split(['/', '?', '#']).next()?;
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((host, port)) => (host, port.parse().ok()?),
+            None => (authority, 80),
+        };
+        let host = host.to_ascii_lowercase();
+        let is_name = host != "localhost"
+            && host.parse::<std::net::Ipv4Addr>().is_err()
+            && host.split('.').all(|label| {
+                !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+        if !is_name {
+            return None;
+        }
+        let mut hosts: Vec<String> = project
+            .services
+            .values()
+            .flat_map(|s| s.env.values())
+            .filter_map(|value| match value {
+                EnvValue::PublicUrl(url) => url.subdomain.as_ref(),
+                EnvValue::Literal(_) => None,
+            })
+            .map(|sub| format!("{sub}.{host}"))
+            .collect();
+        hosts.push(host);
+        hosts.sort();
+        hosts.dedup();
+        Some(InsideOrigin { hosts, port })
+    }
 }
 
 /// A one-way permission the gateway carries out: `caller` may reach `target` at its alias.
@@ -444,6 +504,7 @@ fn grant_servers(grant: &Grant, taken: &mut std::collections::BTreeSet<String>) 
 }
 
 fn gateway_service(project: &Project, options: &Options, layout: &Layout) -> model::Service {
+    let origin = InsideOrigin::of(project, options);
     let mut networks = IndexMap::new();
     networks.insert(
         PUBLIC_NETWORK.to_string(),
@@ -457,11 +518,13 @@ fn gateway_service(project: &Project, options: &Options, layout: &Layout) -> mod
             continue;
         };
         let targets = project.bindings_from(&service.name).map(|b| &b.target);
+        let mut aliases = aliases(project, targets);
+        aliases.extend(origin.iter().flat_map(|o| o.hosts.iter().cloned()));
         networks.insert(
             network_name(service),
             Attachment {
                 ipv4_address: Some(net.gateway.clone()),
-                aliases: aliases(project, targets),
+                aliases,
             },
         );
     }

@@ -10,6 +10,7 @@ mod dest;
 mod options;
 mod regex;
 mod table;
+mod transforms;
 
 pub use options::{DOCKER_RESOLVER, Options};
 
@@ -65,6 +66,7 @@ impl Gateway {
                 program.in_static_table = false;
             }
         }
+        clear_deletions_on_set(&mut program.items, &program.deletable_headers);
         if !program.errors.is_empty() {
             let mut diags = Diagnostics::default();
             program
@@ -125,7 +127,7 @@ impl Gateway {
     fn parts(self, extra_listeners: u64) -> (Vec<Item>, Vec<Item>) {
         // Every listening socket takes a connection slot in each worker, and a proxied request
         // two more: leave room for traffic on top of the listeners.
-        let listeners = 1 + extra_listeners;
+        let listeners = count_listens(&self.public_server) + extra_listeners;
         let connections = TRAFFIC_CONNECTIONS + listeners;
         let mut http = self.http;
         http.push(Item::Blank);
@@ -237,11 +239,29 @@ fn header_overrides(program: &Program) -> Vec<Item> {
                 "upstream_http_{}",
                 slot.key.to_ascii_lowercase().replace('-', "_")
             );
+            let out = Arg::var(format!("{}_out", slot.var));
+            if !program.deletable_headers.contains(&slot.var) {
+                return block(
+                    "map",
+                    vec![Arg::var(&slot.var), out],
+                    vec![
+                        simple("\"\"", vec![Arg::var(upstream)]),
+                        simple("default", vec![Arg::var(&slot.var)]),
+                    ],
+                );
+            }
+            // `<deleted>|<value>`: a deleted header sends nothing, not even the upstream's.
+            let key = Arg::Value(vec![
+                Part::Var(transforms::deleted(&slot.var)),
+                Part::Text("|".into()),
+                Part::Var(slot.var.clone()),
+            ]);
             block(
                 "map",
-                vec![Arg::var(&slot.var), Arg::var(format!("{}_out", slot.var))],
+                vec![key, out],
                 vec![
-                    simple("\"\"", vec![Arg::var(upstream)]),
+                    simple("\"|\"", vec![Arg::var(upstream)]),
+                    simple("\"~^1\\|\"", vec![Arg::text("")]),
                     simple("default", vec![Arg::var(&slot.var)]),
                 ],
             )
@@ -293,11 +313,31 @@ fn public_server(options: &Options, program: Program) -> Vec<Item> {
             ],
         ));
     }
+    for slot in &program.appended_headers {
+        items.push(simple(
+            "add_header",
+            vec![
+                Arg::text(&slot.key),
+                Arg::var(&slot.var),
+                Arg::Word("always"),
+            ],
+        ));
+    }
     items.push(Item::Blank);
     items.extend(prelude(&program, options));
     items.push(Item::Blank);
     let epilogue = epilogue(&program);
     let static_rewrites = !program.static_rewrites.is_empty();
+    let request_headers: Vec<Item> = program
+        .request_headers
+        .iter()
+        .map(|slot| {
+            simple(
+                "proxy_set_header",
+                vec![Arg::text(&slot.key), Arg::var(&slot.var)],
+            )
+        })
+        .collect();
     items.extend(program.items);
     items.push(Item::Blank);
     items.extend(epilogue);
@@ -308,7 +348,12 @@ fn public_server(options: &Options, program: Program) -> Vec<Item> {
         .map(|s| s.key.as_str())
         .filter(|k| readable_header(k))
         .collect();
-    items.extend(locations(options, &hidden, static_rewrites));
+    items.extend(locations(
+        options,
+        &hidden,
+        static_rewrites,
+        &request_headers,
+    ));
     items
 }
 
@@ -368,6 +413,19 @@ fn prelude(program: &Program, options: &Options) -> Vec<Item> {
         items.push(set(table::STATIC_URI, Arg::text("")));
         items.push(set(REWRITTEN_PATH, Arg::text("")));
     }
+    if program.sees_path {
+        items.push(set(transforms::SEEN_PATH, Arg::text("")));
+    }
+    for slot in &program.request_headers {
+        let header = format!("http_{}", slot.key.to_ascii_lowercase().replace('-', "_"));
+        items.push(set(&slot.var, Arg::var(header)));
+    }
+    for slot in &program.appended_headers {
+        items.push(set(&slot.var, Arg::text("")));
+    }
+    for var in &program.deletable_headers {
+        items.push(set(&transforms::deleted(var), Arg::text("")));
+    }
     items.extend(table::refresh_query());
     items.extend(
         program
@@ -399,6 +457,7 @@ fn epilogue(program: &Program) -> Vec<Item> {
         ),
     ]
     .into_iter()
+    .chain(seen_path(program))
     .chain(static_rewrite(program))
     .chain(strip_prefix(&program.strips))
     .chain([
@@ -426,6 +485,60 @@ fn epilogue(program: &Program) -> Vec<Item> {
         ),
     ])
     .collect()
+}
+
+/// The path a `request.path` transform set replaces the path the service is proxied.
+fn seen_path(program: &Program) -> Vec<Item> {
+    if !program.sees_path {
+        return Vec::new();
+    }
+    vec![if_block(
+        vec![
+            Arg::var(transforms::SEEN_PATH),
+            Arg::Word("!="),
+            Arg::text(""),
+        ],
+        vec![set(
+            "svc_uri",
+            Arg::Value(vec![
+                Part::Var(transforms::SEEN_PATH.into()),
+                Part::Var(QUERY_SUFFIX.into()),
+            ]),
+        )],
+    )]
+}
+
+/// A response header a transform deleted comes back when a later rule sets it: every `set` of
+/// a deletable slot clears its flag, but the delete's own.
+fn clear_deletions_on_set(items: &mut Vec<Item>, deletable: &std::collections::BTreeSet<String>) {
+    if deletable.is_empty() {
+        return;
+    }
+    let mut i = 0;
+    while i < items.len() {
+        if let Item::Directive(directive) = &mut items[i]
+            && let Some(block) = directive.block.as_mut()
+        {
+            clear_deletions_on_set(block, deletable);
+        }
+        let set_var = match &items[i] {
+            Item::Directive(d) if d.name == "set" => match d.args.first() {
+                Some(Arg::Var(var)) if deletable.contains(var) => Some(var.clone()),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(var) = set_var {
+            let flag = transforms::deleted(&var);
+            let next_sets_flag = matches!(items.get(i + 1), Some(Item::Directive(d))
+                if d.name == "set" && d.args.first() == Some(&Arg::var(&flag)));
+            if !next_sets_flag {
+                items.insert(i + 1, set(&flag, Arg::text("")));
+                i += 1;
+            }
+        }
+        i += 1;
+    }
 }
 
 /// The path to the header variable the service location sends.
@@ -543,7 +656,14 @@ pub fn proxy_headers(options: &Options) -> Vec<Item> {
     ]
 }
 
-fn locations(options: &Options, hidden_headers: &[&str], static_rewrites: bool) -> Vec<Item> {
+/// The internal locations that proxy: to a service, or to an external origin. `request_headers`
+/// are the headers `transforms` may change, sent from their variables.
+fn locations(
+    options: &Options,
+    hidden_headers: &[&str],
+    static_rewrites: bool,
+    request_headers: &[Item],
+) -> Vec<Item> {
     let hide = |items: &mut Vec<Item>| {
         items.extend(
             hidden_headers
@@ -576,6 +696,7 @@ fn locations(options: &Options, hidden_headers: &[&str], static_rewrites: bool) 
         ));
     }
     service.extend(proxy_headers(options));
+    service.extend(request_headers.iter().cloned());
     hide(&mut service);
     let mut external = vec![
         simple("internal", vec![]),
@@ -592,6 +713,7 @@ fn locations(options: &Options, hidden_headers: &[&str], static_rewrites: bool) 
         ),
     ];
     external.extend(proxy_headers(options));
+    external.extend(request_headers.iter().cloned());
     hide(&mut external);
     vec![
         block(

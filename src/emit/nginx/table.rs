@@ -45,6 +45,14 @@ pub struct Program<'o> {
     pub strips: std::collections::BTreeMap<crate::ir::ServiceId, String>,
     /// Static services with rewrites of their own, which their static server applies.
     pub static_rewrites: std::collections::BTreeSet<crate::ir::ServiceId>,
+    /// Request headers `transforms` change, sent on every proxied request.
+    pub request_headers: Vec<HeaderSlot>,
+    /// Response headers `transforms` append to, sent beside the upstream's.
+    pub appended_headers: Vec<HeaderSlot>,
+    /// Response header slots a transform may delete.
+    pub deletable_headers: std::collections::BTreeSet<String>,
+    /// Whether a `request.path` transform may set the path the app sees.
+    pub sees_path: bool,
     /// Whether the table being compiled is a static service's: its first rewrite to a path
     /// ends it, since the static server checks that path for a file (Vercel's `check`).
     pub in_static_table: bool,
@@ -141,6 +149,10 @@ impl<'o> Program<'o> {
             strips: std::collections::BTreeMap::new(),
             static_rewrites: std::collections::BTreeSet::new(),
             in_static_table: false,
+            request_headers: Vec::new(),
+            appended_headers: Vec::new(),
+            deletable_headers: std::collections::BTreeSet::new(),
+            sees_path: false,
             headers: Vec::new(),
             errors: Vec::new(),
             options,
@@ -296,7 +308,10 @@ impl<'o> Program<'o> {
         if let Some(status) = rule.status {
             return self.rewrite_with_status(rule, status, out, &captures);
         }
-        let body = match &rule.destination {
+        let transforms = self.transforms(&rule.transforms, &captures, prefix, true)?;
+        out.extend(transforms.before);
+        let mut body = transforms.action;
+        body.extend(match &rule.destination {
             Destination::Service(service) => self.hand_off(service, &captures)?,
             Destination::Path(path) | Destination::External(path) => {
                 let mut url = dest::render(path, &captures, Kind::Rewrite);
@@ -305,7 +320,7 @@ impl<'o> Program<'o> {
                 let end = (self.in_static_table && !url.is_external()).then_some("done");
                 self.go_to(&url, end)
             }
-        };
+        });
         let changes_query = body.iter().any(sets_args);
         out.push(matched(body));
         if changes_query {
@@ -348,6 +363,10 @@ impl<'o> Program<'o> {
         if let Some(key) = route.uninterpreted.first() {
             return Err(format!("`{key}` is not supported by the nginx target"));
         }
+        if route.service.is_some() && !route.transforms.is_empty() {
+            // `vercel dev` drops them, and what the platform does is not public.
+            return Err("`transforms` on a route to a service `destination`: Vercel's own dev server drops them, so svc cannot know their effect".to_string());
+        }
         let Some(src) = &route.src else {
             return Err("a route without `src`".to_string());
         };
@@ -378,7 +397,10 @@ impl<'o> Program<'o> {
         if route.r#continue && route.status.is_some() {
             return Err("`continue: true` with a `status` keeps routing with a pending status, which nginx cannot hold".to_string());
         }
-        let mut body = self.set_headers(&others, &captures, false)?;
+        let transforms = self.transforms(&route.transforms, &captures, prefix, false)?;
+        out.extend(transforms.before);
+        let mut body = transforms.action;
+        body.extend(self.set_headers(&others, &captures, false)?);
         let redirect_status = route.status.filter(|s| (300..400).contains(s));
         match (&route.service, &route.dest, redirect_status, location) {
             (Some(service), None, None, None) => body.extend(self.hand_off(service, &captures)?),
@@ -525,7 +547,7 @@ impl<'o> Program<'o> {
     }
 
     /// One variable per response header name (case-insensitive): the last matching rule wins.
-    fn header_var(&mut self, key: &str) -> String {
+    pub(super) fn header_var(&mut self, key: &str) -> String {
         if let Some(slot) = self
             .headers
             .iter()
