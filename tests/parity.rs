@@ -149,9 +149,11 @@ fn status_codes_and_queries_behave_as_on_vercel() {
             ],
             "rewrites": [
                 { "source": "/moved/:path*", "destination": "/new/:path*", "statusCode": 301 },
+                { "source": "/missing/:path*", "destination": "/404.html", "statusCode": 404 },
+                { "source": "/retired", "destination": { "service": "web" }, "statusCode": 410 },
                 { "source": "/search/:term", "destination": "/find" },
                 { "source": "/list", "destination": "/items?sort=asc&page=1" },
-                { "source": "/(.*)", "destination": { "service": "web" } }
+                { "source": "/(.*)", "destination": { "service": "web" }, "missing": [{ "type": "header", "key": "x-nowhere" }] }
             ]
         }),
         &[("web/index.html", "hello")],
@@ -175,6 +177,24 @@ fn status_codes_and_queries_behave_as_on_vercel() {
             get("/list?sort=desc&page=2&x=1").routes_to("web", "/items?sort=desc&page=2&x=1"),
         ],
     );
+    // What no rule hands on still gets the gateway's own 404, though 404 has a status page.
+    let response = support::http::request(gateway.port, "GET", "/x", &[("X-Nowhere", "1")]);
+    assert_eq!(response.status, 404);
+    assert!(response.echo().is_none(), "no service answered");
+    // A rewrite's 4xx statusCode: the destination's response, under that status.
+    for (path, status, uri) in [
+        ("/missing/a/b?x=1", 404, "/404.html?path=a/b&x=1"),
+        ("/retired", 410, "/retired"),
+    ] {
+        let response = support::http::request(gateway.port, "GET", path, &[]);
+        assert_eq!(response.status, status, "{path}");
+        let echo = response.echo().expect("the service answered");
+        assert_eq!(
+            (echo.service.as_str(), echo.uri.as_str()),
+            ("web", uri),
+            "{path}"
+        );
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -328,6 +328,7 @@ fn public_server(options: &Options, program: Program) -> Vec<Item> {
     items.push(Item::Blank);
     let epilogue = epilogue(&program);
     let static_rewrites = !program.static_rewrites.is_empty();
+    let statuses: Vec<u16> = program.statuses.iter().copied().collect();
     let request_headers: Vec<Item> = program
         .request_headers
         .iter()
@@ -353,6 +354,7 @@ fn public_server(options: &Options, program: Program) -> Vec<Item> {
         &hidden,
         static_rewrites,
         &request_headers,
+        &statuses,
     ));
     items
 }
@@ -416,6 +418,9 @@ fn prelude(program: &Program, options: &Options) -> Vec<Item> {
     if program.sees_path {
         items.push(set(transforms::SEEN_PATH, Arg::text("")));
     }
+    if !program.statuses.is_empty() {
+        items.push(set(table::STATUS, Arg::text("")));
+    }
     for slot in &program.request_headers {
         let header = format!("http_{}", slot.key.to_ascii_lowercase().replace('-', "_"));
         items.push(set(&slot.var, Arg::var(header)));
@@ -460,6 +465,17 @@ fn epilogue(program: &Program) -> Vec<Item> {
     .chain(seen_path(program))
     .chain(static_rewrite(program))
     .chain(strip_prefix(&program.strips))
+    .chain(program.statuses.iter().map(|status| {
+        // Answered by the service's response, under this status (`error_page` below).
+        if_block(
+            vec![
+                Arg::var(table::STATUS),
+                Arg::Word("="),
+                Arg::text(status.to_string()),
+            ],
+            vec![simple("return", vec![Arg::Number(u64::from(*status))])],
+        )
+    }))
     .chain([
         target_is(
             "service",
@@ -663,6 +679,7 @@ fn locations(
     hidden_headers: &[&str],
     static_rewrites: bool,
     request_headers: &[Item],
+    statuses: &[u16],
 ) -> Vec<Item> {
     let hide = |items: &mut Vec<Item>| {
         items.extend(
@@ -672,7 +689,6 @@ fn locations(
         );
     };
     let mut service = vec![
-        simple("internal", vec![]),
         simple(
             "proxy_pass",
             vec![Arg::Value(vec![
@@ -698,6 +714,27 @@ fn locations(
     service.extend(proxy_headers(options));
     service.extend(request_headers.iter().cloned());
     hide(&mut service);
+    // A rewrite's `statusCode`: nginx answers with the status, and its error page is the
+    // service's response, which keeps the status.
+    let mut status_pages = Vec::new();
+    for status in statuses {
+        let name = format!("@svc_status_{status}");
+        status_pages.push(simple(
+            "error_page",
+            vec![Arg::Number(u64::from(*status)), Arg::text(&name)],
+        ));
+        let mut page = vec![if_block(
+            vec![
+                Arg::var(table::STATUS),
+                Arg::Word("!="),
+                Arg::text(status.to_string()),
+            ],
+            vec![simple("return", vec![Arg::Number(u64::from(*status))])],
+        )];
+        page.extend(service.iter().cloned());
+        status_pages.push(block("location", vec![Arg::text(&name)], page));
+    }
+    service.insert(0, simple("internal", vec![]));
     let mut external = vec![
         simple("internal", vec![]),
         simple("proxy_pass", vec![Arg::var(EXTERNAL)]),
@@ -715,7 +752,8 @@ fn locations(
     external.extend(proxy_headers(options));
     external.extend(request_headers.iter().cloned());
     hide(&mut external);
-    vec![
+    let mut locations = status_pages;
+    locations.extend([
         block(
             "location",
             vec![Arg::Word("="), Arg::text(SERVICE_LOCATION)],
@@ -732,5 +770,6 @@ fn locations(
             vec![Arg::text("/")],
             vec![simple("return", vec![Arg::Number(404)])],
         ),
-    ]
+    ]);
+    locations
 }

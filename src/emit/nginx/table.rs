@@ -27,6 +27,8 @@ pub const QUERY_SUFFIX: &str = "svc_qq";
 pub const QUERY_APPEND: &str = "svc_qa";
 /// The prefix the gateway strips from the URI of the service a request was handed to.
 pub const STRIP: &str = "svc_strip";
+/// The status a rewrite's `statusCode` puts on the response, when one matched.
+pub const STATUS: &str = "svc_status";
 /// The URI a static service was handed, when its own rewrites may change it: the static server
 /// checks its files for this one first.
 pub const STATIC_URI: &str = "svc_static_uri";
@@ -53,6 +55,8 @@ pub struct Program<'o> {
     pub deletable_headers: std::collections::BTreeSet<String>,
     /// Whether a `request.path` transform may set the path the app sees.
     pub sees_path: bool,
+    /// Statuses rewrites put on a service's response.
+    pub statuses: std::collections::BTreeSet<u16>,
     /// Whether the table being compiled is a static service's: its first rewrite to a path
     /// ends it, since the static server checks that path for a file (Vercel's `check`).
     pub in_static_table: bool,
@@ -153,6 +157,7 @@ impl<'o> Program<'o> {
             appended_headers: Vec::new(),
             deletable_headers: std::collections::BTreeSet::new(),
             sees_path: false,
+            statuses: std::collections::BTreeSet::new(),
             headers: Vec::new(),
             errors: Vec::new(),
             options,
@@ -305,12 +310,27 @@ impl<'o> Program<'o> {
         let mut out = Vec::new();
         let captures =
             self.match_pattern(&mut out, prefix, phase, &rule.source, &rule.conditions)?;
-        if let Some(status) = rule.status {
-            return self.rewrite_with_status(rule, status, out, &captures);
+        let mut body = Vec::new();
+        match rule.status {
+            Some(status) if (300..400).contains(&status) => {
+                return self.rewrite_with_status(rule, status, out, &captures);
+            }
+            Some(status) => {
+                if matches!(rule.destination, Destination::External(_))
+                    || !(400..600).contains(&status)
+                {
+                    return Err(format!(
+                        "`statusCode: {status}` would replace the status of the response the destination gives: nginx can put a 4xx or 5xx on a service's response (through `error_page`), never another status, and not on an external origin's"
+                    ));
+                }
+                self.statuses.insert(status);
+                body.push(set(STATUS, Arg::text(status.to_string())));
+            }
+            None => {}
         }
         let transforms = self.transforms(&rule.transforms, &captures, prefix, true)?;
         out.extend(transforms.before);
-        let mut body = transforms.action;
+        body.extend(transforms.action);
         body.extend(match &rule.destination {
             Destination::Service(service) => self.hand_off(service, &captures)?,
             Destination::Path(path) | Destination::External(path) => {
@@ -329,8 +349,7 @@ impl<'o> Program<'o> {
         Ok(out)
     }
 
-    /// A rewrite with `statusCode`: a 3xx redirects to the destination, as Vercel does; nginx
-    /// cannot put another status on a response it proxies.
+    /// A rewrite with a 3xx `statusCode` redirects to the destination, as `vercel dev` does.
     fn rewrite_with_status(
         &mut self,
         rule: &Rewrite,
@@ -339,14 +358,10 @@ impl<'o> Program<'o> {
         captures: &Captures,
     ) -> Result<Vec<Item>, String> {
         let destination = match &rule.destination {
-            Destination::Path(path) | Destination::External(path)
-                if (300..400).contains(&status) =>
-            {
-                path
-            }
-            _ => {
+            Destination::Path(path) | Destination::External(path) => path,
+            Destination::Service(_) => {
                 return Err(format!(
-                    "`statusCode: {status}` would replace the status of the response the destination gives, which nginx cannot do to a proxied response (a 3xx `statusCode` redirects to a path or URL)"
+                    "`statusCode: {status}` redirects to the destination, and a service destination is no URL to redirect to"
                 ));
             }
         };
