@@ -459,7 +459,11 @@ fn a_static_site_serves_its_files_and_nothing_else() {
     std::fs::write(
         dir.join("vercel.json"),
         r#"{ "services": { "site": { "root": "site",
-               "rewrites": [{ "source": "/docs/:path*", "destination": "/docs/index.html" }] } },
+               "rewrites": [
+                 { "source": "/docs/:path*", "destination": "/docs/index.html" },
+                 { "source": "/guide/:path*", "destination": "/nowhere.html" },
+                 { "source": "/nowhere.html", "destination": "/docs/index.html" }
+               ] } },
              "rewrites": [{ "source": "/(.*)", "destination": { "service": "site" } }] }"#,
     )
     .unwrap();
@@ -487,6 +491,9 @@ fn a_static_site_serves_its_files_and_nothing_else() {
         ("/docs/style.css", "hello from site css"),
         ("/docs/intro", "hello from site docs"),
         ("/some-spa-route", "hello from site"),
+        // Rewrites chain while their paths are no files: /guide/x -> /nowhere.html (none) ->
+        // /docs/index.html.
+        ("/guide/x", "hello from site docs"),
         ("/deep/spa/route?x=1", "hello from site"),
     ] {
         let body = eventually(

@@ -225,7 +225,11 @@ fn a_project_without_services_is_one_app_behind_its_own_routing() {
         .echo()
         .expect("the app answered");
     assert_eq!(echo.uri, "/docs/intro?x=1");
-    assert_eq!(echo.headers["x-svc-rewritten-path"], "/docs/index.html");
+    // Every path the rewrites lead to, in order: the server serves the first that is a file.
+    assert_eq!(
+        echo.headers["x-svc-rewritten-path"],
+        "/docs/index.html /index.html"
+    );
     let echo = support::http::request(
         gateway.port,
         "GET",
@@ -336,4 +340,76 @@ fn transforms_nginx_cannot_carry_out_are_refused_with_the_reason() {
         assert!(stderr.contains(expected), "{expected}: {stderr}");
     }
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The static server svc builds sites with, on this machine's nginx: the requested path first,
+/// then each path the gateway says the service's rewrites lead to, then the SPA fallback; a
+/// listed path that would leave the site is refused.
+#[test]
+fn the_static_server_tries_each_rewritten_path_and_never_leaves_the_site() {
+    let Some(nginx) = require_tool("nginx", "the_static_server_tries_each_rewritten_path") else {
+        return;
+    };
+    let site = scratch_dir("parity-static-site");
+    std::fs::create_dir_all(site.join("docs")).unwrap();
+    std::fs::write(site.join("index.html"), "hello from index").unwrap();
+    std::fs::write(site.join("docs/index.html"), "hello from docs").unwrap();
+    std::fs::write(site.join("about.html"), "hello from about").unwrap();
+    let secret = scratch_dir("parity-static-secret");
+    std::fs::write(secret.join("passwd"), "root:secret").unwrap();
+    let port = support::free_port();
+    let config = svc::emit::dockerfile::static_server_config(port, true)
+        .replace("root \"/www\"", &format!("root \"{}\"", site.display()))
+        .replace("pid \"/tmp/nginx.pid\";", "")
+        .replace("daemon off;", "");
+    let server = Gateway::run(
+        &nginx,
+        config,
+        port,
+        Default::default(),
+        "parity-static-server",
+    );
+    let traversal = format!(
+        "/../{}/passwd",
+        secret.file_name().unwrap().to_str().unwrap()
+    );
+    let cases: &[(&str, &str, Option<&str>)] = &[
+        ("/docs/", "", Some("hello from docs")),
+        ("/about", "", Some("hello from about")),
+        (
+            "/x",
+            "/docs/index.html /index.html",
+            Some("hello from docs"),
+        ),
+        ("/x", "/nope.html /about", Some("hello from about")),
+        ("/x", "", Some("hello from index")),
+        (
+            "/x",
+            "/a /b /c /d /docs/index.html",
+            Some("hello from index"),
+        ),
+        ("/x", &traversal, None),
+        ("/x", "/docs/%2e%2e/%2e%2e/etc/passwd", None),
+    ];
+    for (path, rewritten, expected) in cases {
+        let response = support::http::request(
+            server.port,
+            "GET",
+            path,
+            &[("X-Svc-Rewritten-Path", rewritten)],
+        );
+        match expected {
+            Some(body) => assert!(
+                response.body.contains(body),
+                "{path} {rewritten}: {response:?}"
+            ),
+            None => {
+                assert_eq!(response.status, 404, "{path} {rewritten}: {response:?}");
+                assert!(!response.body.contains("secret"), "{response:?}");
+            }
+        }
+    }
+    drop(server);
+    std::fs::remove_dir_all(site).unwrap();
+    std::fs::remove_dir_all(secret).unwrap();
 }

@@ -9,7 +9,7 @@
 //! printed bare (`WORKDIR`, `ARG` and `ENV` names) are svc's own or checked to be plain.
 
 mod static_site;
-pub use static_site::REWRITTEN_PATH_HEADER;
+pub use static_site::{REWRITTEN_PATH_HEADER, config as static_server_config};
 
 use crate::ir::{
     CronRoute, NodeRun, NodeToolchain, OutputDir, PackageManagerName, PythonRun, Recipe,

@@ -99,6 +99,66 @@ pub fn collect(source: Option<&str>) -> String {
     )
 }
 
+/// Rewritten paths the static server tries after the requested one; more chained rewrites of
+/// one request end at the SPA fallback.
+const CANDIDATES: usize = 4;
+/// The `map` pattern of each candidate: the paths before it skipped, its own captured.
+const CANDIDATE_PATTERNS: [&str; CANDIDATES] = [
+    "\"~^ ?(/[^ ]*)\"",
+    "\"~^ ?/[^ ]* (/[^ ]*)\"",
+    "\"~^ ?/[^ ]* /[^ ]* (/[^ ]*)\"",
+    "\"~^ ?/[^ ]* /[^ ]* /[^ ]* (/[^ ]*)\"",
+];
+
+/// The candidates: `$svc_c1` .. `$svc_c4`, each path the gateway listed (space-separated, in
+/// order), read by `map`s (an `if` in the location would replace its `try_files`).
+fn candidate_maps() -> Vec<Item> {
+    (1..=CANDIDATES)
+        .map(|i| {
+            block(
+                "map",
+                vec![Arg::var(REWRITTEN_PATH_VAR), Arg::var(format!("svc_c{i}"))],
+                vec![
+                    simple(CANDIDATE_PATTERNS[i - 1], vec![Arg::var("1")]),
+                    simple("default", vec![Arg::text("")]),
+                ],
+            )
+        })
+        .collect()
+}
+
+/// The `@svc_rewritten` location: each candidate tried as the requested path is, then the SPA
+/// fallback. A list with dot segments or a backslash, raw or encoded, is refused: nginx does
+/// not normalise a path it did not parse, and `..` would leave the site.
+fn rewritten_paths(clean_urls: bool) -> Vec<Item> {
+    let mut items = vec![if_block(
+        vec![
+            Arg::var(REWRITTEN_PATH_VAR),
+            Arg::Word("~"),
+            Arg::Regex(r"(?:^|[ /])(?:\.|%2[eE]){1,2}(?:[ /]|$)|\\|%5[cC]".to_string()),
+        ],
+        vec![simple("return", vec![Arg::Number(404)])],
+    )];
+    let mut tries = Vec::new();
+    for i in 1..=CANDIDATES {
+        let name = format!("svc_c{i}");
+        tries.push(Arg::var(&name));
+        if clean_urls {
+            tries.push(Arg::Value(vec![
+                Part::Var(name.clone()),
+                Part::Text(".html".to_string()),
+            ]));
+        }
+        tries.push(Arg::Value(vec![
+            Part::Var(name),
+            Part::Text("/index.html".to_string()),
+        ]));
+    }
+    tries.push(Arg::Word("@svc_spa"));
+    items.push(try_files(tries));
+    items
+}
+
 /// nginx.conf for the static server: unprivileged, on `port`, serving `/www`; with `cleanUrls`
 /// a page is also found without its `.html`, as Vercel serves it.
 pub fn config(port: u16, clean_urls: bool) -> String {
@@ -135,8 +195,10 @@ pub fn config(port: u16, clean_urls: bool) -> String {
         block(
             "http",
             vec![],
-            vec![
-                block("types", vec![], types),
+            [block("types", vec![], types)]
+                .into_iter()
+                .chain(candidate_maps())
+                .chain([
                 simple("default_type", vec![Arg::text("application/octet-stream")]),
                 simple("access_log", vec![Arg::Word("off")]),
                 simple("server_tokens", vec![Arg::Word("off")]),
@@ -168,41 +230,12 @@ pub fn config(port: u16, clean_urls: bool) -> String {
                             vec![files("@svc_rewritten")],
                         ),
                         comment(
-                            "not a file: the path the service's rewrites give, as the gateway found it",
+                            "not a file: the paths the service's rewrites lead to, as the gateway found them",
                         ),
                         block(
                             "location",
                             vec![Arg::Word("@svc_rewritten")],
-                            vec![
-                                if_block(
-                                    vec![
-                                        Arg::var(REWRITTEN_PATH_VAR),
-                                        Arg::Word("="),
-                                        Arg::text(""),
-                                    ],
-                                    vec![simple(
-                                        "rewrite",
-                                        vec![
-                                            Arg::Regex("^".into()),
-                                            Arg::text("/index.html"),
-                                            Arg::Word("break"),
-                                        ],
-                                    )],
-                                ),
-                                simple(
-                                    "rewrite",
-                                    vec![
-                                        Arg::Regex("^".into()),
-                                        Arg::var(REWRITTEN_PATH_VAR),
-                                        Arg::Word("break"),
-                                    ],
-                                ),
-                                try_files(vec![
-                                    Arg::var("uri"),
-                                    uri_index(),
-                                    Arg::Word("@svc_spa"),
-                                ]),
-                            ],
+                            rewritten_paths(clean_urls),
                         ),
                         comment(
                             "Vercel's SPA fallback for a static service: its index.html for any other path",
@@ -214,7 +247,8 @@ pub fn config(port: u16, clean_urls: bool) -> String {
                         ),
                     ],
                 ),
-            ],
+            ])
+            .collect(),
         ),
     ];
     print(&items)

@@ -413,6 +413,7 @@ fn prelude(program: &Program, options: &Options) -> Vec<Item> {
     }
     if !program.static_rewrites.is_empty() {
         items.push(set(table::STATIC_URI, Arg::text("")));
+        items.push(set(table::STATIC_PATHS, Arg::text("")));
         items.push(set(REWRITTEN_PATH, Arg::text("")));
     }
     if program.sees_path {
@@ -560,9 +561,10 @@ fn clear_deletions_on_set(items: &mut Vec<Item>, deletable: &std::collections::B
 /// The path to the header variable the service location sends.
 const REWRITTEN_PATH: &str = "svc_rewritten_path";
 
-/// A static service is proxied the URI it was handed, with the path its own rewrites lead to in
+/// A static service is proxied the URI it was handed, with the paths its own rewrites lead to in
 /// a header: its static server serves a file at the URI when there is one, and only otherwise
-/// the rewritten path, as Vercel checks the filesystem before a service's rewrites.
+/// the first rewritten path that is a file, as Vercel checks the filesystem before a service's
+/// rewrites and after each.
 fn static_rewrite(program: &Program) -> Vec<Item> {
     if program.static_rewrites.is_empty() {
         return Vec::new();
@@ -570,7 +572,7 @@ fn static_rewrite(program: &Program) -> Vec<Item> {
     vec![if_block(
         vec![Arg::var(table::STATIC_URI), Arg::Word("!="), Arg::text("")],
         vec![
-            set(REWRITTEN_PATH, Arg::var(PATH)),
+            set(REWRITTEN_PATH, Arg::var(table::STATIC_PATHS)),
             set("svc_uri", Arg::var(table::STATIC_URI)),
         ],
     )]

@@ -32,6 +32,8 @@ pub const STATUS: &str = "svc_status";
 /// The URI a static service was handed, when its own rewrites may change it: the static server
 /// checks its files for this one first.
 pub const STATIC_URI: &str = "svc_static_uri";
+/// The paths a static service's own rewrites led to, in order, each after a space.
+pub const STATIC_PATHS: &str = "svc_static_paths";
 const GUARD: &str = "svc_safe";
 const REFUSE: &str = "svc_refuse";
 
@@ -57,8 +59,8 @@ pub struct Program<'o> {
     pub sees_path: bool,
     /// Statuses rewrites put on a service's response.
     pub statuses: std::collections::BTreeSet<u16>,
-    /// Whether the table being compiled is a static service's: its first rewrite to a path
-    /// ends it, since the static server checks that path for a file (Vercel's `check`).
+    /// Whether the table being compiled is a static service's: the paths its rewrites lead to
+    /// are listed for the static server, which checks each for a file (Vercel's `check`).
     pub in_static_table: bool,
     pub headers: Vec<HeaderSlot>,
     pub errors: Vec<Diagnostic>,
@@ -337,8 +339,20 @@ impl<'o> Program<'o> {
                 let mut url = dest::render(path, &captures, Kind::Rewrite);
                 out.extend(guard_url(&url, &captures)?);
                 out.extend(merge_query(&mut url, prefix));
-                let end = (self.in_static_table && !url.is_external()).then_some("done");
-                self.go_to(&url, end)
+                let mut action = self.go_to(&url, None);
+                if self.in_static_table && !url.is_external() {
+                    // Each path a static service's rewrites lead to, in order: its server
+                    // serves the first that is a file, as Vercel checks after each rewrite.
+                    action.push(set(
+                        STATIC_PATHS,
+                        Arg::Value(vec![
+                            Part::Var(STATIC_PATHS.into()),
+                            Part::Text(" ".into()),
+                            Part::Var(PATH.into()),
+                        ]),
+                    ));
+                }
+                action
             }
         });
         let changes_query = body.iter().any(sets_args);
