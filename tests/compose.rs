@@ -267,3 +267,37 @@ fn container_app(test: &str, extra: &str, dockerfile: &str) -> String {
     std::fs::remove_dir_all(dir).unwrap();
     yaml
 }
+
+/// A service with `egress: false` gets no way to the public routes from inside: they lead to
+/// external origins. The others reach the public URL at the gateway on their own network.
+#[test]
+fn the_public_url_names_the_gateway_inside_every_network_but_egress_less_ones() {
+    let compose = parse(&emit("shop"));
+    let config = compose["configs"]["gateway_conf"]["content"]
+        .as_str()
+        .unwrap();
+    let gateway = compose["services"]["svc.gateway"]["networks"]
+        .as_object()
+        .unwrap();
+    let mut inside = 0;
+    for (network, attachment) in gateway.iter().filter(|(n, _)| n.starts_with("svc-")) {
+        let aliases: Vec<&str> = attachment["aliases"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let address = attachment["ipv4_address"].as_str().unwrap();
+        let reachable = network != "svc-search";
+        assert_eq!(
+            aliases.contains(&"shop-demo.localhost"),
+            reachable,
+            "{network}"
+        );
+        assert_eq!(
+            config.contains(&format!("listen \"{address}:8088\";")),
+            reachable,
+            "{network}"
+        );
+        inside += usize::from(reachable);
+    }
+    assert!(inside >= 4, "only {inside} networks reach the public URL");
+}

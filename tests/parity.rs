@@ -76,6 +76,20 @@ fn the_gateway_strips_the_legacy_prefix_where_no_runner_does() {
             get("/").routes_to("web", "/"),
         ],
     );
+    // Static servers read X-Svc-Rewritten-Path: the gateway never passes a client's on.
+    let echo = support::http::request(
+        gateway.port,
+        "GET",
+        "/docs/x",
+        &[("X-Svc-Rewritten-Path", "/secret.html")],
+    )
+    .echo()
+    .unwrap();
+    assert!(
+        !echo.headers.contains_key("x-svc-rewritten-path"),
+        "{:?}",
+        echo.headers
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -151,6 +165,7 @@ fn status_codes_and_queries_behave_as_on_vercel() {
                 { "source": "/moved/:path*", "destination": "/new/:path*", "statusCode": 301 },
                 { "source": "/missing/:path*", "destination": "/404.html", "statusCode": 404 },
                 { "source": "/retired", "destination": { "service": "web" }, "statusCode": 410 },
+                { "source": "/stale", "destination": "/nothing-here", "statusCode": 404 },
                 { "source": "/search/:term", "destination": "/find" },
                 { "source": "/list", "destination": "/items?sort=asc&page=1" },
                 { "source": "/(.*)", "destination": { "service": "web" }, "missing": [{ "type": "header", "key": "x-nowhere" }] }
@@ -180,6 +195,10 @@ fn status_codes_and_queries_behave_as_on_vercel() {
     // What no rule hands on still gets the gateway's own 404, though 404 has a status page.
     let response = support::http::request(gateway.port, "GET", "/x", &[("X-Nowhere", "1")]);
     assert_eq!(response.status, 404);
+    assert!(response.echo().is_none(), "no service answered");
+    // A pending status that no service takes up: the gateway's own 404 as well.
+    let response = support::http::request(gateway.port, "GET", "/stale", &[("X-Nowhere", "1")]);
+    assert_eq!(response.status, 404, "{response:?}");
     assert!(response.echo().is_none(), "no service answered");
     // A rewrite's 4xx statusCode: the destination's response, under that status.
     for (path, status, uri) in [
@@ -318,9 +337,13 @@ fn transforms_nginx_cannot_carry_out_are_refused_with_the_reason() {
             "routes": [
                 { "src": "/a", "transforms": [{ "type": "request.headers", "op": "set", "target": { "key": { "pre": "x-" } }, "args": "1" }] },
                 { "src": "/b", "transforms": [{ "type": "request.query", "op": "delete", "target": { "key": "token" } }] },
-                { "src": "/c", "transforms": [{ "type": "request.headers", "op": "set", "target": { "key": "x-a" }, "args": "$X", "env": ["X"] }] }
+                { "src": "/c", "transforms": [{ "type": "request.headers", "op": "set", "target": { "key": "x-a" }, "args": "$X", "env": ["X"] }] },
+                { "src": "/d", "continue": true, "transforms": [{ "type": "request.headers", "op": "delete", "target": { "key": "X-Forwarded-For" } }] }
             ],
-            "rewrites": [{ "source": "/(.*)", "destination": { "service": "web" } }]
+            "rewrites": [
+                { "source": "/e", "destination": { "service": "web" }, "statusCode": 444 },
+                { "source": "/(.*)", "destination": { "service": "web" } }
+            ]
         }),
         &[("web/index.html", "hello")],
     );
@@ -336,6 +359,8 @@ fn transforms_nginx_cannot_carry_out_are_refused_with_the_reason() {
         "selects keys with `pre`, and nginx cannot list a request's headers",
         "must remove every `token` pair from the query",
         "reads the deployment's environment",
+        "changes `X-Forwarded-For`, which the gateway sets on every proxied request",
+        "`statusCode: 444` would replace the status",
     ] {
         assert!(stderr.contains(expected), "{expected}: {stderr}");
     }

@@ -6,7 +6,7 @@ use super::Lowerer;
 use crate::parse::decode::{KeyPath, Spanned};
 use crate::parse::raw::{
     ConditionKind, RawCondition, RawConditionValue, RawConditions, RawDestination, RawHeader,
-    RawRouting,
+    RawRouting, RawTransform, RawTransformKey,
 };
 
 /// RFC 9110 `tchar`.
@@ -66,6 +66,39 @@ impl Lowerer<'_> {
             }
             self.headers_text(&route.headers, &route.path.key("headers"));
             self.conditions_text(&route.conditions);
+            self.transforms_text(&route.transforms);
+        }
+        for rule in &routing.rewrites {
+            self.transforms_text(&rule.transforms);
+        }
+    }
+
+    /// Transform keys name headers or query keys, and values travel in the request or response.
+    fn transforms_text(&mut self, transforms: &[RawTransform]) {
+        for transform in transforms {
+            if let Some(RawTransformKey::Name(name)) = &transform.key
+                && transform.kind.ends_with("headers")
+                && !is_token(&name.value)
+            {
+                self.error(
+                    "invalid-header-name",
+                    &transform.path.key("target").key("key"),
+                    name.span,
+                    format!("`{}` is not a valid header name", name.value),
+                    "not an HTTP token",
+                    "use letters, digits and `-`",
+                );
+            }
+            if transform.args.iter().any(|a| has_control(a)) {
+                self.error(
+                    "control-character",
+                    &transform.path.key("args"),
+                    transform.span,
+                    "a transform's value contains a control character (newline, tab, ...)",
+                    "control character",
+                    "remove it; a header or query cannot carry one",
+                );
+            }
         }
     }
 

@@ -321,10 +321,11 @@ fn gateway_config(
     if let Some(origin) = InsideOrigin::of(project, options) {
         // Services reach the public origin as the internet does: the public server listens
         // on the gateway's address in each service network, at the origin's port.
+        // Not for a service with `egress: false`: the public routes lead to external origins.
         let listens: Vec<Item> = layout
             .services
             .iter()
-            .filter(|(id, _)| **id != scheduler::layout_id())
+            .filter(|(id, _)| project.services.get(id).is_some_and(|s| s.egress))
             .map(|(_, net)| format!("{}:{}", net.gateway, origin.port))
             .filter(|listen| taken.insert(listen.clone()))
             .map(|listen| simple("listen", vec![Arg::text(listen)]))
@@ -519,7 +520,9 @@ fn gateway_service(project: &Project, options: &Options, layout: &Layout) -> mod
         };
         let targets = project.bindings_from(&service.name).map(|b| &b.target);
         let mut aliases = aliases(project, targets);
-        aliases.extend(origin.iter().flat_map(|o| o.hosts.iter().cloned()));
+        if service.egress {
+            aliases.extend(origin.iter().flat_map(|o| o.hosts.iter().cloned()));
+        }
         networks.insert(
             network_name(service),
             Attachment {

@@ -53,6 +53,10 @@ impl Gateway {
             .filter(|s| s.is_static_site() && !s.routing.rewrites.is_empty())
             .map(|s| s.name.clone())
             .collect();
+        program.static_sites = project
+            .public_services()
+            .iter()
+            .any(|id| project.services[id].is_static_site());
         program.table(&project.routing, &Phases::top());
         for id in project.public_services() {
             let service = &project.services[&id];
@@ -327,7 +331,8 @@ fn public_server(options: &Options, program: Program) -> Vec<Item> {
     items.extend(prelude(&program, options));
     items.push(Item::Blank);
     let epilogue = epilogue(&program);
-    let static_rewrites = !program.static_rewrites.is_empty();
+    // Static servers read the header, so the gateway always sets or clears it for them.
+    let static_sites = program.static_sites;
     let statuses: Vec<u16> = program.statuses.iter().copied().collect();
     let request_headers: Vec<Item> = program
         .request_headers
@@ -352,7 +357,7 @@ fn public_server(options: &Options, program: Program) -> Vec<Item> {
     items.extend(locations(
         options,
         &hidden,
-        static_rewrites,
+        static_sites,
         &request_headers,
         &statuses,
     ));
@@ -414,6 +419,8 @@ fn prelude(program: &Program, options: &Options) -> Vec<Item> {
     if !program.static_rewrites.is_empty() {
         items.push(set(table::STATIC_URI, Arg::text("")));
         items.push(set(table::STATIC_PATHS, Arg::text("")));
+    }
+    if program.static_sites {
         items.push(set(REWRITTEN_PATH, Arg::text("")));
     }
     if program.sees_path {
@@ -450,7 +457,15 @@ fn epilogue(program: &Program) -> Vec<Item> {
             body,
         )
     };
-    vec![
+    let mut items = Vec::new();
+    if !program.statuses.is_empty() {
+        // A rewrite's status applies to a service's response only.
+        items.push(if_block(
+            vec![Arg::var(TARGET), Arg::Word("!="), Arg::text("service")],
+            vec![set(table::STATUS, Arg::text(""))],
+        ));
+    }
+    items.extend([
         comment("no rule handed the request to a service or an external URL"),
         target_is("", vec![simple("return", vec![Arg::Number(404)])]),
         set("svc_uri", Arg::var("request_uri")),
@@ -461,47 +476,49 @@ fn epilogue(program: &Program) -> Vec<Item> {
                 Arg::Value(vec![Part::Var(PATH.into()), Part::Var(QUERY_SUFFIX.into())]),
             )],
         ),
-    ]
-    .into_iter()
-    .chain(seen_path(program))
-    .chain(static_rewrite(program))
-    .chain(strip_prefix(&program.strips))
-    .chain(program.statuses.iter().map(|status| {
-        // Answered by the service's response, under this status (`error_page` below).
-        if_block(
-            vec![
-                Arg::var(table::STATUS),
-                Arg::Word("="),
-                Arg::text(status.to_string()),
-            ],
-            vec![simple("return", vec![Arg::Number(u64::from(*status))])],
-        )
-    }))
-    .chain([
-        target_is(
-            "service",
-            vec![simple(
-                "rewrite",
-                vec![
-                    Arg::Regex("^".into()),
-                    Arg::text(SERVICE_LOCATION),
-                    Arg::Word("last"),
-                ],
-            )],
-        ),
-        target_is(
-            "external",
-            vec![simple(
-                "rewrite",
-                vec![
-                    Arg::Regex("^".into()),
-                    Arg::text(EXTERNAL_LOCATION),
-                    Arg::Word("last"),
-                ],
-            )],
-        ),
-    ])
-    .collect()
+    ]);
+    items.extend(
+        seen_path(program)
+            .into_iter()
+            .chain(static_rewrite(program))
+            .chain(strip_prefix(&program.strips))
+            .chain(program.statuses.iter().map(|status| {
+                // Answered by the service's response, under this status (`error_page` below).
+                if_block(
+                    vec![
+                        Arg::var(table::STATUS),
+                        Arg::Word("="),
+                        Arg::text(status.to_string()),
+                    ],
+                    vec![simple("return", vec![Arg::Number(u64::from(*status))])],
+                )
+            }))
+            .chain([
+                target_is(
+                    "service",
+                    vec![simple(
+                        "rewrite",
+                        vec![
+                            Arg::Regex("^".into()),
+                            Arg::text(SERVICE_LOCATION),
+                            Arg::Word("last"),
+                        ],
+                    )],
+                ),
+                target_is(
+                    "external",
+                    vec![simple(
+                        "rewrite",
+                        vec![
+                            Arg::Regex("^".into()),
+                            Arg::text(EXTERNAL_LOCATION),
+                            Arg::Word("last"),
+                        ],
+                    )],
+                ),
+            ]),
+    );
+    items
 }
 
 /// The path a `request.path` transform set replaces the path the service is proxied.
@@ -679,7 +696,7 @@ pub fn proxy_headers(options: &Options) -> Vec<Item> {
 fn locations(
     options: &Options,
     hidden_headers: &[&str],
-    static_rewrites: bool,
+    static_sites: bool,
     request_headers: &[Item],
     statuses: &[u16],
 ) -> Vec<Item> {
@@ -704,7 +721,7 @@ fn locations(
             vec![Arg::text("Host"), Arg::var("host")],
         ),
     ];
-    if static_rewrites {
+    if static_sites {
         service.push(simple(
             "proxy_set_header",
             vec![

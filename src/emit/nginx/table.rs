@@ -47,6 +47,8 @@ pub struct Program<'o> {
     pub items: Vec<Item>,
     /// Services whose route prefix the gateway strips, and the prefix.
     pub strips: std::collections::BTreeMap<crate::ir::ServiceId, String>,
+    /// Whether any public service is a static site, whose server reads the rewritten paths.
+    pub static_sites: bool,
     /// Static services with rewrites of their own, which their static server applies.
     pub static_rewrites: std::collections::BTreeSet<crate::ir::ServiceId>,
     /// Request headers `transforms` change, sent on every proxied request.
@@ -154,6 +156,7 @@ impl<'o> Program<'o> {
             items: Vec::new(),
             strips: std::collections::BTreeMap::new(),
             static_rewrites: std::collections::BTreeSet::new(),
+            static_sites: false,
             in_static_table: false,
             request_headers: Vec::new(),
             appended_headers: Vec::new(),
@@ -320,6 +323,7 @@ impl<'o> Program<'o> {
             Some(status) => {
                 if matches!(rule.destination, Destination::External(_))
                     || !(400..600).contains(&status)
+                    || answerable_status(status).is_err()
                 {
                     return Err(format!(
                         "`statusCode: {status}` would replace the status of the response the destination gives: nginx can put a 4xx or 5xx on a service's response (through `error_page`), never another status, and not on an external origin's"

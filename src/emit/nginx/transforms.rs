@@ -8,6 +8,18 @@ use super::dest::{self, Captures, Kind};
 use super::table::{HeaderSlot, Program, REWRITTEN};
 use crate::ir::{Transform, TransformKey, TransformKind, TransformOp};
 
+/// Request headers the gateway sets itself on every proxied request; a transform of one would
+/// send it twice.
+const GATEWAY_HEADERS: [&str; 7] = [
+    "Host",
+    "Connection",
+    "Upgrade",
+    "X-Forwarded-For",
+    "X-Forwarded-Proto",
+    "X-Forwarded-Host",
+    crate::emit::dockerfile::REWRITTEN_PATH_HEADER,
+];
+
 /// The path the serving app sees, when a `request.path` transform set one.
 pub const SEEN_PATH: &str = "svc_seen_path";
 
@@ -58,9 +70,12 @@ impl Program<'_> {
                 }
                 TransformKind::RequestHeaders => {
                     let name = plain_key(transform, "a request's headers")?;
-                    if name.eq_ignore_ascii_case("host") {
+                    if let Some(own) = GATEWAY_HEADERS
+                        .iter()
+                        .find(|h| h.eq_ignore_ascii_case(&name))
+                    {
                         return Err(format!(
-                            "`{key}` changes `Host`, which the gateway sets for the service"
+                            "`{key}` changes `{own}`, which the gateway sets on every proxied request"
                         ));
                     }
                     if !readable(&name) {
