@@ -75,6 +75,14 @@ fn every_example_passes_docker_compose_config() {
     assert!(checked >= 9, "only {checked} examples checked");
 }
 
+/// The names a network attachment adds.
+fn aliases_of(attachment: &Value) -> Vec<&str> {
+    attachment["aliases"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
 fn networks_of<'a>(compose: &'a Value, service: &str) -> Vec<&'a str> {
     compose["services"][service]["networks"]
         .as_object()
@@ -110,10 +118,7 @@ fn the_seed_keeps_frontend_and_backend_apart() {
         .as_object()
         .unwrap();
     for (network, attachment) in gateway_networks {
-        let aliases: Vec<&str> = attachment["aliases"]
-            .as_array()
-            .map(|a| a.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
+        let aliases = aliases_of(attachment);
         assert_eq!(
             aliases.contains(&"my-backend.internal"),
             network == "svc-my-frontend",
@@ -127,10 +132,7 @@ fn the_seed_keeps_frontend_and_backend_apart() {
         .as_str()
         .unwrap();
     for (network, attachment) in gateway_networks {
-        let aliases: Vec<&str> = attachment["aliases"]
-            .as_array()
-            .map(|a| a.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
+        let aliases = aliases_of(attachment);
         let address = attachment["ipv4_address"].as_str().unwrap();
         let inside = network.starts_with("svc-");
         assert_eq!(aliases.contains(&"seed.localhost"), inside, "{network}");
@@ -281,10 +283,7 @@ fn the_public_url_names_the_gateway_inside_every_network_but_egress_less_ones() 
         .unwrap();
     let mut inside = 0;
     for (network, attachment) in gateway.iter().filter(|(n, _)| n.starts_with("svc-")) {
-        let aliases: Vec<&str> = attachment["aliases"]
-            .as_array()
-            .map(|a| a.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
+        let aliases = aliases_of(attachment);
         let address = attachment["ipv4_address"].as_str().unwrap();
         let reachable = network != "svc-search";
         assert_eq!(

@@ -263,6 +263,17 @@ fn node_cron_routes_and_jobs_call_the_default_export() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// What a Python script printed, with run.py importable as `run`; the script must succeed.
+fn python_prints(dir: &Path, script: &str) -> String {
+    let output = python(dir, script);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 /// Runs Python with run.py importable as `run`.
 fn python(dir: &Path, script: &str) -> std::process::Output {
     let runner = std::fs::canonicalize(RUNNER).unwrap();
@@ -281,7 +292,7 @@ fn the_python_runner_tells_asgi_from_wsgi_keeps_schedules_and_runs_jobs() {
         return;
     }
     let dir = scratch_dir("runner-python");
-    let output = python(
+    let printed = python_prints(
         &dir,
         r#"
 import time, run
@@ -302,13 +313,8 @@ print(every5.due(monday), weekdays.due(monday), weekdays.due(sunday), run.Schedu
 print(run.cron_path("reports", "jobs.reports", "nightly"))
 "#,
     );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
     assert_eq!(
-        String::from_utf8_lossy(&output.stdout),
+        printed,
         "['asgi', 'wsgi', 'handler', 'asgi', 'asgi']\nTrue True False False\n/_svc/reports/crons/jobs/reports/nightly\n"
     );
 
@@ -372,7 +378,7 @@ fn the_python_runner_strips_the_legacy_route_prefix_and_tells_the_app_where_it_i
         return;
     }
     let dir = scratch_dir("runner-python-prefix");
-    let output = python(
+    let printed = python_prints(
         &dir,
         r#"
 import asyncio, os, run
@@ -391,13 +397,8 @@ app = run.under_prefix("wsgi", wsgi)
 print([app({"SCRIPT_NAME": "", "PATH_INFO": p}, None) for p in ("/api/py/ping", "/api/pyx")])
 "#,
     );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
     assert_eq!(
-        String::from_utf8_lossy(&output.stdout),
+        printed,
         "[('/ping', '/api/py', b'/ping'), ('/', '/api/py', b'/'), ('/', '/api/py', b'/'), ('/api/pyx', '', b'/api/pyx'), ('/API/PY/ping', '', b'/API/PY/ping')]\n[['/api/py', '/ping'], ['', '/api/pyx']]\n"
     );
 

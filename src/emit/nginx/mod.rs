@@ -493,30 +493,25 @@ fn epilogue(program: &Program) -> Vec<Item> {
                     vec![simple("return", vec![Arg::Number(u64::from(*status))])],
                 )
             }))
-            .chain([
-                target_is(
-                    "service",
-                    vec![simple(
-                        "rewrite",
-                        vec![
-                            Arg::Regex("^".into()),
-                            Arg::text(SERVICE_LOCATION),
-                            Arg::Word("last"),
-                        ],
-                    )],
-                ),
-                target_is(
-                    "external",
-                    vec![simple(
-                        "rewrite",
-                        vec![
-                            Arg::Regex("^".into()),
-                            Arg::text(EXTERNAL_LOCATION),
-                            Arg::Word("last"),
-                        ],
-                    )],
-                ),
-            ]),
+            .chain(
+                [
+                    ("service", SERVICE_LOCATION),
+                    ("external", EXTERNAL_LOCATION),
+                ]
+                .map(|(target, location)| {
+                    target_is(
+                        target,
+                        vec![simple(
+                            "rewrite",
+                            vec![
+                                Arg::Regex("^".into()),
+                                Arg::text(location),
+                                Arg::Word("last"),
+                            ],
+                        )],
+                    )
+                }),
+            ),
     );
     items
 }
