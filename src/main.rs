@@ -129,13 +129,43 @@ fn compile_or_report(
     Ok((path, Box::leak(Box::new(compilation))))
 }
 
+/// Writes the command's product to stdout. A reader that stops early (`svc emit | head`)
+/// closes the pipe: that ends the output quietly, as it does for other Unix tools.
+fn out(text: &str) -> Result<(), ExitCode> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Err(ExitCode::SUCCESS),
+        Err(error) => Err(usage_error(format!("cannot write to stdout: {error}"))),
+    }
+}
+
+/// A usage error (no config, unreadable file): with `--format json`, a JSON document on stdout
+/// like any other run's, holding it as its one diagnostic.
+fn usage_error_as(
+    format: CheckFormat,
+    code: &'static str,
+    error: impl std::fmt::Display,
+) -> ExitCode {
+    match format {
+        CheckFormat::Human => usage_error(error),
+        CheckFormat::Json => {
+            let mut diagnostics = svc::diag::Diagnostics::default();
+            diagnostics.push(svc::diag::Diagnostic::error(code, error.to_string()));
+            let sources = svc::source::SourceMap::default();
+            let _ = out(&format!("{}\n", svc::render::json(&diagnostics, &sources)));
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
 /// The compilation's diagnostics: a JSON document on stdout, or rendered on stderr.
 fn report(compilation: &Compilation, format: CheckFormat) {
     match format {
-        CheckFormat::Json => println!(
-            "{}",
-            svc::render::json(&compilation.diagnostics, &compilation.sources)
-        ),
+        CheckFormat::Json => {
+            let json = svc::render::json(&compilation.diagnostics, &compilation.sources);
+            let _ = out(&format!("{json}\n"));
+        }
         CheckFormat::Human => {
             let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             eprint!(
@@ -154,11 +184,11 @@ fn usage_error(error: impl std::fmt::Display) -> ExitCode {
 fn run_check(config: &ConfigArg, format: CheckFormat) -> ExitCode {
     let path = match discover_config(config.config.as_deref(), Path::new("")) {
         Ok(path) => path,
-        Err(error) => return usage_error(error),
+        Err(error) => return usage_error_as(format, "no-config", error),
     };
     let mut compilation = match compile(&path) {
         Ok(compilation) => compilation,
-        Err(error) => return usage_error(error),
+        Err(error) => return usage_error_as(format, "unreadable-config", error),
     };
     // What a target would refuse is the config's problem too: a project `check` passes emits.
     if compilation.project.is_some() {
@@ -176,14 +206,15 @@ fn run_check(config: &ConfigArg, format: CheckFormat) -> ExitCode {
             let access = project.access();
             let plural =
                 |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-            println!(
-                "ok: {} ({} public, {} private), {}",
+            out(&format!(
+                "ok: {} ({} public, {} private), {}\n",
                 plural(project.services.len(), "service"),
                 access.public.len(),
                 access.private.len(),
                 plural(project.bindings.len(), "binding")
-            );
-            ExitCode::SUCCESS
+            ))
+            .err()
+            .unwrap_or(ExitCode::SUCCESS)
         }
         (Some(_), CheckFormat::Json) => ExitCode::SUCCESS,
         (None, _) => ExitCode::from(EXIT_CONFIG),
@@ -198,11 +229,11 @@ fn run_graph(config: &ConfigArg, format: GraphFormat) -> ExitCode {
     let Some(project) = &compilation.project else {
         return ExitCode::from(EXIT_CONFIG);
     };
-    match format {
-        GraphFormat::Mermaid => print!("{}", svc::graph::mermaid(project)),
-        GraphFormat::Dot => print!("{}", svc::graph::dot(project)),
-    }
-    ExitCode::SUCCESS
+    let graph = match format {
+        GraphFormat::Mermaid => svc::graph::mermaid(project),
+        GraphFormat::Dot => svc::graph::dot(project),
+    };
+    out(&graph).err().unwrap_or(ExitCode::SUCCESS)
 }
 
 fn run_emit(
@@ -268,10 +299,12 @@ fn print_files(files: &std::collections::BTreeMap<String, String>) -> ExitCode {
     for (path, content) in files {
         // Several files on stdout: each after a comment naming it (every format svc writes
         // takes `#` comments).
-        if several {
-            println!("# file: {path}");
+        if several && let Err(code) = out(&format!("# file: {path}\n")) {
+            return code;
         }
-        print!("{content}");
+        if let Err(code) = out(content) {
+            return code;
+        }
     }
     ExitCode::SUCCESS
 }
@@ -297,7 +330,8 @@ fn write_or_check(
             );
             return ExitCode::SUCCESS;
         }
-        print!("{}", svc::write::check_report(&plan));
+        // A reader that stops early still learns the directory is out of date: the exit code.
+        let _ = out(&svc::write::check_report(&plan));
         eprintln!(
             "error: {} is out of date; run `{fix}` to update it",
             dir.display()

@@ -450,3 +450,49 @@ fn check_passes_exactly_the_configs_every_target_emits() {
     assert!(refused_by_emit > 10, "only {refused_by_emit} refused");
     let _ = std::fs::remove_dir_all(out);
 }
+
+/// `svc emit | head`: a reader that stops early ends the output quietly, without a panic.
+#[test]
+fn a_reader_that_stops_early_ends_the_output_quietly() {
+    use std::io::Read;
+    // About 270 KB: far more than a pipe holds, so svc is still writing when the pipe closes.
+    let args = [
+        "emit",
+        "-c",
+        "examples/apps-legacy/vercel.json",
+        "--target",
+        "all",
+    ];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_svc"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The pipe closes here, with most of the output unread.
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        !text(&output.stderr).contains("panicked"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn check_in_json_reports_a_missing_config_as_json() {
+    let output = svc(&[
+        "check",
+        "--format",
+        "json",
+        "-c",
+        "examples/no-such/vercel.json",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["errors"], 1);
+    assert_eq!(report["diagnostics"][0]["code"], "unreadable-config");
+    assert_eq!(text(&output.stderr), "");
+}
