@@ -100,45 +100,106 @@ fn check_names(project: &Project, diags: &mut Diagnostics) {
     }
 }
 
-/// The host of an absolute URL, lower-cased (`:param` segments kept as written).
-fn url_host(url: &str) -> Option<String> {
-    let after_scheme = url.split_once("://")?.1;
-    let authority = after_scheme.split(['/', '?', '#']).next()?;
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = match host.rsplit_once(':') {
-        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
-        _ => host,
-    };
-    Some(host.to_ascii_lowercase())
-}
-
-/// A string rewrite to an absolute URL is proxied by the gateway, which sits next to every
-/// service. Naming a service there (its name, hostname, or a `.internal` binding alias) would
-/// hand private services to the public: route to a service with a service destination.
+/// An absolute URL in a rewrite or a route's `dest` is proxied by the gateway, which sits next to
+/// every service. A host that reaches inside (a service by any of its names: name, hostname,
+/// `.internal` alias, container name; svc's own parts), the gateway's own machine or link
+/// (loopback, cloud metadata), or one that carries credentials, would hand what is private to
+/// the public. Hosts are read as nginx reads them ([`crate::host`]).
 fn check_external_hosts(project: &Project, diags: &mut Diagnostics) {
+    let names: std::collections::HashSet<&str> = project
+        .services
+        .values()
+        .flat_map(|s| [s.name.as_str(), s.hostname.as_str()])
+        .collect();
     let tables =
         std::iter::once(&project.routing).chain(project.services.values().map(|s| &s.routing));
     for routing in tables {
-        for rewrite in &routing.rewrites {
-            let crate::ir::Destination::External(url) = &rewrite.destination else {
+        let rewrites = routing
+            .rewrites
+            .iter()
+            .filter_map(|r| match &r.destination {
+                crate::ir::Destination::External(url) => {
+                    Some((url.as_str(), &r.origin, "destination"))
+                }
+                _ => None,
+            });
+        let routes = routing.routes.iter().filter_map(|r| {
+            let dest = r.dest.as_deref()?;
+            matches!(
+                crate::ir::Destination::from_url(dest),
+                crate::ir::Destination::External(_)
+            )
+            .then_some((dest, &r.origin, "dest"))
+        });
+        for (url, origin, key) in rewrites.chain(routes) {
+            let Some(parsed) = crate::host::parse(url) else {
                 continue;
             };
-            let Some(host) = url_host(url) else { continue };
-            let names_service = project
-                .services
-                .values()
-                .any(|s| host == s.name.as_str() || host == s.hostname);
-            if names_service || host.ends_with(".internal") || host == "internal" {
-                let origin = &rewrite.origin;
-                diags.push(
-                    Diagnostic::error("internal-destination", format!("`{url}` sends public requests to a service's internal address"))
-                        .key(format!("{}.destination", origin.key))
-                        .at(origin.at.file, origin.at.span, "proxied by the gateway, inside the network")
-                        .help("to route to a service, use `\"destination\": { \"service\": \"<name>\" }`; a binding's internal address is for its caller only"),
-                );
-            }
+            let Some((why, help)) = inside_reach(&parsed, &names) else {
+                continue;
+            };
+            diags.push(
+                Diagnostic::error(
+                    "internal-destination",
+                    format!("`{url}` sends public requests to {why}"),
+                )
+                .key(format!("{}.{key}", origin.key))
+                .at(
+                    origin.at.file,
+                    origin.at.span,
+                    "proxied by the gateway, inside the network",
+                )
+                .help(help),
+            );
         }
     }
+}
+
+/// Why a proxied host would reach what the public must not, if it would.
+fn inside_reach(
+    parsed: &crate::host::UrlHost,
+    names: &std::collections::HashSet<&str>,
+) -> Option<(&'static str, &'static str)> {
+    use crate::host::Host;
+    const TO_A_SERVICE: &str = "to route to a service, use `\"destination\": { \"service\": \"<name>\" }`; an external origin is reached by its public name";
+    if parsed.userinfo {
+        return Some((
+            "a URL with credentials in it, which the gateway would send on every request",
+            "remove `user@` from the URL; an origin that needs credentials gets them from a header rule or the app",
+        ));
+    }
+    if parsed.host.is_local() {
+        return Some((
+            "the gateway's own machine or link (loopback, or the cloud's metadata address)",
+            TO_A_SERVICE,
+        ));
+    }
+    let Host::Name(name) = &parsed.host else {
+        return None;
+    };
+    let own = ["svc.gateway", "svc.scheduler", "internal"];
+    if names.contains(name.as_str())
+        || own.contains(&name.as_str())
+        || name.ends_with(".internal")
+        || names_container(name, names)
+    {
+        return Some(("a service's internal address", TO_A_SERVICE));
+    }
+    None
+}
+
+/// `<project>-<service>-<n>` (and compose v1's `_` form): the container of a service.
+fn names_container(name: &str, names: &std::collections::HashSet<&str>) -> bool {
+    let numbered = name.trim_end_matches(|c: char| c.is_ascii_digit());
+    if numbered.len() == name.len() {
+        return false;
+    }
+    let Some(rest) = numbered.strip_suffix(['-', '_']) else {
+        return false;
+    };
+    rest.char_indices()
+        .filter(|(_, c)| matches!(c, '-' | '_'))
+        .any(|(at, _)| names.contains(&rest[at + 1..]))
 }
 
 /// Public routes reach web services only: a worker and a job have no port, and a cron service

@@ -12,6 +12,7 @@ pub mod cron;
 pub mod diag;
 pub mod emit;
 pub mod graph;
+pub mod host;
 pub mod ir;
 pub mod limits;
 pub mod lower;

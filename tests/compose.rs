@@ -300,3 +300,51 @@ fn the_public_url_names_the_gateway_inside_every_network_but_egress_less_ones() 
     }
     assert!(inside >= 4, "only {inside} networks reach the public URL");
 }
+
+/// An address in the compose pool is refused however it is spelled, read as nginx reads it.
+#[test]
+fn rewrites_into_the_pool_are_refused_in_every_spelling() {
+    let dir = scratch_dir("compose-pool-spellings");
+    std::fs::create_dir_all(dir.join("web")).unwrap();
+    std::fs::write(dir.join("web/index.html"), "hello").unwrap();
+    std::fs::write(
+        dir.join("svc.yaml"),
+        "compose:\n  subnet_pool: 10.213.0.0/16\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("vercel.json"),
+        r#"{ "services": { "web": { "root": "web" } },
+             "routes": [{ "src": "/r", "dest": "http://10.213.0.3:3000/" }],
+             "rewrites": [
+               { "source": "/zero", "destination": "http://10.213.000.018/" },
+               { "source": "/mapped", "destination": "http://[::ffff:10.213.0.18]:3000/" },
+               { "source": "/outside", "destination": "http://10.214.0.18/" },
+               { "source": "/(.*)", "destination": { "service": "web" } }
+             ] }"#,
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_svc"))
+        .args(["check", "--format", "json", "-c"])
+        .arg(dir.join("vercel.json"))
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let keys: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "compose-internal-destination")
+        .filter_map(|d| d["key"].as_str())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "routes[0].dest",
+            "rewrites[0].destination",
+            "rewrites[1].destination"
+        ],
+        "{report}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

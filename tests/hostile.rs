@@ -489,7 +489,53 @@ fn cases() -> Vec<Case> {
             ),
             json!({ "build": { "registry": "https://mirror.example.com/../x" } }),
         ),
+        // Absolute destinations are proxied from inside: every spelling of an inside address.
+        case(
+            "rewrite to a service's container name",
+            external_rewrite("http://proj-api-1:8000/"),
+            rejected("internal-destination", "rewrites[0].destination"),
+        ),
+        case(
+            "rewrite to a service with a trailing dot",
+            external_rewrite("http://api.:8000/"),
+            rejected("internal-destination", "rewrites[0].destination"),
+        ),
+        case(
+            "rewrite to a service in capitals",
+            external_rewrite("http://API:8000/"),
+            rejected("internal-destination", "rewrites[0].destination"),
+        ),
+        case(
+            "rewrite to loopback with leading zeros",
+            external_rewrite("http://127.000.000.001/"),
+            rejected("internal-destination", "rewrites[0].destination"),
+        ),
+        case(
+            "rewrite to the cloud metadata address",
+            external_rewrite("http://169.254.169.254/latest/meta-data/"),
+            rejected("internal-destination", "rewrites[0].destination"),
+        ),
+        case(
+            "rewrite to an IPv4-mapped loopback",
+            external_rewrite("http://[::ffff:127.0.0.1]/"),
+            rejected("internal-destination", "rewrites[0].destination"),
+        ),
+        case(
+            "rewrite with credentials",
+            external_rewrite("http://user:pw@example.com/"),
+            rejected("internal-destination", "rewrites[0].destination"),
+        ),
     ]
+}
+
+/// A first rewrite that proxies `/ext/...` to `url`.
+fn external_rewrite(url: &'static str) -> impl FnOnce(&mut Value) {
+    move |config| {
+        config["rewrites"]
+            .as_array_mut()
+            .unwrap()
+            .insert(0, json!({ "source": "/ext/:path*", "destination": url }));
+    }
 }
 
 #[test]

@@ -257,28 +257,38 @@ fn configs(
     configs
 }
 
-/// An absolute rewrite to an address inside the pool would reach a service network from the
-/// public side.
+/// An absolute rewrite (or route `dest`) to an address inside the pool would reach a service
+/// network from the public side; the address is read as nginx reads it ([`crate::host`]), so a
+/// leading zero or an IPv4-mapped IPv6 literal is the same address.
 fn reject_pool_destinations(project: &Project, pool: Pool, diags: &mut Diagnostics) {
     let tables =
         std::iter::once(&project.routing).chain(project.services.values().map(|s| &s.routing));
-    for rewrite in tables.flat_map(|t| &t.rewrites) {
-        let crate::ir::Destination::External(url) = &rewrite.destination else {
-            continue;
-        };
-        let host = url
-            .split_once("://")
-            .map(|(_, rest)| rest.split(['/', '?', '#', ':']).next().unwrap_or_default());
-        let Some(address) = host.and_then(|h| h.parse::<std::net::Ipv4Addr>().ok()) else {
-            continue;
-        };
-        if pool.contains(address) {
-            diags.push(
-                Diagnostic::error("compose-internal-destination", format!("`{url}` points into the compose networks ({pool})"))
-                    .key(format!("{}.destination", rewrite.origin.key))
-                    .at(rewrite.origin.at.file, rewrite.origin.at.span, "an address of a service network")
-                    .help("route to a service with a service destination; public requests must not reach service networks by address"),
-            );
+    for routing in tables {
+        let rewrites = routing
+            .rewrites
+            .iter()
+            .filter_map(|r| match &r.destination {
+                crate::ir::Destination::External(url) => {
+                    Some((url.as_str(), &r.origin, "destination"))
+                }
+                _ => None,
+            });
+        let routes = routing
+            .routes
+            .iter()
+            .filter_map(|r| Some((r.dest.as_deref()?, &r.origin, "dest")));
+        for (url, origin, key) in rewrites.chain(routes) {
+            let Some(address) = crate::host::parse(url).and_then(|h| h.host.ipv4()) else {
+                continue;
+            };
+            if pool.contains(address) {
+                diags.push(
+                    Diagnostic::error("compose-internal-destination", format!("`{url}` points into the compose networks ({pool})"))
+                        .key(format!("{}.{key}", origin.key))
+                        .at(origin.at.file, origin.at.span, "an address of a service network")
+                        .help("route to a service with a service destination; public requests must not reach service networks by address"),
+                );
+            }
         }
     }
 }
