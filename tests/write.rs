@@ -184,7 +184,7 @@ fn add_worker(project: &Path) -> (String, String) {
 }
 
 #[test]
-fn switching_to_all_targets_removes_the_single_target_files() {
+fn switching_to_all_targets_keeps_the_single_target_files_unless_asked_to_prune() {
     let project = seed_project("write-switch");
     assert!(
         svc_in(
@@ -199,6 +199,18 @@ fn switching_to_all_targets_removes_the_single_target_files() {
         [".svc-manifest", "compose.yaml"]
     );
     let output = svc_in(&project, EMIT_ALL);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let files = files_under(&project.join("deploy"));
+    assert!(files.contains(&"compose.yaml".to_string()), "{files:?}");
+    assert!(
+        files.contains(&"compose/compose.yaml".to_string()),
+        "{files:?}"
+    );
+    // `--prune` asks for the other command's files to go.
+    let output = svc_in(
+        &project,
+        &["emit", "--target", "all", "--out", "deploy", "--prune"],
+    );
     assert!(output.status.success(), "{}", text(&output.stderr));
     let files = files_under(&project.join("deploy"));
     assert!(!files.contains(&"compose.yaml".to_string()), "{files:?}");
@@ -456,5 +468,50 @@ fn a_write_killed_at_any_moment_leaves_every_file_old_or_new() {
         );
         assert_eq!(snapshot_of(&deploy), new, "round {round}");
     }
+    std::fs::remove_dir_all(project).unwrap();
+}
+
+/// One target written where all were: the others' files stay (they are another command's),
+/// stay listed, and that command still updates them.
+#[test]
+fn writing_one_target_keeps_what_another_command_wrote_there() {
+    let project = seed_project("write-one-target");
+    assert!(svc_in(&project, EMIT_ALL).status.success());
+    let before = files_under(&project.join("deploy"));
+    assert!(before.iter().any(|p| p.starts_with("nginx/")), "{before:?}");
+    let one = svc_in(
+        &project,
+        &["emit", "--target", "compose", "--out", "deploy"],
+    );
+    assert!(
+        one.status.success(),
+        "{}",
+        String::from_utf8_lossy(&one.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&one.stderr).contains("kept"),
+        "{}",
+        String::from_utf8_lossy(&one.stderr)
+    );
+    let after = files_under(&project.join("deploy"));
+    for path in &before {
+        assert!(after.contains(path), "{path} was removed");
+    }
+    assert!(after.iter().any(|p| p == "compose.yaml"), "{after:?}");
+    let manifest = std::fs::read_to_string(project.join("deploy/.svc-manifest")).unwrap();
+    assert!(manifest.contains("nginx/nginx.conf\n"), "{manifest}");
+    // The first command's run still finds its files up to date, and keeps the other's.
+    let again = svc_in(&project, EMIT_ALL);
+    assert!(again.status.success());
+    assert!(project.join("deploy/compose.yaml").exists());
+    let check = svc_in(
+        &project,
+        &["emit", "--target", "all", "--out", "deploy", "--check"],
+    );
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
     std::fs::remove_dir_all(project).unwrap();
 }

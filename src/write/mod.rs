@@ -57,6 +57,8 @@ pub struct Summary {
     pub removed: Vec<PathBuf>,
     /// Files in the output that svc did not generate, left untouched.
     pub left_alone: Vec<PathBuf>,
+    /// Files another svc command generated there, left untouched.
+    pub kept: Vec<PathBuf>,
 }
 
 /// Carries out a plan. Foreign files stop it before anything is written, unless `force`.
@@ -69,6 +71,7 @@ pub fn apply(plan: &Plan, force: bool) -> Result<Summary, WriteError> {
     let mut summary = Summary {
         unchanged: plan.unchanged.len(),
         left_alone: plan.others.iter().map(|p| plan.root.join(p)).collect(),
+        kept: plan.kept.iter().map(|p| plan.root.join(p)).collect(),
         ..Summary::default()
     };
     let writes = plan

@@ -27,8 +27,11 @@ pub struct Plan {
     pub missing: Vec<String>,
     pub stale: Vec<Stale>,
     pub unchanged: Vec<String>,
-    /// Files an earlier run generated that are no longer produced.
+    /// Files an earlier run of the same command generated that are no longer produced.
     pub extra: Vec<String>,
+    /// Files another svc command generated here (other targets, say): left alone, and still
+    /// listed in the manifest, so the command that made them can remove them later.
+    pub kept: Vec<String>,
     /// Files in the way that svc did not generate.
     pub foreign: Vec<String>,
     /// Other files beside the generated ones that svc did not generate: left alone.
@@ -58,12 +61,33 @@ pub fn manifest(paths: impl IntoIterator<Item = impl AsRef<str>>) -> String {
     text
 }
 
-/// Compares `files` with what is under `root`.
-pub fn plan(root: &Path, files: BTreeMap<String, String>) -> std::io::Result<Plan> {
+/// Compares `files` with what is under `root`. With `prune`, files another svc command
+/// generated there are extra too.
+pub fn plan(root: &Path, files: BTreeMap<String, String>, prune: bool) -> std::io::Result<Plan> {
     let mut plan = Plan {
         root: root.to_path_buf(),
         ..Plan::default()
     };
+    let command = files.get(MANIFEST).and_then(|m| regenerate_command(m));
+    for path in previous_manifest(root)? {
+        if files.contains_key(&path) {
+            continue;
+        }
+        let Some(old) = read_if_exists(&root.join(&path))?.filter(|c| is_generated(c)) else {
+            continue;
+        };
+        if !prune && command.is_some() && regenerate_command(&old) != command {
+            plan.kept.push(path);
+        } else {
+            plan.extra.push(path);
+        }
+    }
+    let mut files = files;
+    if !plan.kept.is_empty()
+        && let Some(manifest) = files.get_mut(MANIFEST)
+    {
+        *manifest = with_kept(manifest, &plan.kept);
+    }
     for (path, content) in &files {
         match read_if_exists(&root.join(path))? {
             None => plan.missing.push(path.clone()),
@@ -73,13 +97,6 @@ pub fn plan(root: &Path, files: BTreeMap<String, String>) -> std::io::Result<Pla
                 path: path.clone(),
                 old,
             }),
-        }
-    }
-    for path in previous_manifest(root)? {
-        if !files.contains_key(&path)
-            && read_if_exists(&root.join(&path))?.is_some_and(|c| is_generated(&c))
-        {
-            plan.extra.push(path);
         }
     }
     let dirs: BTreeSet<PathBuf> = files
@@ -96,6 +113,28 @@ pub fn plan(root: &Path, files: BTreeMap<String, String>) -> std::io::Result<Pla
     }
     plan.files = files;
     Ok(plan)
+}
+
+/// The command a generated file's header says regenerates it.
+fn regenerate_command(content: &str) -> Option<&str> {
+    content.lines().nth(1)?.strip_prefix("# Regenerate with: ")
+}
+
+/// A manifest that also lists `kept`, in order, after its header.
+fn with_kept(manifest: &str, kept: &[String]) -> String {
+    let mut lines: Vec<&str> = manifest.lines().collect();
+    let header_end = lines.iter().take_while(|l| l.starts_with('#')).count();
+    let mut paths: Vec<&str> = lines.split_off(header_end);
+    paths.extend(kept.iter().map(String::as_str));
+    paths.sort_unstable();
+    paths.dedup();
+    let mut text = lines.join("\n");
+    text.push('\n');
+    for path in paths {
+        text.push_str(path);
+        text.push('\n');
+    }
+    text
 }
 
 /// Paths the last run listed, when its manifest is there and svc's.
@@ -140,7 +179,10 @@ fn look_beside(
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");
-        if files.contains_key(&relative) || plan.extra.contains(&relative) {
+        if files.contains_key(&relative)
+            || plan.extra.contains(&relative)
+            || plan.kept.contains(&relative)
+        {
             continue;
         }
         let name = entry.file_name().to_string_lossy().into_owned();
