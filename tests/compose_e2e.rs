@@ -225,6 +225,57 @@ fn run_example(name: &str, public_routes: &[(&str, &str)]) {
             .args(["exec", "-T", "svc.gateway", "nginx", "-t", "-q"]),
     );
     assert_matrix(&stack, public_routes);
+    assert_no_raw_frames(&stack);
+}
+
+/// No container can forge frames on the networks it is on: raw sockets are gone everywhere
+/// (NET_RAW dropped; svc's own parts keep only what they need), no process can gain privileges,
+/// and the gateway routes no packet between its networks.
+fn assert_no_raw_frames(stack: &Stack) {
+    let services = support::compose::run(stack.compose().args(["ps", "--services"])).stdout;
+    let services: Vec<String> = String::from_utf8_lossy(&services)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert!(services.iter().any(|s| s == "svc.gateway"), "{services:?}");
+    let gateway = stack.addresses("svc.gateway");
+    let probe = "grep -E '^(CapEff|NoNewPrivs)' /proc/self/status; arping -c 1 -w 1 %IP% 2>&1; echo arping-exit=$?";
+    for service in &services {
+        let target = stack
+            .addresses(service)
+            .keys()
+            .find_map(|network| gateway.get(network))
+            .cloned()
+            .unwrap_or_else(|| "10.0.0.1".to_string());
+        let out = exec(
+            stack,
+            service,
+            &["sh", "-c", &probe.replace("%IP%", &target)],
+        );
+        let capabilities = out
+            .lines()
+            .find_map(|l| l.strip_prefix("CapEff:"))
+            .map(|hex| u64::from_str_radix(hex.trim(), 16).unwrap())
+            .unwrap_or_else(|| panic!("{service}: {out}"));
+        const NET_RAW: u64 = 1 << 13;
+        assert_eq!(
+            capabilities & NET_RAW,
+            0,
+            "{service} can open raw sockets: {out}"
+        );
+        assert!(out.contains("NoNewPrivs:\t1"), "{service}: {out}");
+        assert!(
+            out.contains("Operation not permitted") && !out.contains("arping-exit=0"),
+            "{service} sent a raw frame: {out}"
+        );
+    }
+    let sysctl = |path: &str| {
+        exec(stack, "svc.gateway", &["cat", path])
+            .trim()
+            .to_string()
+    };
+    assert_eq!(sysctl("/proc/sys/net/ipv4/ip_forward"), "0");
+    assert_eq!(sysctl("/proc/sys/net/ipv4/conf/all/rp_filter"), "1");
 }
 
 #[test]

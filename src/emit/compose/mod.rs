@@ -555,9 +555,23 @@ fn gateway_service(project: &Project, options: &Options, layout: &Layout) -> mod
         init: true,
         restart: "unless-stopped",
         ports: vec![published_port(options)],
-        // The gateway sits on every service network; it answers ARP only for the address a
-        // network's own interface has, so no address of it leaks between networks.
-        sysctls: IndexMap::from([("net.ipv4.conf.all.arp_ignore".to_string(), "1".to_string())]),
+        // nginx's master binds its ports and hands its workers to an unprivileged user (and the
+        // official image chowns its cache to it); nothing else, and never raw sockets.
+        cap_drop: vec!["ALL"],
+        cap_add: vec!["CHOWN", "NET_BIND_SERVICE", "SETGID", "SETUID"],
+        security_opt: vec![NO_NEW_PRIVILEGES],
+        // The gateway sits on every service network: it forwards no packet between them, drops
+        // packets whose source could not have come in on their interface, and answers ARP only
+        // for the address a network's own interface has.
+        sysctls: IndexMap::from([
+            ("net.ipv4.ip_forward".to_string(), "0".to_string()),
+            ("net.ipv4.conf.all.rp_filter".to_string(), "1".to_string()),
+            (
+                "net.ipv4.conf.default.rp_filter".to_string(),
+                "1".to_string(),
+            ),
+            ("net.ipv4.conf.all.arp_ignore".to_string(), "1".to_string()),
+        ]),
         configs: vec![ConfigMount {
             source: GATEWAY_CONFIG.to_string(),
             target: "/etc/nginx/nginx.conf".to_string(),
@@ -615,6 +629,8 @@ fn app_service(
             Command::Line(line) => vec!["sh".into(), "-c".into(), literal(line)],
             Command::Exec(words) => words.iter().map(|w| literal(w)).collect(),
         }),
+        cap_drop: dropped_capabilities(service),
+        security_opt: vec![NO_NEW_PRIVILEGES],
         environment: environment(project, service, options),
         labels: labels(project, service),
         network_mode: networks.is_empty().then_some("none"),
@@ -683,6 +699,19 @@ fn labels(project: &Project, service: &Service) -> IndexMap<String, String> {
 
 /// The image svc.yaml names; else the service's own Dockerfile; else the Dockerfile svc
 /// generates from its framework, inline, with the build's context and arguments.
+/// Nothing a process runs can gain privileges (setuid binaries, file capabilities).
+pub const NO_NEW_PRIVILEGES: &str = "no-new-privileges:true";
+
+/// What svc builds runs as an unprivileged user and needs no capability; an image or
+/// Dockerfile of the user's may (bind a low port as root, chown at start), so it keeps the
+/// engine's defaults but raw sockets, which would let it forge frames on the networks it is on.
+fn dropped_capabilities(service: &Service) -> Vec<&'static str> {
+    match service.image_source() {
+        ImageSource::Recipe(_) => vec!["ALL"],
+        _ => vec!["NET_RAW"],
+    }
+}
+
 fn image_or_build(
     service: &Service,
     options: &Options,

@@ -25,6 +25,12 @@ pub struct Service {
     pub restart: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cap_drop: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cap_add: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub security_opt: Vec<&'static str>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub sysctls: IndexMap<String, String>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]

@@ -86,6 +86,10 @@ pub fn service(options: &Options, layout: &Layout) -> model::Service {
         image: Some(literal(&options.scheduler_image)),
         init: true,
         restart: "unless-stopped",
+        // crond sets each job's groups and user (root's, here); wget needs nothing more.
+        cap_drop: vec!["ALL"],
+        cap_add: vec!["SETGID", "SETUID"],
+        security_opt: vec![super::NO_NEW_PRIVILEGES],
         command: Some(
             // Every busybox build has -L (not all have -d): each run goes to the container's log.
             ["crond", "-f", "-L", "/dev/stderr", "-c", "/etc/crontabs"]
