@@ -496,3 +496,56 @@ fn check_in_json_reports_a_missing_config_as_json() {
     assert_eq!(report["diagnostics"][0]["code"], "unreadable-config");
     assert_eq!(text(&output.stderr), "");
 }
+
+/// A secret's value lives where the stack runs: no target writes it, whatever sits beside the
+/// config.
+#[test]
+fn a_secrets_value_never_appears_in_any_generated_file() {
+    let project = copy_example("shop", "secret-values");
+    let canary = "sk_live_canary_5f3a9c";
+    std::fs::write(
+        project.join(".env"),
+        format!("STRIPE_KEY={canary}\nVERCEL_AI_GATEWAY_API_KEY={canary}\n"),
+    )
+    .unwrap();
+    let out = project.join("deploy");
+    let config = project.join("vercel.json");
+    let output = svc(&[
+        "emit",
+        "-c",
+        config.to_str().unwrap(),
+        "--target",
+        "all",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let mut read = 0;
+    let mut pending = vec![out.clone()];
+    let mut all = String::new();
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let content = std::fs::read_to_string(&path).unwrap();
+                assert!(
+                    !content.contains(canary),
+                    "{} holds the secret",
+                    path.display()
+                );
+                all.push_str(&content);
+                read += 1;
+            }
+        }
+    }
+    assert!(read > 5, "only {read} files");
+    // Each target refers to the secret by name instead.
+    assert!(all.contains("STRIPE_KEY: \"${STRIPE_KEY:?"), "compose");
+    assert!(
+        all.contains("var.secrets[\"api\"][\"STRIPE_KEY\"]"),
+        "terraform"
+    );
+    let _ = std::fs::remove_dir_all(project);
+}

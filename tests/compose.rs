@@ -55,8 +55,16 @@ fn every_example_passes_docker_compose_config() {
         // Written inside the example so build contexts resolve as they would for a user.
         let dir = scratch_dir(&format!("compose-config-{name}"));
         let file = dir.join("compose.yaml");
-        std::fs::write(&file, emit(&name)).unwrap();
+        let yaml = emit(&name);
+        std::fs::write(&file, &yaml).unwrap();
+        // Secrets come from the environment when compose reads the file.
+        let secrets: Vec<&str> = yaml
+            .split("${")
+            .skip(1)
+            .filter_map(|rest| rest.split_once(":?").map(|(name, _)| name))
+            .collect();
         let output = Command::new(&docker)
+            .envs(secrets.iter().map(|name| (*name, "a-value")))
             .args(["compose", "--project-directory"])
             .arg(&example)
             .arg("-f")

@@ -629,3 +629,39 @@ fn a_project_without_services_runs_as_one_app() {
     drop(stack);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A secret's value comes from the `.env` beside compose.yaml when the stack comes up: the
+/// service has it, and no file svc wrote holds it.
+#[test]
+fn a_secret_reaches_its_service_from_dot_env_and_no_generated_file() {
+    let Some(_engine) = engine("a_secret_reaches_its_service_from_dot_env") else {
+        return;
+    };
+    let dir = support::scratch_dir("secret-project");
+    support::copy_dir(Path::new("examples/e2e-seed"), &dir);
+    let settings = std::fs::read_to_string(dir.join("svc.yaml")).unwrap();
+    std::fs::write(
+        dir.join("svc.yaml"),
+        format!("{settings}services:\n  my_backend:\n    secrets: [DB_PASSWORD]\n"),
+    )
+    .unwrap();
+    let canary = format!("canary-{}", std::process::id());
+    let mut stack = Stack::emit_with_dot_env(
+        &dir.join("vercel.json"),
+        "compose-secret",
+        Some(&format!("DB_PASSWORD={canary}\n")),
+    );
+    let compose = std::fs::read_to_string(&stack.file).unwrap();
+    assert!(!compose.contains(&canary));
+    assert!(
+        compose.contains("DB_PASSWORD: \"${DB_PASSWORD:?"),
+        "{compose}"
+    );
+    stack.up();
+    assert_eq!(
+        exec(&stack, "my_backend", &["sh", "-c", "echo \"$DB_PASSWORD\""]).trim(),
+        canary
+    );
+    drop(stack);
+    std::fs::remove_dir_all(dir).unwrap();
+}

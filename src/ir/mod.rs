@@ -313,6 +313,9 @@ pub struct Service {
     /// Variables the project sets for it (besides `PORT` and bindings), user values winning.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, EnvValue>,
+    /// Variables whose values the deployment supplies, never written into generated files.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<String>,
     /// Whether the service may open connections to the internet.
     pub egress: bool,
     /// Service-scoped routing, applied after a request has entered the service.

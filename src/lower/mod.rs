@@ -390,10 +390,42 @@ impl Lowerer<'_> {
         settings: &BTreeMap<String, &crate::parse::settings::RawServiceSettings>,
         bindings: &[Binding],
     ) {
+        for entry in settings.values() {
+            for secret in &entry.secrets {
+                if entry.env.iter().any(|(k, _)| k.value == secret.value) {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "duplicate-env",
+                            format!("svc.yaml gives `{}` both a value and a secret", secret.value),
+                        )
+                        .key(entry.path.key("secrets").as_str())
+                        .at(settings_file, secret.span, "a secret here")
+                        .help("a secret's value comes from where the stack runs: remove it from `env`"),
+                    );
+                }
+            }
+        }
         for binding in bindings {
             let Some(entry) = settings.get(binding.caller.as_str()) else {
                 continue;
             };
+            if let Some(secret) = entry.secrets.iter().find(|s| s.value == binding.env) {
+                self.diags.push(
+                    Diagnostic::error(
+                        "duplicate-env",
+                        format!(
+                            "svc.yaml makes `{}` of `{}` a secret, which a binding sets",
+                            binding.env, binding.caller
+                        ),
+                    )
+                    .key(entry.path.key("secrets").as_str())
+                    .at(settings_file, secret.span, "a secret here")
+                    .help(format!(
+                        "the binding to `{}` puts its URL in `{}`: remove the secret, or rename the binding's `env`",
+                        binding.target, binding.env
+                    )),
+                );
+            }
             let Some((key, _)) = entry.env.iter().find(|(k, _)| k.value == binding.env) else {
                 continue;
             };

@@ -83,6 +83,9 @@ impl Lowerer<'_> {
                         .collect()
                 })
                 .unwrap_or_default(),
+            secrets: settings
+                .map(|s| s.secrets.iter().map(|n| n.value.clone()).collect())
+                .unwrap_or_default(),
             routing,
             route_prefix: None,
             origin: Origin {

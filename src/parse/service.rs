@@ -147,6 +147,16 @@ fn parse_bindings(node: &Node, path: &KeyPath, d: &mut Decoder) -> Vec<RawBindin
 }
 
 /// Env names a binding may not set: the platform injects them.
+/// Names svc itself sets on a service, which svc.yaml's `env` and `secrets` cannot: `PORT`
+/// (from `port`) and the route prefix Vercel's build passes the runtime. Every other
+/// `VERCEL_*` name is the user's to set (`VERCEL_AI_GATEWAY_API_KEY`, say).
+pub(super) fn is_set_by_svc(name: &str) -> bool {
+    matches!(
+        name,
+        "PORT" | crate::ir::ROUTE_PREFIX_ENV | crate::ir::ROUTE_PREFIX_STRIP_ENV
+    )
+}
+
 pub(super) fn is_reserved_env(name: &str) -> bool {
     name == "PORT" || (name.starts_with("VERCEL_") && !QUEUE_SETTINGS.contains(&name))
 }

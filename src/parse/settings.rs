@@ -61,6 +61,8 @@ pub struct RawServiceSettings {
     pub egress: Option<Spanned<bool>>,
     /// Environment variables set for the service; they win over the ones svc derives.
     pub env: Vec<(Spanned<String>, Spanned<String>)>,
+    /// Variables whose values the deployment supplies (`.env`, SSM, Secrets Manager).
+    pub secrets: Vec<Spanned<String>>,
 }
 
 /// Target sections whose keys are not defined yet: accepted but must be empty, so a typo never
@@ -108,32 +110,76 @@ fn parse_env(
         .iter()
         .filter_map(|member| {
             let key = path.key(&member.key);
-            if !crate::naming::is_valid_env_name(&member.key) {
-                d.error(
-                    "invalid-env-name",
-                    &key,
-                    member.key_span,
-                    format!("`{}` is not a valid environment variable name", member.key),
-                    "invalid name",
-                    "use letters, digits and `_`, not starting with a digit, e.g. `API_URL`",
-                );
-                return None;
-            }
-            if super::service::is_reserved_env(&member.key) {
-                d.error(
-                    "reserved-env-name",
-                    &key,
-                    member.key_span,
-                    format!("`{}` is set by the platform", member.key),
-                    "reserved",
-                    "`PORT` comes from the service's `port` setting and `VERCEL_*` from the platform, except the Vercel Queues settings (`VERCEL_QUEUE_BASE_URL`, `VERCEL_QUEUE_BASE_PATH`, `VERCEL_QUEUE_TOKEN`): set `port`, or choose another name",
-                );
+            if !settable_env_name(d, &member.key, &key, member.key_span) {
                 return None;
             }
             let value = d.string(&member.value, &key, 0, 65_536)?;
             Some((Spanned::new(member.key.clone(), member.key_span), value))
         })
         .collect()
+}
+
+/// An env name svc.yaml may give a value or a secret: valid, and not one svc sets itself.
+fn settable_env_name(
+    d: &mut Decoder,
+    name: &str,
+    key: &KeyPath,
+    span: crate::source::Span,
+) -> bool {
+    if !crate::naming::is_valid_env_name(name) {
+        d.error(
+            "invalid-env-name",
+            key,
+            span,
+            format!("`{name}` is not a valid environment variable name"),
+            "invalid name",
+            "use letters, digits and `_`, not starting with a digit, e.g. `API_URL`",
+        );
+        return false;
+    }
+    if super::service::is_set_by_svc(name) {
+        d.error(
+            "reserved-env-name",
+            key,
+            span,
+            format!("`{name}` is set by svc"),
+            "reserved",
+            "`PORT` comes from the service's `port` setting, and the route prefix variables from the legacy form's `routePrefix`: set those, or choose another name",
+        );
+        return false;
+    }
+    true
+}
+
+/// `secrets: [NAME, ...]`: variables whose values come from where the stack is deployed, never
+/// from a file svc writes.
+fn parse_secrets(node: &Node, path: &KeyPath, d: &mut Decoder) -> Vec<Spanned<String>> {
+    let Some(items) = d.array(node, path) else {
+        return Vec::new();
+    };
+    let mut names: Vec<Spanned<String>> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let key = path.index(i);
+        let Some(name) = d.string(item, &key, 1, 256) else {
+            continue;
+        };
+        if !settable_env_name(d, &name.value, &key, name.span) {
+            continue;
+        }
+        if names.iter().any(|n| n.value == name.value) {
+            d.error(
+                "duplicate-env",
+                &key,
+                name.span,
+                format!("`{}` is listed twice", name.value),
+                "again",
+                "list each secret once",
+            );
+            continue;
+        }
+        names.push(name);
+    }
+    names
 }
 
 fn parse_service_settings(node: &Node, path: &KeyPath, d: &mut Decoder) -> Vec<RawServiceSettings> {
@@ -162,6 +208,10 @@ fn parse_service_settings(node: &Node, path: &KeyPath, d: &mut Decoder) -> Vec<R
                 env: fields
                     .field("env")
                     .map(|(value, path)| parse_env(value, &path, d))
+                    .unwrap_or_default(),
+                secrets: fields
+                    .field("secrets")
+                    .map(|(value, path)| parse_secrets(value, &path, d))
                     .unwrap_or_default(),
                 path,
             };

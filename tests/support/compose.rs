@@ -118,6 +118,12 @@ impl Stack {
     /// Emits compose.yaml for the config into a scratch directory (build contexts point back at
     /// the example) and checks it with `docker compose config -q`.
     pub fn emit(config: &Path, test: &str) -> Stack {
+        Stack::emit_with_dot_env(config, test, None)
+    }
+
+    /// Like [`Stack::emit`], with a `.env` beside compose.yaml, where compose reads variables
+    /// the file refers to.
+    pub fn emit_with_dot_env(config: &Path, test: &str, dot_env: Option<&str>) -> Stack {
         let compilation = svc::compile::compile(config).unwrap();
         let project = compilation.project.expect("the example checks clean");
         let dir = scratch_dir(test);
@@ -133,6 +139,9 @@ impl Stack {
         let artifacts = compose::emit(&project, &options).unwrap_or_else(|d| panic!("{d:?}"));
         let file = dir.join(compose::FILE_NAME);
         std::fs::write(&file, &artifacts.files[compose::FILE_NAME]).unwrap();
+        if let Some(text) = dot_env {
+            std::fs::write(dir.join(".env"), text).unwrap();
+        }
         run(Command::new("docker")
             .args(["compose", "-f"])
             .arg(&file)

@@ -659,7 +659,17 @@ fn environment(
     for (name, value) in &service.env {
         environment.insert(name.clone(), env_value(value, options));
     }
+    for name in &service.secrets {
+        environment.insert(name.clone(), secret_reference(name));
+    }
     environment
+}
+
+/// A secret's value, read by compose when the stack comes up, from the environment of
+/// `docker compose` or the `.env` file beside compose.yaml: it is never written here, and `up`
+/// stops with this message when it is missing.
+fn secret_reference(name: &str) -> String {
+    format!("${{{name}:?is a secret in svc.yaml: set it in the environment or in .env}}")
 }
 
 /// A variable's value as compose.yaml holds it: public URLs under the stack's origin.

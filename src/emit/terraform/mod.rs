@@ -311,6 +311,27 @@ fn variables(
         .raw("default", "30")?
         .build(),
     ];
+    if let Some(declared) = declared_secrets(project) {
+        blocks.push(
+            variable(
+                "secrets",
+                "For each service, the ARN of each secret svc.yaml declares for it (an SSM parameter or a Secrets Manager secret), by variable name; ECS reads them when a task starts.",
+                "map(map(string))",
+            )?
+            .child(
+                block("validation", &[])
+                    .raw(
+                        "condition",
+                        &format!("alltrue([for service, names in {declared} : alltrue([for name in names : can(var.secrets[service][name])])])"),
+                    )?
+                    .str(
+                        "error_message",
+                        &format!("Give an ARN for every secret svc.yaml declares: {declared}."),
+                    ),
+            )
+            .build(),
+        );
+    }
     if uses_public_url(project) {
         blocks.push(
             variable(
@@ -357,6 +378,21 @@ fn uses_public_url(project: &Project) -> bool {
         })
 }
 
+/// The secrets each service declares, as an HCL object of lists (`{ "api" = ["TOKEN"] }`),
+/// when any does.
+fn declared_secrets(project: &Project) -> Option<String> {
+    let entries: Vec<String> = project
+        .services
+        .values()
+        .filter(|s| !s.secrets.is_empty())
+        .map(|s| {
+            let names: Vec<String> = s.secrets.iter().map(|n| format!("\"{n}\"")).collect();
+            format!("\"{}\" = [{}]", s.name, names.join(", "))
+        })
+        .collect();
+    (!entries.is_empty()).then(|| format!("{{ {} }}", entries.join(", ")))
+}
+
 fn main(project: &Project) -> Result<Vec<::hcl::Block>, String> {
     let assume = "jsonencode({\n Version = \"2012-10-17\"\n Statement = [{\n Effect = \"Allow\"\n Principal = { Service = \"ecs-tasks.amazonaws.com\" }\n Action = \"sts:AssumeRole\"\n }]\n })";
     let mut blocks = vec![
@@ -375,6 +411,16 @@ fn main(project: &Project) -> Result<Vec<::hcl::Block>, String> {
             .build(),
         block("data", &["aws_vpc", "this"]).raw("id", "var.vpc_id")?.build(),
     ];
+    if declared_secrets(project).is_some() {
+        // Tasks start with their secrets read by the execution role: exactly the ARNs given.
+        blocks.push(
+            block("resource", &["aws_iam_role_policy", "task_execution_secrets"])
+                .raw("name", "\"${var.name}-secrets\"")?
+                .raw("role", "aws_iam_role.task_execution.id")?
+                .raw("policy", "jsonencode({\n Version = \"2012-10-17\"\n Statement = [{\n Effect = \"Allow\"\n Action = [\"ssm:GetParameters\", \"secretsmanager:GetSecretValue\"]\n Resource = distinct(flatten([for arns in values(var.secrets) : values(arns)]))\n }]\n })")?
+                .build(),
+        );
+    }
     if uses_public_url(project) {
         blocks.push(
             block("locals", &[])

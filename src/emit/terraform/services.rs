@@ -94,6 +94,23 @@ fn task_definition(project: &Project, service: &Service) -> Result<Block, String
         ));
     }
     container.push(("environment", array(environment)));
+    if !service.secrets.is_empty() {
+        // Values ECS reads from SSM or Secrets Manager when the task starts; never in the module.
+        let secrets = service
+            .secrets
+            .iter()
+            .map(|secret| {
+                Ok(object(vec![
+                    ("name", string(secret)),
+                    (
+                        "valueFrom",
+                        expr(&format!("var.secrets[\"{name}\"][\"{secret}\"]"))?,
+                    ),
+                ]))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        container.push(("secrets", array(secrets)));
+    }
     container.push(("logConfiguration", logging(name)?));
     if let Some(command) = &service.command {
         let words = match command {
