@@ -412,7 +412,7 @@ fn callers_start_after_their_targets_except_inside_a_cycle() {
     assert_eq!(depends("auth"), Vec::<String>::new());
     let gateway = &artifacts.files["gateway.tf"];
     assert!(
-        gateway.contains("  depends_on = [\n    aws_lb_listener.http,\n    aws_ecs_service.admin,\n    aws_ecs_service.api,\n    aws_ecs_service.storefront\n  ]\n"),
+        gateway.contains("  depends_on = [\n    aws_lb_listener.http,\n    aws_lb_listener.https,\n    aws_ecs_service.admin,\n    aws_ecs_service.api,\n    aws_ecs_service.storefront\n  ]\n"),
         "{gateway}"
     );
 }

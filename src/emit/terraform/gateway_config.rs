@@ -164,7 +164,9 @@ pub fn storage() -> Result<Vec<Block>, String> {
             )?
             .build(),
         block("resource", &["aws_iam_role", "gateway_task"])
-            .raw("name", "\"${var.name}-gateway-task\"")?
+            // Role names are account-wide: a prefix gets a unique suffix, so the same `name` in
+            // two regions does not collide.
+            .raw("name_prefix", "\"${var.name}-gateway-task-\"")?
             .raw("assume_role_policy", assume)?
             .build(),
         block("resource", &["aws_iam_role_policy", "gateway_task"])

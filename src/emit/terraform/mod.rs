@@ -153,6 +153,7 @@ fn versions() -> Result<Vec<::hcl::Block>, String> {
             .build(),
         block("provider", &["aws"])
             .raw("region", "var.aws_region")?
+            .child(block("default_tags", &[]).raw("tags", "var.tags")?)
             .build(),
     ])
 }
@@ -214,8 +215,8 @@ fn variables(
         .str("default", &aws_name(&options.name))
         .child(
             block("validation", &[])
-                .raw("condition", "can(regex(\"^[a-z0-9][a-z0-9-]{0,19}$\", var.name))")?
-                .str("error_message", "Use 1 to 20 lowercase letters, digits and hyphens: load balancer names are short."),
+                .raw("condition", "can(regex(\"^[a-z0-9][a-z0-9-]{0,19}$\", var.name)) && !startswith(var.name, \"internal\")")?
+                .str("error_message", "Use 1 to 20 lowercase letters, digits and hyphens, not starting with `internal` (load balancer names are short, and may not start with `internal-`)."),
         )
         .build(),
         variable(
@@ -302,6 +303,13 @@ fn variables(
             "map(number)",
         )?
         .raw("default", "{}")?
+        .build(),
+        variable(
+            "tags",
+            "Tags on every resource that takes them.",
+            "map(string)",
+        )?
+        .raw("default", "{\n ManagedBy = \"svc\"\n }")?
         .build(),
         variable(
             "log_retention_days",
@@ -402,7 +410,9 @@ fn main(project: &Project) -> Result<Vec<::hcl::Block>, String> {
             .str("description", "Service Connect names: each service's hostname, reachable only where a security group allows it.")
             .build(),
         block("resource", &["aws_iam_role", "task_execution"])
-            .raw("name", "\"${var.name}-task-execution\"")?
+            // Role names are account-wide: a prefix gets a unique suffix, so the same `name` in
+            // two regions does not collide.
+            .raw("name_prefix", "\"${var.name}-task-execution-\"")?
             .raw("assume_role_policy", assume)?
             .build(),
         block("resource", &["aws_iam_role_policy_attachment", "task_execution"])

@@ -223,7 +223,15 @@ fn fargate_service(
         )
         .attr("desired_count", desired_count)
         .str("launch_type", "FARGATE")
-        .child(private_network(label)?);
+        // An apply waits until the new tasks run, and a deployment whose tasks keep failing
+        // rolls back instead of retrying forever.
+        .attr("wait_for_steady_state", Expression::Bool(true))
+        .child(private_network(label)?)
+        .child(
+            block("deployment_circuit_breaker", &[])
+                .attr("enable", Expression::Bool(true))
+                .attr("rollback", Expression::Bool(true)),
+        );
     Ok(match connect {
         Some(connect) => service.child(connect),
         None => service,
@@ -242,7 +250,11 @@ pub(super) fn private_network(group: &str) -> Result<BlockBuilder, String> {
 }
 
 fn gateway_depends_on(project: &Project) -> String {
-    let mut refs = vec!["aws_lb_listener.http".to_string()];
+    // Both listeners: with a certificate the HTTPS one forwards to the target group too.
+    let mut refs = vec![
+        "aws_lb_listener.http".to_string(),
+        "aws_lb_listener.https".to_string(),
+    ];
     refs.extend(
         project
             .public_services()
@@ -296,6 +308,8 @@ pub fn gateway(project: &Project, delivery: Delivery) -> Result<Vec<Block>, Stri
         block("resource", &["aws_lb", "gateway"])
             .raw("name", "\"${var.name}-gw\"")?
             .attr("internal", Expression::Bool(false))
+            // Requests with header names nginx and the apps would read differently never pass.
+            .attr("drop_invalid_header_fields", Expression::Bool(true))
             .str("load_balancer_type", "application")
             .raw("subnets", "var.public_subnet_ids")?
             .raw(
