@@ -404,7 +404,15 @@ fn declared_secrets(project: &Project) -> Option<String> {
 fn main(project: &Project) -> Result<Vec<::hcl::Block>, String> {
     let assume = "jsonencode({\n Version = \"2012-10-17\"\n Statement = [{\n Effect = \"Allow\"\n Principal = { Service = \"ecs-tasks.amazonaws.com\" }\n Action = \"sts:AssumeRole\"\n }]\n })";
     let mut blocks = vec![
-        block("resource", &["aws_ecs_cluster", "this"]).raw("name", "var.name")?.build(),
+        block("resource", &["aws_ecs_cluster", "this"])
+            .raw("name", "var.name")?
+            // CPU, memory and restarts per service and task, in CloudWatch.
+            .child(
+                block("setting", &[])
+                    .str("name", "containerInsights")
+                    .str("value", "enabled"),
+            )
+            .build(),
         block("resource", &["aws_service_discovery_http_namespace", "this"])
             .raw("name", "\"${var.name}.svc\"")?
             .str("description", "Service Connect names: each service's hostname, reachable only where a security group allows it.")
