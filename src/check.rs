@@ -114,24 +114,7 @@ fn check_external_hosts(project: &Project, diags: &mut Diagnostics) {
     let tables =
         std::iter::once(&project.routing).chain(project.services.values().map(|s| &s.routing));
     for routing in tables {
-        let rewrites = routing
-            .rewrites
-            .iter()
-            .filter_map(|r| match &r.destination {
-                crate::ir::Destination::External(url) => {
-                    Some((url.as_str(), &r.origin, "destination"))
-                }
-                _ => None,
-            });
-        let routes = routing.routes.iter().filter_map(|r| {
-            let dest = r.dest.as_deref()?;
-            matches!(
-                crate::ir::Destination::from_url(dest),
-                crate::ir::Destination::External(_)
-            )
-            .then_some((dest, &r.origin, "dest"))
-        });
-        for (url, origin, key) in rewrites.chain(routes) {
+        for crate::ir::ProxiedUrl { url, origin, key } in routing.proxied_urls() {
             let Some(parsed) = crate::host::parse(url) else {
                 continue;
             };

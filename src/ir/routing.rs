@@ -36,6 +36,38 @@ impl Routing {
     }
 }
 
+/// A URL the gateway proxies to: a rewrite's absolute destination or a route's absolute `dest`,
+/// with the rule and the key that wrote it.
+pub struct ProxiedUrl<'a> {
+    pub url: &'a str,
+    pub origin: &'a RuleOrigin,
+    /// `destination` or `dest`.
+    pub key: &'static str,
+}
+
+impl Routing {
+    /// Every absolute URL the gateway would proxy a request of this table to.
+    pub fn proxied_urls(&self) -> impl Iterator<Item = ProxiedUrl<'_>> {
+        let rewrites = self.rewrites.iter().filter_map(|r| match &r.destination {
+            Destination::External(url) => Some(ProxiedUrl {
+                url,
+                origin: &r.origin,
+                key: "destination",
+            }),
+            _ => None,
+        });
+        let routes = self.routes.iter().filter_map(|r| {
+            let dest = r.dest.as_deref()?;
+            matches!(Destination::from_url(dest), Destination::External(_)).then_some(ProxiedUrl {
+                url: dest,
+                origin: &r.origin,
+                key: "dest",
+            })
+        });
+        rewrites.chain(routes)
+    }
+}
+
 fn serialize_pattern<S: Serializer>(pattern: &PathPattern, s: S) -> Result<S::Ok, S::Error> {
     #[derive(Serialize)]
     struct View<'a> {

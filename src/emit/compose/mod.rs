@@ -264,20 +264,7 @@ fn reject_pool_destinations(project: &Project, pool: Pool, diags: &mut Diagnosti
     let tables =
         std::iter::once(&project.routing).chain(project.services.values().map(|s| &s.routing));
     for routing in tables {
-        let rewrites = routing
-            .rewrites
-            .iter()
-            .filter_map(|r| match &r.destination {
-                crate::ir::Destination::External(url) => {
-                    Some((url.as_str(), &r.origin, "destination"))
-                }
-                _ => None,
-            });
-        let routes = routing
-            .routes
-            .iter()
-            .filter_map(|r| Some((r.dest.as_deref()?, &r.origin, "dest")));
-        for (url, origin, key) in rewrites.chain(routes) {
+        for crate::ir::ProxiedUrl { url, origin, key } in routing.proxied_urls() {
             let Some(address) = crate::host::parse(url).and_then(|h| h.host.ipv4()) else {
                 continue;
             };
