@@ -279,13 +279,15 @@ fn an_absolute_rewrite_destination_is_proxied_to_that_origin() {
     let Some(nginx) = require_tool("nginx", "an_absolute_rewrite_destination_is_proxied") else {
         return;
     };
-    let origin = support::http::Stub::start("origin");
+    // Not loopback: svc refuses a destination on the gateway's own machine.
+    let address = support::http::outward_address();
+    let origin = support::http::Stub::start_on("origin", address);
     let dir = scratch_dir("nginx-external-config");
     std::fs::create_dir_all(dir.join("web")).unwrap();
     let config = serde_json::json!({
         "services": { "web": { "root": "web", "framework": "vite" } },
         "rewrites": [
-            { "source": "/ext/:path*", "destination": format!("http://127.0.0.1:{}/mirror/:path*", origin.port) },
+            { "source": "/ext/:path*", "destination": format!("http://{address}:{}/mirror/:path*", origin.port) },
             { "source": "/(.*)", "destination": { "service": "web" } }
         ]
     });
@@ -305,7 +307,7 @@ fn an_absolute_rewrite_destination_is_proxied_to_that_origin() {
     .expect("the origin answered");
     assert_eq!(echo.service, "origin");
     assert_eq!(echo.uri, "/mirror/a/b?x=1");
-    assert_eq!(echo.headers["host"], format!("127.0.0.1:{}", origin.port));
+    assert_eq!(echo.headers["host"], format!("{address}:{}", origin.port));
     let echo = request(gateway.port, "GET", "/other", &[]).echo().unwrap();
     assert_eq!(echo.service, "web");
     assert_eq!(origin.hits(), 1);

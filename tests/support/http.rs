@@ -16,6 +16,19 @@ pub struct Echo {
     pub headers: BTreeMap<String, String>,
 }
 
+/// This machine's address on its default route: an origin that is not loopback, which svc
+/// refuses as a destination. Found by a UDP socket's connect, which sends nothing.
+pub fn outward_address() -> std::net::Ipv4Addr {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+    socket
+        .connect("192.0.2.1:9")
+        .expect("this machine has a default route");
+    match socket.local_addr().unwrap().ip() {
+        std::net::IpAddr::V4(address) => address,
+        other => panic!("no IPv4 address on the default route: {other}"),
+    }
+}
+
 /// An upstream that answers every request with an [`Echo`] of it.
 pub struct Stub {
     pub name: String,
@@ -25,7 +38,12 @@ pub struct Stub {
 
 impl Stub {
     pub fn start(name: &str) -> Stub {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        Stub::start_on(name, std::net::Ipv4Addr::LOCALHOST)
+    }
+
+    /// A stub on one of this machine's addresses.
+    pub fn start_on(name: &str, address: std::net::Ipv4Addr) -> Stub {
+        let listener = TcpListener::bind((address, 0)).unwrap();
         let port = listener.local_addr().unwrap().port();
         let hits = Arc::new(AtomicUsize::new(0));
         let (service, counter) = (name.to_string(), hits.clone());
