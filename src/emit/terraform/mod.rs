@@ -386,6 +386,31 @@ fn uses_public_url(project: &Project) -> bool {
         })
 }
 
+/// The memory sizes (MiB) Fargate runs with each CPU size, as an HCL map: every task
+/// definition's precondition checks its pair against it.
+fn fargate_memory() -> String {
+    let range = |low: u64, high: u64, step: u64| -> Vec<u64> {
+        (low..=high).step_by(step as usize).collect()
+    };
+    let sizes: [(u64, Vec<u64>); 7] = [
+        (256, vec![512, 1024, 2048]),
+        (512, range(1024, 4096, 1024)),
+        (1024, range(2048, 8192, 1024)),
+        (2048, range(4096, 16384, 1024)),
+        (4096, range(8192, 30720, 1024)),
+        (8192, range(16384, 61440, 4096)),
+        (16384, range(32768, 122880, 8192)),
+    ];
+    let entries: Vec<String> = sizes
+        .iter()
+        .map(|(cpu, memory)| {
+            let memory: Vec<String> = memory.iter().map(u64::to_string).collect();
+            format!("\"{cpu}\" = [{}]", memory.join(", "))
+        })
+        .collect();
+    format!("{{\n{}\n}}", entries.join("\n"))
+}
+
 /// The secrets each service declares, as an HCL object of lists (`{ "api" = ["TOKEN"] }`),
 /// when any does.
 fn declared_secrets(project: &Project) -> Option<String> {
@@ -428,6 +453,9 @@ fn main(project: &Project) -> Result<Vec<::hcl::Block>, String> {
             .str("policy_arn", "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
             .build(),
         block("data", &["aws_vpc", "this"]).raw("id", "var.vpc_id")?.build(),
+        block("locals", &[])
+            .raw("fargate_memory", &fargate_memory())?
+            .build(),
     ];
     if declared_secrets(project).is_some() {
         // Tasks start with their secrets read by the execution role: exactly the ARNs given.
@@ -469,4 +497,38 @@ fn outputs(project: &Project, options: &Options) -> Result<Vec<::hcl::Block>, St
             .attr("value", expr("var.certificate_arn == null ? \"http://${aws_lb.gateway.dns_name}\" : \"https://${aws_lb.gateway.dns_name}\"")?)
             .build(),
     ])
+}
+
+#[cfg(test)]
+mod fargate_tests {
+    use super::fargate_memory;
+
+    /// The pairs AWS documents for Fargate task sizes: spot checks at each CPU size's edges.
+    #[test]
+    fn memory_sizes_follow_fargates_table() {
+        let table = fargate_memory();
+        let sizes = |cpu: &str| -> Vec<u64> {
+            let line = table
+                .lines()
+                .find(|l| l.starts_with(&format!("\"{cpu}\" = [")))
+                .unwrap_or_else(|| panic!("no {cpu}: {table}"));
+            line.split(['[', ']'])
+                .nth(1)
+                .unwrap()
+                .split(", ")
+                .map(|n| n.parse().unwrap())
+                .collect()
+        };
+        assert_eq!(sizes("256"), [512, 1024, 2048]);
+        assert_eq!(sizes("512"), [1024, 2048, 3072, 4096]);
+        assert_eq!(sizes("1024").first(), Some(&2048));
+        assert_eq!(sizes("1024").last(), Some(&8192));
+        assert_eq!(sizes("4096").len(), 23);
+        assert_eq!(sizes("8192").last(), Some(&61440));
+        assert_eq!(
+            sizes("16384"),
+            (4..=15).map(|k| k * 8192).collect::<Vec<u64>>()
+        );
+        assert!(!table.contains("\"128\""));
+    }
 }

@@ -155,12 +155,37 @@ pub(super) fn task(
     memory: Expression,
     container: Expression,
 ) -> Result<Block, String> {
+    // Fargate runs only some pairs of CPU and memory: a wrong one fails at plan, naming it.
+    let valid_pair = call(
+        "contains",
+        vec![
+            call(
+                "lookup",
+                vec![
+                    traversal("local", &["fargate_memory"]),
+                    call("tostring", vec![cpu.clone()]),
+                    array(Vec::new()),
+                ],
+            ),
+            memory.clone(),
+        ],
+    );
     Ok(block("resource", &["aws_ecs_task_definition", label])
         .raw("family", family)?
         .raw("requires_compatibilities", "[\"FARGATE\"]")?
         .str("network_mode", "awsvpc")
         .attr("cpu", cpu)
         .attr("memory", memory)
+        .child(
+            block("lifecycle", &[]).child(
+                block("precondition", &[])
+                    .attr("condition", valid_pair)
+                    .str(
+                        "error_message",
+                        &format!("`cpu` and `memory` of {label} are not a pair Fargate runs: see local.fargate_memory for the memory each CPU size takes."),
+                    ),
+            ),
+        )
         .raw("execution_role_arn", "aws_iam_role.task_execution.arn")?
         .attr(
             "container_definitions",
