@@ -400,10 +400,7 @@ fn check_passes_exactly_the_configs_every_target_emits() {
     for dir in ["examples", "examples/invalid"] {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
-            let config = ["vercel.json", "vercel.jsonc", "vercel.yaml"]
-                .iter()
-                .map(|n| path.join(n))
-                .find(|p| p.is_file());
+            let config = support::example_config(&path);
             examples.extend(config);
         }
     }

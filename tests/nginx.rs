@@ -17,10 +17,7 @@ fn every_example_config_passes_nginx_t() {
     let mut checked = 0;
     for entry in std::fs::read_dir("examples").unwrap() {
         let example = entry.unwrap().path();
-        let config = ["vercel.json", "vercel.jsonc", "vercel.yaml"]
-            .iter()
-            .map(|n| example.join(n))
-            .find(|p| p.is_file());
+        let config = support::example_config(&example);
         let Some(config) = config else { continue };
         let compilation = svc::compile::compile(&config).unwrap();
         let project = compilation.project.unwrap();

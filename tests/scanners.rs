@@ -19,10 +19,7 @@ fn emit_examples(test: &str) -> PathBuf {
     let mut emitted = 0;
     for entry in std::fs::read_dir("examples").unwrap() {
         let example = entry.unwrap().path();
-        let config = ["vercel.json", "vercel.jsonc", "vercel.yaml"]
-            .iter()
-            .map(|n| example.join(n))
-            .find(|p| p.is_file());
+        let config = support::example_config(&example);
         let Some(config) = config else { continue };
         let name = example.file_name().unwrap().to_string_lossy().into_owned();
         let output = Command::new(env!("CARGO_BIN_EXE_svc"))

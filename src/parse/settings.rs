@@ -194,15 +194,16 @@ fn parse_service_settings(node: &Node, path: &KeyPath, d: &mut Decoder) -> Vec<R
             let settings = RawServiceSettings {
                 name: Spanned::new(member.key.clone(), member.key_span),
                 port: integer(&mut fields, d, "port", 1, 65535),
-                image: optional_string(&mut fields, d, "image", 1, 512).and_then(|v| {
-                    checked(
-                        d,
-                        &path.key("image"),
-                        v,
-                        is_image_reference,
-                        "an image reference such as `registry.example.com/api:1.4.2`",
-                    )
-                }),
+                image: checked_string(
+                    &mut fields,
+                    d,
+                    &path,
+                    "image",
+                    1,
+                    512,
+                    is_image_reference,
+                    "an image reference such as `registry.example.com/api:1.4.2`",
+                ),
                 replicas: integer(&mut fields, d, "replicas", 0, 1000),
                 egress: super::top::optional_bool(&mut fields, d, "egress"),
                 env: fields
@@ -226,15 +227,16 @@ fn parse_build(node: &Node, path: &KeyPath, d: &mut Decoder) -> RawBuildSettings
         return RawBuildSettings::default();
     };
     let build = RawBuildSettings {
-        registry: optional_string(&mut fields, d, "registry", 1, 255).and_then(|v| {
-            checked(
-                d,
-                &path.key("registry"),
-                v,
-                is_registry,
-                "a registry host and optional path, such as `mirror.example.com/dockerhub`",
-            )
-        }),
+        registry: checked_string(
+            &mut fields,
+            d,
+            path,
+            "registry",
+            1,
+            255,
+            is_registry,
+            "a registry host and optional path, such as `mirror.example.com/dockerhub`",
+        ),
         images: fields
             .field("images")
             .map(|(value, key)| parse_base_images(value, &key, d))
@@ -303,29 +305,30 @@ fn parse_nginx(node: &Node, path: &KeyPath, d: &mut Decoder) -> RawNginxSettings
     };
     let nginx = RawNginxSettings {
         listen: integer(&mut fields, d, "listen", 1, 65535),
-        resolver: optional_string(&mut fields, d, "resolver", 1, 255).and_then(|r| {
-            checked(
-                d,
-                &path.key("resolver"),
-                r,
-                is_host,
-                "a host name or IP address, e.g. `127.0.0.53`",
-            )
-        }),
+        resolver: checked_string(
+            &mut fields,
+            d,
+            path,
+            "resolver",
+            1,
+            255,
+            is_host,
+            "a host name or IP address, e.g. `127.0.0.53`",
+        ),
         upstreams: fields
             .field("upstreams")
             .map(|(value, key)| parse_upstreams(value, &key, d))
             .unwrap_or_default(),
-        client_max_body_size: optional_string(&mut fields, d, "client_max_body_size", 1, 16)
-            .and_then(|v| {
-                checked(
-                    d,
-                    &path.key("client_max_body_size"),
-                    v,
-                    is_size,
-                    "a size such as `10m`, `512k` or `0` (no limit)",
-                )
-            }),
+        client_max_body_size: checked_string(
+            &mut fields,
+            d,
+            path,
+            "client_max_body_size",
+            1,
+            16,
+            is_size,
+            "a size such as `10m`, `512k` or `0` (no limit)",
+        ),
         proxy_connect_timeout: timeout(&mut fields, d, path, "proxy_connect_timeout"),
         proxy_read_timeout: timeout(&mut fields, d, path, "proxy_read_timeout"),
         proxy_send_timeout: timeout(&mut fields, d, path, "proxy_send_timeout"),
@@ -339,19 +342,67 @@ fn parse_compose(node: &Node, path: &KeyPath, d: &mut Decoder) -> RawComposeSett
         return RawComposeSettings::default();
     };
     let compose = RawComposeSettings {
-        name: optional_string(&mut fields, d, "name", 1, 63)
-            .and_then(|v| checked(d, &path.key("name"), v, is_project_name, "a compose project name: lowercase letters, digits, `-` and `_`, starting with a letter or digit")),
-        gateway_image: optional_string(&mut fields, d, "gateway_image", 1, 255)
-            .and_then(|v| checked(d, &path.key("gateway_image"), v, is_image_reference, "an image reference such as `nginx:1.27.5-alpine`")),
+        name: checked_string(
+            &mut fields,
+            d,
+            path,
+            "name",
+            1,
+            63,
+            is_project_name,
+            "a compose project name: lowercase letters, digits, `-` and `_`, starting with a letter or digit",
+        ),
+        gateway_image: checked_string(
+            &mut fields,
+            d,
+            path,
+            "gateway_image",
+            1,
+            255,
+            is_image_reference,
+            "an image reference such as `nginx:1.27.5-alpine`",
+        ),
         host_port: integer(&mut fields, d, "host_port", 0, 65535),
-        bind_address: optional_string(&mut fields, d, "bind_address", 7, 15)
-            .and_then(|v| checked(d, &path.key("bind_address"), v, is_ipv4, "an IPv4 address such as `0.0.0.0` or `127.0.0.1`")),
-        subnet_pool: optional_string(&mut fields, d, "subnet_pool", 9, 18)
-            .and_then(|v| checked(d, &path.key("subnet_pool"), v, is_pool, "an IPv4 CIDR block of /8 to /24, e.g. `10.213.0.0/16`")),
-        scheduler_image: optional_string(&mut fields, d, "scheduler_image", 1, 255)
-            .and_then(|v| checked(d, &path.key("scheduler_image"), v, is_image_reference, "an image reference with busybox's crond and wget, such as `busybox:1.37.0`")),
-        public_url: optional_string(&mut fields, d, "public_url", 8, 255)
-            .and_then(|v| checked(d, &path.key("public_url"), v, is_base_url, "an origin such as `https://shop.example.com` or `http://localhost:8080`, without a path")),
+        bind_address: checked_string(
+            &mut fields,
+            d,
+            path,
+            "bind_address",
+            7,
+            15,
+            is_ipv4,
+            "an IPv4 address such as `0.0.0.0` or `127.0.0.1`",
+        ),
+        subnet_pool: checked_string(
+            &mut fields,
+            d,
+            path,
+            "subnet_pool",
+            9,
+            18,
+            is_pool,
+            "an IPv4 CIDR block of /8 to /24, e.g. `10.213.0.0/16`",
+        ),
+        scheduler_image: checked_string(
+            &mut fields,
+            d,
+            path,
+            "scheduler_image",
+            1,
+            255,
+            is_image_reference,
+            "an image reference with busybox's crond and wget, such as `busybox:1.37.0`",
+        ),
+        public_url: checked_string(
+            &mut fields,
+            d,
+            path,
+            "public_url",
+            8,
+            255,
+            is_base_url,
+            "an origin such as `https://shop.example.com` or `http://localhost:8080`, without a path",
+        ),
     };
     fields.finish(d, "the `compose` section of svc.yaml");
     compose
@@ -434,6 +485,22 @@ fn timeout(
 }
 
 /// Keeps `value` if `valid`, else reports it with the expected shape.
+/// An optional string field that must also pass `valid`.
+#[allow(clippy::too_many_arguments)]
+fn checked_string(
+    fields: &mut Fields,
+    d: &mut Decoder,
+    path: &KeyPath,
+    name: &'static str,
+    min: usize,
+    max: usize,
+    valid: fn(&str) -> bool,
+    expected: &str,
+) -> Option<Spanned<String>> {
+    let value = optional_string(fields, d, name, min, max)?;
+    checked(d, &path.key(name), value, valid, expected)
+}
+
 fn checked(
     d: &mut Decoder,
     path: &KeyPath,

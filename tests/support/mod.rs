@@ -9,7 +9,7 @@ pub mod compose;
 pub mod gateway;
 pub mod http;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Under CI (`CI=true`) or with `SVC_E2E=1`, a missing tool fails the test instead of skipping.
 pub fn tools_required() -> bool {
@@ -42,6 +42,15 @@ pub fn require_tool(name: &str, test: &str) -> Option<PathBuf> {
             None
         }
     }
+}
+
+/// The config of an example directory (`vercel.json`, `vercel.jsonc` or `vercel.yaml`).
+#[allow(dead_code)]
+pub fn example_config(example: &Path) -> Option<PathBuf> {
+    ["vercel.json", "vercel.jsonc", "vercel.yaml"]
+        .iter()
+        .map(|name| example.join(name))
+        .find(|path| path.is_file())
 }
 
 /// A fresh scratch directory for one test.
