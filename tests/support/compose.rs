@@ -82,7 +82,7 @@ fn isolate(options: &mut compose::Options, test: &str) {
         })
         .collect();
     options.name = format!("svc-e2e-{test}-{}", std::process::id());
-    options.subnet_pool = free_pool();
+    options.subnet_pool = Some(free_pool());
     options.host_port = compose::EPHEMERAL_PORT;
     options.bind_address = "127.0.0.1".to_string();
 }

@@ -82,11 +82,62 @@ pub struct Layout {
 /// then a /28 for the public network; then one block for egress, large enough for everyone.
 const SERVICE_BLOCK: u32 = 16;
 
-pub fn allocate(pool: Pool, services: &[ServiceId]) -> Result<Layout, String> {
-    let count = services.len() as u32;
+/// Where the egress block starts and how large it is, for this many service networks: the
+/// layout takes `start + size` addresses.
+fn egress_block(count: u32) -> (u64, u32) {
     let egress_size = (count + 3).next_power_of_two().max(SERVICE_BLOCK);
     let used = u64::from(SERVICE_BLOCK) * u64::from(count + 1);
     let egress_start = used.div_ceil(u64::from(egress_size)) * u64::from(egress_size);
+    (egress_start, egress_size)
+}
+
+/// The space default pools are picked from, and the smallest block picked: a /22 holds about
+/// 60 services, so adding a service rarely moves a project's addresses.
+const DEFAULT_SPACE: (u32, u8) = (0x0a80_0000, 10);
+const SMALLEST_DEFAULT_PREFIX: u8 = 22;
+
+/// The pool of a project that names none: the smallest block its layout fits in (a /22 at
+/// least), at a place in 10.128.0.0/10 picked from the project name. There are 4,096 such /22s,
+/// so two different projects on one host rarely collide, and when they do (or a copy of the
+/// same stack runs under another project name) Docker refuses the second's networks at `up`:
+/// addresses are never shared.
+pub fn default_pool(name: &str, networks: usize) -> Pool {
+    let (start, size) = egress_block(networks as u32);
+    let needed = (start + u64::from(size)).next_power_of_two();
+    let prefix = (32 - needed.trailing_zeros() as u8).min(SMALLEST_DEFAULT_PREFIX);
+    let (space, space_prefix) = DEFAULT_SPACE;
+    if prefix < space_prefix {
+        // Hundreds of thousands of networks: no room to pick; allocate says what is missing.
+        return Pool {
+            base: space,
+            prefix: space_prefix,
+        };
+    }
+    let hash = stable_hash(name);
+    let slots = 1u64 << (prefix - space_prefix);
+    let block = 1u64 << (32 - prefix);
+    Pool {
+        base: space + ((hash % slots) * block) as u32,
+        prefix,
+    }
+}
+
+/// FNV-1a, stable across platforms and releases (unlike std's hasher), then mixed so that names
+/// differing in one character land far apart in the low bits too.
+fn stable_hash(text: &str) -> u64 {
+    let fnv = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    // splitmix64's finaliser.
+    let mut z = fnv;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+pub fn allocate(pool: Pool, services: &[ServiceId]) -> Result<Layout, String> {
+    let count = services.len() as u32;
+    let (egress_start, egress_size) = egress_block(count);
     if egress_start + u64::from(egress_size) > pool.size() {
         return Err(format!(
             "{} services need {} addresses, more than the /{} subnet pool holds",
@@ -163,5 +214,35 @@ mod tests {
         assert!(allocate(Pool::parse("10.0.0.0/24").unwrap(), &names).is_err());
         assert!(Pool::parse("10.0.0.1/24").is_err());
         assert!(Pool::parse("10.0.0.0/28").is_err());
+    }
+
+    #[test]
+    fn default_pools_are_small_blocks_in_10_128_picked_by_name() {
+        let space = Pool::parse("10.128.0.0/10").unwrap();
+        let shop = default_pool("shop", 3);
+        assert_eq!(shop.prefix, 22);
+        assert!(space.contains(Ipv4Addr::from(shop.base)));
+        assert_eq!(
+            shop,
+            default_pool("shop", 3),
+            "the same name picks the same block"
+        );
+        assert_eq!(
+            shop,
+            default_pool("shop", 50),
+            "adding services keeps the block"
+        );
+        let names: Vec<String> = (0..200).map(|i| format!("project-{i}")).collect();
+        let blocks: std::collections::BTreeSet<u32> =
+            names.iter().map(|n| default_pool(n, 3).base).collect();
+        assert!(
+            blocks.len() > 190,
+            "200 names share {} blocks",
+            200 - blocks.len()
+        );
+        let ids: Vec<ServiceId> = (0..500).map(|i| ServiceId(format!("s{i}"))).collect();
+        let large = default_pool("shop", ids.len());
+        assert!(large.prefix < 22 && space.contains(Ipv4Addr::from(large.base)));
+        assert!(allocate(large, &ids).is_ok(), "{large} holds 500 services");
     }
 }

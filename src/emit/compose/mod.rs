@@ -9,7 +9,7 @@ mod addresses;
 mod model;
 mod scheduler;
 
-pub use addresses::Pool;
+pub use addresses::{Pool, default_pool};
 
 use crate::check::Checked;
 use crate::diag::{Diagnostic, Diagnostics};
@@ -30,15 +30,6 @@ pub const FILE_NAME: &str = "compose.yaml";
 pub const GATEWAY: &str = "svc.gateway";
 /// A pinned official nginx image.
 pub const DEFAULT_GATEWAY_IMAGE: &str = "nginx:1.27.5-alpine";
-/// The default pool is a /16 in 10.128.0.0/10 picked from the project name, so two projects
-/// on one host rarely collide (set `compose.subnet_pool` when they do).
-pub fn default_pool(name: &str) -> String {
-    // FNV-1a: stable across platforms and releases, unlike std's hasher.
-    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    format!("10.{}.0.0/16", 128 + hash % 64)
-}
 const GATEWAY_CONFIG: &str = "gateway_conf";
 /// `host_port: 0`: the engine picks a free port (`docker compose port svc.gateway 80` tells which),
 /// so several copies of a stack share one host.
@@ -53,7 +44,8 @@ pub struct Options {
     pub gateway_image: String,
     pub host_port: u16,
     pub bind_address: String,
-    pub subnet_pool: String,
+    /// `None`: [`default_pool`], picked from the name and sized to the project.
+    pub subnet_pool: Option<String>,
     /// Runs the schedules: busybox's crond and wget.
     pub scheduler_image: String,
     /// The origin the stack is reached at, for injected public URLs.
@@ -85,10 +77,7 @@ impl Options {
             }
         });
         Options {
-            subnet_pool: settings
-                .subnet_pool
-                .clone()
-                .unwrap_or_else(|| default_pool(&name)),
+            subnet_pool: settings.subnet_pool.clone(),
             public_url,
             name,
             gateway_image: settings
@@ -165,8 +154,15 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
     if with_scheduler {
         ids.push(scheduler::layout_id());
     }
-    let layout = match Pool::parse(&options.subnet_pool).and_then(|pool| allocate(pool, &ids)) {
-        Ok(layout) => layout,
+    let pool = match &options.subnet_pool {
+        Some(cidr) => Pool::parse(cidr),
+        None => Ok(default_pool(&options.name, ids.len())),
+    };
+    let layout = match pool.and_then(|pool| allocate(pool, &ids).map(|layout| (pool, layout))) {
+        Ok((pool, layout)) => {
+            reject_pool_destinations(project, pool, &mut diags);
+            layout
+        }
         Err(reason) => {
             diags.push(
                 Diagnostic::error("compose-addresses", format!("cannot lay out the compose networks: {reason}"))
@@ -176,9 +172,6 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
             return Err(diags);
         }
     };
-    if let Ok(pool) = Pool::parse(&options.subnet_pool) {
-        reject_pool_destinations(project, pool, &mut diags);
-    }
     if diags.has_errors() {
         return Err(diags);
     }
