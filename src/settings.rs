@@ -21,6 +21,15 @@ pub struct ComposeSettings {
     pub scheduler_image: Option<String>,
     /// The origin the stack is reached at, for the URLs the legacy form injects.
     pub public_url: Option<String>,
+    pub https_port: Option<u16>,
+    pub tls: Option<Tls>,
+}
+
+/// The gateway's certificate and key: PEM files, relative to the project directory or absolute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tls {
+    pub certificate: String,
+    pub key: String,
 }
 
 /// svc.yaml `nginx:`; every field is optional and the target supplies defaults.

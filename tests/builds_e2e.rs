@@ -11,7 +11,7 @@
 
 mod support;
 
-use support::apps::{App, start};
+use support::apps::{App, start, start_with_dot_env};
 
 fn must(app: &App, path: &str, expected: &str) -> String {
     let body = app.get_eventually(path, expected);
@@ -115,7 +115,10 @@ fn a_pnpm_workspace_builds_each_service_with_its_own_packages() {
 
 #[test]
 fn the_legacy_form_builds_file_entrypoints_crons_and_a_worker() {
-    let Some(app) = start("apps-legacy", "legacy-build") else {
+    // svc.yaml keeps CRON_SECRET a secret: compose reads it from .env for the service and
+    // the scheduler alike.
+    let Some(app) = start_with_dot_env("apps-legacy", "legacy-build", Some("CRON_SECRET=s3cret\n"))
+    else {
         return;
     };
     let page = must(&app, "/", "hello from web");

@@ -356,3 +356,76 @@ fn rewrites_into_the_pool_are_refused_in_every_spelling() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A caller waits for each service it binds to (healthy, when the target has a check), except
+/// along a cycle of bindings, which compose would refuse and where neither could start first.
+#[test]
+fn callers_wait_for_their_targets_but_never_along_a_cycle() {
+    let dir = scratch_dir("compose-start-order");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("Dockerfile"), "FROM scratch\nEXPOSE 8080\n").unwrap();
+    let image = |name: &str, check: &str| {
+        format!("  {name}:\n    image: registry.example.com/{name}:1\n{check}")
+    };
+    let checked = "    health:\n      command: [\"/ready\"]\n";
+    std::fs::write(
+        dir.join("svc.yaml"),
+        format!(
+            "services:\n{}{}{}{}",
+            image("front", ""),
+            image("ring_a", checked),
+            image("ring_b", ""),
+            image("leaf", checked)
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("vercel.json"),
+        r#"{ "services": {
+               "front": { "root": ".", "runtime": "container", "bindings": [
+                 { "type": "service", "service": "ring_a", "format": "url", "env": "A_URL" },
+                 { "type": "service", "service": "ring_b", "format": "url", "env": "B_URL" } ] },
+               "ring_a": { "root": ".", "runtime": "container", "bindings": [
+                 { "type": "service", "service": "ring_b", "format": "url", "env": "B_URL" },
+                 { "type": "service", "service": "leaf", "format": "url", "env": "LEAF_URL" } ] },
+               "ring_b": { "root": ".", "runtime": "container", "bindings": [
+                 { "type": "service", "service": "ring_a", "format": "url", "env": "A_URL" } ] },
+               "leaf": { "root": ".", "runtime": "container" } },
+             "rewrites": [{ "source": "/(.*)", "destination": { "service": "front" } }] }"#,
+    )
+    .unwrap();
+    let compilation = svc::compile::compile(&dir.join("vercel.json")).unwrap();
+    let project = compilation.project.expect("the project checks clean");
+    let gateway = nginx::Options::from_settings(&project, &compilation.settings.nginx);
+    let options =
+        compose::Options::from_settings(&compilation.settings.compose, gateway, "order", "");
+    let yaml = compose::emit(&project, &options).unwrap().files[compose::FILE_NAME].clone();
+    let compose = parse(&yaml);
+    let waits = |service: &str| -> Vec<(String, String)> {
+        compose["services"][service]["depends_on"]
+            .as_object()
+            .map(|deps| {
+                deps.iter()
+                    .map(|(k, v)| (k.clone(), v["condition"].as_str().unwrap().to_string()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let pair = |name: &str, condition: &str| (name.to_string(), condition.to_string());
+    assert_eq!(
+        waits("front"),
+        vec![
+            pair("ring_a", "service_healthy"),
+            pair("ring_b", "service_started")
+        ]
+    );
+    assert_eq!(waits("ring_a"), vec![pair("leaf", "service_healthy")]);
+    assert_eq!(waits("ring_b"), vec![]);
+    assert_eq!(waits("leaf"), vec![]);
+    assert_eq!(
+        compose["services"]["ring_a"]["healthcheck"]["test"],
+        serde_json::json!(["CMD", "/ready"])
+    );
+    assert!(compose["services"]["ring_b"].get("healthcheck").is_none());
+    std::fs::remove_dir_all(dir).unwrap();
+}

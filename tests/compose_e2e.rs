@@ -665,3 +665,114 @@ fn a_secret_reaches_its_service_from_dot_env_and_no_generated_file() {
     drop(stack);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `compose.tls`: the gateway answers HTTPS with the certificate svc.yaml names (read from the
+/// file at `up`, its key readable by its owner only), TLS 1.2 and 1.3 only, and plain HTTP
+/// answers every request with a permanent redirect to the same URL over HTTPS.
+#[test]
+fn the_gateway_serves_https_with_the_certificate_from_svc_yaml() {
+    let Some(_engine) = engine("the_gateway_serves_https") else {
+        return;
+    };
+    let (Some(openssl), Some(curl)) = (
+        support::require_tool("openssl", "the_gateway_serves_https"),
+        support::require_tool("curl", "the_gateway_serves_https"),
+    ) else {
+        return;
+    };
+    let dir = support::scratch_dir("tls-project");
+    support::copy_dir(Path::new("examples/e2e-seed"), &dir);
+    std::fs::create_dir_all(dir.join("certs")).unwrap();
+    let made = std::process::Command::new(&openssl)
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .args(["-nodes", "-days", "2", "-subj", "/CN=seed.test"])
+        .args(["-addext", "subjectAltName=DNS:seed.test"])
+        .arg("-keyout")
+        .arg(dir.join("certs/key.pem"))
+        .arg("-out")
+        .arg(dir.join("certs/cert.pem"))
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        dir.join("certs/key.pem"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    let settings = std::fs::read_to_string(dir.join("svc.yaml")).unwrap();
+    std::fs::write(
+        dir.join("svc.yaml"),
+        format!("{settings}  https_port: 0\n  tls:\n    certificate: certs/cert.pem\n    key: certs/key.pem\n"),
+    )
+    .unwrap();
+    let mut stack = Stack::emit(&dir.join("vercel.json"), "compose-tls");
+    let compose = std::fs::read_to_string(&stack.file).unwrap();
+    let key = std::fs::read_to_string(dir.join("certs/key.pem")).unwrap();
+    let key_body = key.lines().nth(1).unwrap();
+    assert!(!compose.contains(key_body), "the key is in compose.yaml");
+    stack.up();
+    let published = run_ok(stack.compose().args(["port", "svc.gateway", "443"]));
+    let https_port: u16 = published
+        .trim()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let fetch = |tls: &[&str], path: &str| {
+        std::process::Command::new(&curl)
+            .args(["-sS", "--max-time", "10", "--cacert"])
+            .arg(dir.join("certs/cert.pem"))
+            .arg("--resolve")
+            .arg(format!("seed.test:{https_port}:127.0.0.1"))
+            .args(tls)
+            .arg(format!("https://seed.test:{https_port}{path}"))
+            .output()
+            .unwrap()
+    };
+    for version in ["--tlsv1.2", "--tlsv1.3"] {
+        let answer = fetch(&[version], "/");
+        assert!(
+            String::from_utf8_lossy(&answer.stdout).contains("hello from"),
+            "{version}: {} {}",
+            String::from_utf8_lossy(&answer.stdout),
+            String::from_utf8_lossy(&answer.stderr)
+        );
+    }
+    for old in [
+        ["--tlsv1", "--tls-max", "1.0"],
+        ["--tlsv1", "--tls-max", "1.1"],
+    ] {
+        let answer = fetch(&old, "/");
+        assert!(!answer.status.success(), "{old:?} was accepted");
+    }
+    let plain = support::http::request(
+        stack.port(),
+        "GET",
+        "/some/page?q=1",
+        &[("Host", "seed.test")],
+    );
+    assert_eq!(plain.status, 308, "{plain:?}");
+    assert_eq!(
+        plain.header("Location"),
+        Some("https://seed.test/some/page?q=1")
+    );
+    drop(stack);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+fn run_ok(command: &mut std::process::Command) -> String {
+    String::from_utf8_lossy(&support::compose::run(command).stdout).into_owned()
+}

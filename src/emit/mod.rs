@@ -5,6 +5,7 @@
 
 pub mod compose;
 pub mod dockerfile;
+pub mod health;
 pub mod nginx;
 pub mod request;
 pub mod terraform;

@@ -5,10 +5,13 @@
 
 mod access;
 mod build;
+mod health;
 mod routing;
+mod startup;
 
 pub use access::{Access, Peer};
 pub use build::*;
+pub use health::{HealthCheck, Probe, Resources};
 pub use routing::*;
 
 pub use crate::cron::Schedule;
@@ -318,6 +321,11 @@ pub struct Service {
     pub secrets: Vec<String>,
     /// Whether the service may open connections to the internet.
     pub egress: bool,
+    /// How the container shows it is ready; `None`: no check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<HealthCheck>,
+    #[serde(skip_serializing_if = "Resources::is_empty")]
+    pub resources: Resources,
     /// Service-scoped routing, applied after a request has entered the service.
     pub routing: Routing,
     /// The legacy form's `routePrefix` (not `/`), which Vercel strips before the app sees the
@@ -416,11 +424,14 @@ impl Service {
         }
     }
 
-    /// The `CRON_SECRET` svc sets for the service, which Vercel's cron runtime expects as a
-    /// bearer token on every scheduled call.
-    pub fn cron_secret(&self) -> Option<&str> {
-        match self.env.get("CRON_SECRET") {
-            Some(EnvValue::Literal(secret)) => Some(secret),
+    /// The `CRON_SECRET` of the service, which Vercel's cron runtime expects as a bearer token
+    /// on every scheduled call: a value svc.yaml sets, or a secret the deployment supplies.
+    pub fn cron_secret(&self) -> Option<CronSecret<'_>> {
+        if self.secrets.iter().any(|name| name == CRON_SECRET) {
+            return Some(CronSecret::Secret);
+        }
+        match self.env.get(CRON_SECRET) {
+            Some(EnvValue::Literal(secret)) => Some(CronSecret::Value(secret)),
             _ => None,
         }
     }
@@ -440,6 +451,16 @@ impl Service {
             None => ImageSource::Unbuildable(&ROOTLESS),
         }
     }
+}
+
+pub const CRON_SECRET: &str = "CRON_SECRET";
+
+/// Where a scheduled call's bearer token comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CronSecret<'a> {
+    Value(&'a str),
+    /// svc.yaml lists `CRON_SECRET` in `secrets`: the caller reads it where it runs.
+    Secret,
 }
 
 fn is_web(workload: &Workload) -> bool {

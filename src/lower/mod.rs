@@ -7,6 +7,7 @@ pub(crate) mod build;
 mod detect;
 mod framework;
 mod frameworks;
+mod health;
 mod http;
 mod legacy;
 mod root;
@@ -106,6 +107,11 @@ pub fn lower_target_settings(
             subnet_pool: value(&compose.subnet_pool),
             scheduler_image: value(&compose.scheduler_image),
             public_url: value(&compose.public_url),
+            https_port: compose.https_port.as_ref().map(|p| p.value as u16),
+            tls: compose.tls.as_ref().map(|tls| crate::settings::Tls {
+                certificate: tls.certificate.value.clone(),
+                key: tls.key.value.clone(),
+            }),
         },
         nginx: NginxSettings {
             listen: raw.listen.as_ref().map(|l| l.value as u16),
@@ -203,6 +209,11 @@ pub fn lower(
     }
     if let Some(input) = &settings {
         lowerer.check_env_against_bindings(input.file, &service_settings, &bindings);
+    }
+    let settings_file = settings.as_ref().map_or(file, |s| s.file);
+    for service in services.values_mut() {
+        let raw = settings_of(service.name.as_str()).and_then(|s| s.health.as_ref());
+        service.health = health::decide(service, raw, settings_file, lowerer.diags);
     }
     lowerer.diags.extend(routing_diags);
     if raw.legacy.is_some() {

@@ -75,6 +75,12 @@ impl Lowerer<'_> {
                 .is_none_or(|e| e.value),
             workload,
             build_plan: None,
+            // Decided once the build is planned: the default depends on what svc builds.
+            health: None,
+            resources: crate::ir::Resources {
+                cpu: settings.and_then(|s| s.cpu.as_ref()).map(|c| c.value),
+                memory_mib: settings.and_then(|s| s.memory.as_ref()).map(|m| m.value),
+            },
             env: settings
                 .map(|s| {
                     s.env

@@ -276,6 +276,32 @@ impl<'d> Decoder<'d> {
         Some(Spanned::new(n as u64, node.span))
     }
 
+    /// A number within `min..=max`, fractions allowed.
+    pub fn number(
+        &mut self,
+        node: &Node,
+        path: &KeyPath,
+        min: f64,
+        max: f64,
+    ) -> Option<Spanned<f64>> {
+        let NodeKind::Number(n) = node.kind else {
+            self.type_error(path, node, "a number");
+            return None;
+        };
+        if !(min..=max).contains(&n) {
+            self.error(
+                "invalid-number",
+                path,
+                node.span,
+                format!("`{path}` must be a number from {min} to {max}, found {n}"),
+                format!("expected {min} to {max}"),
+                format!("set `{path}` to a number from {min} to {max}"),
+            );
+            return None;
+        }
+        Some(Spanned::new(n, node.span))
+    }
+
     /// A string, or an array of strings (normalised to a list).
     pub fn string_or_list(
         &mut self,

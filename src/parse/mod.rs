@@ -4,6 +4,7 @@
 //! (names resolved, defaults applied) is the lower stage's job.
 
 pub mod decode;
+pub mod health;
 mod legacy;
 pub mod raw;
 mod routing;

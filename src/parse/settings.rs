@@ -36,6 +36,19 @@ pub struct RawComposeSettings {
     pub subnet_pool: Option<Spanned<String>>,
     pub scheduler_image: Option<Spanned<String>>,
     pub public_url: Option<Spanned<String>>,
+    /// The gateway's published HTTPS port, when `tls` is set.
+    pub https_port: Option<Spanned<u64>>,
+    pub tls: Option<RawTls>,
+}
+
+/// `compose.tls`: the certificate and key the gateway serves HTTPS with.
+#[derive(Debug, Clone)]
+pub struct RawTls {
+    pub path: KeyPath,
+    pub span: crate::source::Span,
+    /// PEM files, relative to the project directory or absolute.
+    pub certificate: Spanned<String>,
+    pub key: Spanned<String>,
 }
 
 /// The `nginx:` section: how the standalone gateway listens and reaches services.
@@ -63,6 +76,10 @@ pub struct RawServiceSettings {
     pub env: Vec<(Spanned<String>, Spanned<String>)>,
     /// Variables whose values the deployment supplies (`.env`, SSM, Secrets Manager).
     pub secrets: Vec<Spanned<String>>,
+    pub health: Option<super::health::RawHealth>,
+    /// CPUs (a fraction of one allowed) and memory (MiB) each container may use.
+    pub cpu: Option<Spanned<f64>>,
+    pub memory: Option<Spanned<u64>>,
 }
 
 /// Target sections whose keys are not defined yet: accepted but must be empty, so a typo never
@@ -214,12 +231,55 @@ fn parse_service_settings(node: &Node, path: &KeyPath, d: &mut Decoder) -> Vec<R
                     .field("secrets")
                     .map(|(value, path)| parse_secrets(value, &path, d))
                     .unwrap_or_default(),
+                health: fields
+                    .field("health")
+                    .and_then(|(value, path)| super::health::parse_health(value, &path, d)),
+                cpu: fields
+                    .field("cpu")
+                    .and_then(|(value, path)| d.number(value, &path, 0.01, 192.0)),
+                memory: integer(&mut fields, d, "memory", 6, 1_048_576),
                 path,
             };
             fields.finish(d, "a service's settings");
             Some(settings)
         })
         .collect()
+}
+
+fn parse_tls(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<RawTls> {
+    let mut fields = d.object(node, path)?;
+    let file = |fields: &mut Fields, d: &mut Decoder, name| {
+        let found = checked_string(
+            fields,
+            d,
+            path,
+            name,
+            1,
+            1024,
+            is_file_path,
+            "a file path of letters, digits, `.`, `_`, `-`, `@`, `+` and `/`, e.g. `certs/shop.pem`",
+        );
+        if found.is_none() && !fields.has(name) {
+            super::top::missing_field(fields, d, name);
+        }
+        found
+    };
+    let certificate = file(&mut fields, d, "certificate");
+    let key = file(&mut fields, d, "key");
+    fields.finish(d, "`compose.tls`");
+    Some(RawTls {
+        path: path.clone(),
+        span: node.span,
+        certificate: certificate?,
+        key: key?,
+    })
+}
+
+fn is_file_path(s: &str) -> bool {
+    !s.split('/').any(|part| part == "..")
+        && s.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@' | b'+' | b'/')
+        })
 }
 
 fn parse_build(node: &Node, path: &KeyPath, d: &mut Decoder) -> RawBuildSettings {
@@ -403,7 +463,21 @@ fn parse_compose(node: &Node, path: &KeyPath, d: &mut Decoder) -> RawComposeSett
             is_base_url,
             "an origin such as `https://shop.example.com` or `http://localhost:8080`, without a path",
         ),
+        https_port: integer(&mut fields, d, "https_port", 0, 65535),
+        tls: fields
+            .field("tls")
+            .and_then(|(value, key)| parse_tls(value, &key, d)),
     };
+    if let (Some(port), false) = (&compose.https_port, fields.has("tls")) {
+        d.error(
+            "invalid-value",
+            &path.key("https_port"),
+            port.span,
+            format!("`{path}.https_port` is set, but there is no `{path}.tls`"),
+            "nothing listens for HTTPS",
+            "add `tls: {certificate: <file>, key: <file>}`, or remove `https_port`",
+        );
+    }
     fields.finish(d, "the `compose` section of svc.yaml");
     compose
 }

@@ -18,7 +18,7 @@ build:
     node: svc-test/node:{version}
     python: svc-test/python:3.13
     go: svc-test/go:1.23
-    go_runtime: svc-test/debian:bookworm
+    go_runtime: svc-test/busybox
     static: svc-test/nginx
 compose:
   gateway_image: svc-test/nginx
@@ -45,6 +45,11 @@ impl Drop for App {
 /// Copies `examples/<example>`, points its base images at the local stand-ins, builds every
 /// image and starts the stack. `None` (after saying why) when there is no engine to do it on.
 pub fn start(example: &str, test: &str) -> Option<App> {
+    start_with_dot_env(example, test, None)
+}
+
+/// [`start`], with a `.env` beside compose.yaml for the stack's secrets.
+pub fn start_with_dot_env(example: &str, test: &str, dot_env: Option<&str>) -> Option<App> {
     let engine = engine(test)?;
     let dir = super::scratch_dir(&format!("app-{test}"));
     copy_project(&Path::new("examples").join(example), &dir);
@@ -54,7 +59,7 @@ pub fn start(example: &str, test: &str) -> Option<App> {
     std::fs::write(&settings, text).unwrap();
     let config = dir.join("vercel.json");
     build_base_images(&config, test)?;
-    let mut stack = Stack::emit(&config, test);
+    let mut stack = Stack::emit_with_dot_env(&config, test, dot_env);
     let building = Instant::now();
     stack.start();
     eprintln!(

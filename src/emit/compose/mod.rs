@@ -7,7 +7,9 @@
 
 mod addresses;
 mod model;
+mod runtime;
 mod scheduler;
+mod tls;
 
 pub use addresses::{Pool, default_pool};
 
@@ -17,7 +19,7 @@ use crate::emit::Artifacts;
 use crate::emit::nginx::conf::{self, Arg, Item, block, comment, simple};
 use crate::emit::nginx::{self, Gateway};
 use crate::ir::{Command, EnvValue, ImageSource, Project, Service, ServiceId, Trigger, Workload};
-use crate::settings::ComposeSettings;
+use crate::settings::{ComposeSettings, Tls};
 use addresses::{Layout, ServiceNet, allocate};
 use indexmap::IndexMap;
 use model::{Attachment, Build, ComposeFile, Config, ConfigMount, Ipam, Network, Subnet};
@@ -55,6 +57,9 @@ pub struct Options {
     pub project_dir: String,
     /// Limits and timeouts for the gateway; addresses are the compose target's own.
     pub gateway: nginx::Options,
+    /// HTTPS at the gateway, published on `https_port`; plain HTTP then redirects there.
+    pub tls: Option<Tls>,
+    pub https_port: u16,
 }
 
 impl Options {
@@ -70,10 +75,18 @@ impl Options {
             .unwrap_or_else(|| project_name(default_name));
         // `<name>.localhost`: browsers on the host resolve it to loopback, and inside the stack
         // it names the gateway (see `InsideOrigin`), where `localhost` would be the container.
+        let https_port = settings.https_port.unwrap_or(tls::DEFAULT_HOST_PORT);
         let public_url = settings.public_url.clone().unwrap_or_else(|| {
-            match settings.host_port.unwrap_or(8080) {
-                EPHEMERAL_PORT => format!("http://{name}.localhost"),
-                port => format!("http://{name}.localhost:{port}"),
+            let (scheme, port) = match settings.tls {
+                Some(_) => ("https", https_port),
+                None => ("http", settings.host_port.unwrap_or(8080)),
+            };
+            match port {
+                EPHEMERAL_PORT | tls::HTTPS_PORT if scheme == "https" => {
+                    format!("https://{name}.localhost")
+                }
+                EPHEMERAL_PORT => format!("{scheme}://{name}.localhost"),
+                port => format!("{scheme}://{name}.localhost:{port}"),
             }
         });
         Options {
@@ -95,17 +108,24 @@ impl Options {
                 .unwrap_or_else(|| "0.0.0.0".to_string()),
             project_dir: project_dir.to_string(),
             gateway,
+            tls: settings.tls.clone(),
+            https_port,
         }
     }
 }
 
-/// The gateway's `ports:` entry; an ephemeral port leaves the host side empty, compose's way of
+/// The gateway's `ports:`; an ephemeral port leaves the host side empty, compose's way of
 /// asking the engine for one.
-fn published_port(options: &Options) -> String {
-    match options.host_port {
-        EPHEMERAL_PORT => format!("{}::80", options.bind_address),
-        port => format!("{}:{port}:80", options.bind_address),
+fn published_ports(options: &Options) -> Vec<String> {
+    let publish = |host: u16, container: u16| match host {
+        EPHEMERAL_PORT => format!("{}::{container}", options.bind_address),
+        port => format!("{}:{port}:{container}", options.bind_address),
+    };
+    let mut ports = vec![publish(options.host_port, 80)];
+    if options.tls.is_some() {
+        ports.push(publish(options.https_port, tls::HTTPS_PORT));
     }
+    ports
 }
 
 /// A compose project name from a directory name: lowercase letters, digits, `-` and `_`.
@@ -185,11 +205,12 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
     if with_scheduler {
         services.insert(
             scheduler::SERVICE.to_string(),
-            scheduler::service(options, &layout),
+            scheduler::service(project, options, &layout),
         );
     }
+    let waits = project.startup_waits();
     for service in project.services.values() {
-        match app_service(project, service, options, &layout) {
+        match app_service(project, service, options, &layout, &waits) {
             Ok(compose_service) => {
                 services.insert(service.name.0.clone(), compose_service);
             }
@@ -204,6 +225,11 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
         services,
         networks: networks(project, &layout),
         configs: configs(project, options, gateway_config, with_scheduler),
+        secrets: options
+            .tls
+            .as_ref()
+            .map(|t| tls::secret_files(t, options))
+            .unwrap_or_default(),
     };
     let mut yaml = String::with_capacity(yaml_size);
     match serde_saphyr::to_fmt_writer(&mut yaml, &file) {
@@ -281,7 +307,11 @@ fn gateway_config(
     layout: &Layout,
 ) -> Result<String, Diagnostics> {
     let mut nginx_options = options.gateway.clone();
-    nginx_options.listen = 80;
+    nginx_options.listen = if options.tls.is_some() {
+        tls::HTTPS_PORT
+    } else {
+        80
+    };
     nginx_options.listen_address = Some(layout.public_gateway.clone());
     nginx_options.resolver = Some(nginx::DOCKER_RESOLVER.to_string());
     nginx_options.upstreams = project
@@ -326,8 +356,16 @@ fn gateway_config(
     if !grants.is_empty() {
         gateway.http.extend(grant_defaults(options));
     }
-    let listeners = grant_listeners(&grants, taken.clone());
-    let servers = grants.iter().map(|grant| grant_servers(grant, &mut taken));
+    let mut listeners = grant_listeners(&grants, taken.clone());
+    let mut redirect = Vec::new();
+    if options.tls.is_some() {
+        tls::serve_https(&mut gateway.public_server, &layout.public_gateway);
+        redirect.push(tls::redirect_server(&layout.public_gateway, options));
+        listeners += 1;
+    }
+    let servers = redirect
+        .into_iter()
+        .chain(grants.iter().map(|grant| grant_servers(grant, &mut taken)));
     Ok(gateway.print_with_servers(conf::Dollars::Doubled, listeners, servers))
 }
 
@@ -534,11 +572,12 @@ fn gateway_service(project: &Project, options: &Options, layout: &Layout) -> mod
         image: Some(options.gateway_image.clone()),
         init: true,
         restart: "unless-stopped",
-        ports: vec![published_port(options)],
-        // nginx's master binds its ports and hands its workers to an unprivileged user (and the
-        // official image chowns its cache to it); nothing else, and never raw sockets.
+        ports: published_ports(options),
+        healthcheck: Some(gateway_healthcheck(layout)),
+        // Writable: compose copies inline `configs` into a container as it starts, which it
+        // refuses to do for a read-only one.
         cap_drop: vec!["ALL"],
-        cap_add: vec!["CHOWN", "NET_BIND_SERVICE", "SETGID", "SETUID"],
+        cap_add: gateway_capabilities(options),
         security_opt: vec![NO_NEW_PRIVILEGES],
         // The gateway sits on every service network: it forwards no packet between them, drops
         // packets whose source could not have come in on their interface, and answers ARP only
@@ -556,9 +595,42 @@ fn gateway_service(project: &Project, options: &Options, layout: &Layout) -> mod
             source: GATEWAY_CONFIG.to_string(),
             target: "/etc/nginx/nginx.conf".to_string(),
         }],
+        secrets: if options.tls.is_some() {
+            tls::secret_mounts()
+        } else {
+            Vec::new()
+        },
         networks,
         ..model::Service::default()
     }
+}
+
+/// nginx's master binds its ports and hands its workers to an unprivileged user (and the
+/// official image chowns its cache to it); with TLS it reads the key, which is often readable
+/// by its owner only (a mounted file keeps its owner from the host). Nothing else, and never
+/// raw sockets.
+fn gateway_capabilities(options: &Options) -> Vec<&'static str> {
+    let mut capabilities = vec!["CHOWN", "NET_BIND_SERVICE", "SETGID", "SETUID"];
+    if options.tls.is_some() {
+        capabilities.insert(0, "DAC_READ_SEARCH");
+    }
+    capabilities
+}
+
+/// The gateway is up when its public server answers (any status: the routing decides that).
+fn gateway_healthcheck(layout: &Layout) -> model::Healthcheck {
+    let check = crate::ir::HealthCheck {
+        probe: crate::ir::Probe::Answers,
+        interval: crate::ir::HealthCheck::DEFAULT_INTERVAL,
+        timeout: crate::ir::HealthCheck::DEFAULT_TIMEOUT,
+        retries: crate::ir::HealthCheck::DEFAULT_RETRIES,
+        start_period: crate::ir::HealthCheck::DEFAULT_START_PERIOD,
+    };
+    let url = format!("http://{}:80/", layout.public_gateway);
+    runtime::timed(
+        crate::emit::health::answers_with_wget(&url, check.timeout),
+        &check,
+    )
 }
 
 /// The names the gateway answers to on a caller's network: its targets' aliases.
@@ -576,6 +648,7 @@ fn app_service(
     service: &Service,
     options: &Options,
     layout: &Layout,
+    waits: &std::collections::BTreeMap<&ServiceId, std::collections::BTreeSet<&ServiceId>>,
 ) -> Result<model::Service, Box<Diagnostic>> {
     let (image, build) = image_or_build(service, options)?;
     let mut networks = IndexMap::new();
@@ -592,6 +665,7 @@ fn app_service(
         );
     }
     let runs_once = !service.workload.is_long_running();
+    let writable = runtime::writable_dirs(service);
     Ok(model::Service {
         image,
         build,
@@ -609,6 +683,11 @@ fn app_service(
             Command::Line(line) => vec!["sh".into(), "-c".into(), literal(line)],
             Command::Exec(words) => words.iter().map(|w| literal(w)).collect(),
         }),
+        healthcheck: runtime::healthcheck(service),
+        depends_on: runtime::depends_on(project, waits, &service.name),
+        read_only: writable.is_some(),
+        tmpfs: writable.unwrap_or_default(),
+        deploy: runtime::deploy(service),
         cap_drop: dropped_capabilities(service),
         security_opt: vec![NO_NEW_PRIVILEGES],
         environment: environment(project, service, options),

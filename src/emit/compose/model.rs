@@ -11,6 +11,19 @@ pub struct ComposeFile {
     pub services: IndexMap<String, Service>,
     pub networks: IndexMap<String, Network>,
     pub configs: IndexMap<String, Config>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub secrets: IndexMap<String, SecretFile>,
+}
+
+/// A file compose reads at `up` and mounts read-only at `/run/secrets/<name>`.
+#[derive(Serialize)]
+pub struct SecretFile {
+    pub file: String,
+}
+
+#[derive(Serialize)]
+pub struct SecretMount {
+    pub source: String,
 }
 
 #[derive(Serialize, Default)]
@@ -25,6 +38,17 @@ pub struct Service {
     pub restart: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<Healthcheck>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub depends_on: IndexMap<String, Dependency>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub read_only: bool,
+    /// Writable in-memory directories of a read-only container.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tmpfs: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deploy: Option<Deploy>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cap_drop: Vec<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -39,6 +63,8 @@ pub struct Service {
     pub ports: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub configs: Vec<ConfigMount>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<SecretMount>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub labels: IndexMap<String, String>,
     /// `none` for a service with no network at all.
@@ -46,6 +72,40 @@ pub struct Service {
     pub network_mode: Option<&'static str>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub networks: IndexMap<String, Attachment>,
+}
+
+#[derive(Serialize)]
+pub struct Healthcheck {
+    pub test: Vec<String>,
+    pub interval: String,
+    pub timeout: String,
+    pub retries: u32,
+    pub start_period: String,
+}
+
+#[derive(Serialize)]
+pub struct Dependency {
+    /// `service_healthy` when the target has a check, else `service_started`.
+    pub condition: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct Deploy {
+    pub resources: DeployResources,
+}
+
+#[derive(Serialize)]
+pub struct DeployResources {
+    pub limits: Limits,
+}
+
+#[derive(Serialize)]
+pub struct Limits {
+    /// A decimal number of CPUs, as a string so that `0.5` stays exact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpus: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<String>,
 }
 
 #[derive(Serialize)]

@@ -7,7 +7,7 @@
 use super::addresses::Layout;
 use super::model::{self, Attachment, ConfigMount};
 use super::{Options, binding_alias, literal};
-use crate::ir::{Call, Project, ServiceId};
+use crate::ir::{CRON_SECRET, Call, CronSecret, Project, ServiceId};
 use indexmap::IndexMap;
 
 /// The compose service, and the name of its network's member.
@@ -55,13 +55,18 @@ pub fn crontab(project: &Project, public_url: &str) -> String {
         let mut header = host
             .map(|h| format!(" --header {}", shell_quote(&format!("Host: {h}"))))
             .unwrap_or_default();
-        if let Call::Service(id) = scheduled.call
-            && let Some(secret) = project.services[id].cron_secret()
-        {
-            header.push_str(&format!(
-                " --header {}",
-                shell_quote(&format!("Authorization: Bearer {secret}"))
-            ));
+        if let Call::Service(id) = scheduled.call {
+            match project.services[id].cron_secret() {
+                Some(CronSecret::Value(secret)) => header.push_str(&format!(
+                    " --header {}",
+                    shell_quote(&format!("Authorization: Bearer {secret}"))
+                )),
+                // crond's jobs inherit its environment, where compose put the secret at `up`.
+                Some(CronSecret::Secret) => header.push_str(&format!(
+                    " --header \"Authorization: Bearer ${CRON_SECRET}\""
+                )),
+                None => {}
+            }
         }
         text.push_str(&format!(
             "{} wget -q -O /dev/null -U {USER_AGENT}{header} {}\n",
@@ -77,7 +82,22 @@ fn shell_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
-pub fn service(options: &Options, layout: &Layout) -> model::Service {
+/// The scheduler sends `CRON_SECRET` as a secret when a service it calls keeps it as one: the
+/// same `${CRON_SECRET}` the service reads, filled by compose at `up`.
+fn environment(project: &Project) -> IndexMap<String, String> {
+    let secret = project.scheduled().into_iter().any(|scheduled| {
+        matches!(scheduled.call, Call::Service(id) if project.services[id].cron_secret() == Some(CronSecret::Secret))
+    });
+    if !secret {
+        return IndexMap::new();
+    }
+    IndexMap::from([(
+        CRON_SECRET.to_string(),
+        super::secret_reference(CRON_SECRET),
+    )])
+}
+
+pub fn service(project: &Project, options: &Options, layout: &Layout) -> model::Service {
     let address = layout
         .services
         .get(&layout_id())
@@ -96,6 +116,7 @@ pub fn service(options: &Options, layout: &Layout) -> model::Service {
                 .map(String::from)
                 .to_vec(),
         ),
+        environment: environment(project),
         configs: vec![ConfigMount {
             source: CRONTAB_CONFIG.to_string(),
             target: "/etc/crontabs/root".to_string(),

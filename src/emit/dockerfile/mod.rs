@@ -104,7 +104,7 @@ pub fn render(service: &Service, recipe: &Recipe) -> Result<String, String> {
 }
 
 /// `/app`, or `/app/<dir>`: where a directory of the context lands in the image.
-fn in_app(dir: &str) -> String {
+pub(crate) fn in_app(dir: &str) -> String {
     match dir {
         "." | "" => "/app".to_string(),
         dir => format!("/app/{dir}"),
@@ -263,7 +263,7 @@ struct FilesContext {
 }
 
 /// What runs JavaScript in the image: Bun's image has no `node`.
-fn runtime_binary(node: &NodeToolchain) -> &'static str {
+pub(crate) fn runtime_binary(node: &NodeToolchain) -> &'static str {
     match node.package_manager.name {
         PackageManagerName::Bun => "bun",
         _ => "node",

@@ -181,7 +181,6 @@ pub fn config(port: u16, clean_urls: bool) -> String {
             simple(mime, args)
         })
         .collect();
-    let temp = |name: &'static str, dir: &str| simple(name, vec![Arg::text(format!("/tmp/{dir}"))]);
     let items = vec![
         simple("worker_processes", vec![Arg::Number(1)]),
         simple("pid", vec![Arg::text("/tmp/nginx.pid")]),
@@ -203,11 +202,9 @@ pub fn config(port: u16, clean_urls: bool) -> String {
                 simple("access_log", vec![Arg::Word("off")]),
                 simple("server_tokens", vec![Arg::Word("off")]),
                 simple("disable_symlinks", vec![Arg::Word("on")]),
-                temp("client_body_temp_path", "client_body"),
-                temp("proxy_temp_path", "proxy"),
-                temp("fastcgi_temp_path", "fastcgi"),
-                temp("uwsgi_temp_path", "uwsgi"),
-                temp("scgi_temp_path", "scgi"),
+                ])
+                .chain(crate::emit::nginx::temp_paths_under_tmp())
+                .chain([
                 block(
                     "server",
                     vec![],

@@ -426,6 +426,16 @@ fn declared_secrets(project: &Project) -> Option<String> {
     (!entries.is_empty()).then(|| format!("{{ {} }}", entries.join(", ")))
 }
 
+/// Every service's name, as an HCL set for `for_each`.
+fn service_names(project: &Project) -> String {
+    let names: Vec<String> = project
+        .services
+        .keys()
+        .map(|name| format!("\"{name}\""))
+        .collect();
+    format!("toset([{}])", names.join(", "))
+}
+
 fn main(project: &Project) -> Result<Vec<::hcl::Block>, String> {
     let assume = "jsonencode({\n Version = \"2012-10-17\"\n Statement = [{\n Effect = \"Allow\"\n Principal = { Service = \"ecs-tasks.amazonaws.com\" }\n Action = \"sts:AssumeRole\"\n }]\n })";
     let mut blocks = vec![
@@ -451,6 +461,13 @@ fn main(project: &Project) -> Result<Vec<::hcl::Block>, String> {
         block("resource", &["aws_iam_role_policy_attachment", "task_execution"])
             .raw("role", "aws_iam_role.task_execution.name")?
             .str("policy_arn", "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+            .build(),
+        // Each service's own AWS identity, with no permission: attach what it needs to
+        // `aws_iam_role.service_task["<name>"]`, and no other service gains it.
+        block("resource", &["aws_iam_role", "service_task"])
+            .raw("for_each", &service_names(project))?
+            .raw("name_prefix", "\"${substr(\"${var.name}-${each.key}\", 0, 37)}-\"")?
+            .raw("assume_role_policy", assume)?
             .build(),
         block("data", &["aws_vpc", "this"]).raw("id", "var.vpc_id")?.build(),
         block("locals", &[])

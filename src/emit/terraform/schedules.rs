@@ -6,7 +6,7 @@
 //! RunTask starts cannot use Service Connect.
 
 use super::hcl::{BlockBuilder, array, block, call, expr, number, object, string};
-use crate::ir::{Call, Project, Scheduled, ServiceId};
+use crate::ir::{CRON_SECRET, Call, CronSecret, Project, Scheduled, ServiceId};
 use ::hcl::{Block, Expression};
 
 /// The caller's task definition, log group and security group.
@@ -34,7 +34,7 @@ pub fn blocks(project: &Project) -> Result<Vec<Block>, String> {
         }
     }
     if project.requests_on_schedule() {
-        blocks.extend(caller()?);
+        blocks.extend(caller(project)?);
     }
     let mut counters = std::collections::BTreeMap::new();
     for (index, scheduled) in project.scheduled().into_iter().enumerate() {
@@ -79,14 +79,24 @@ fn discovery(service: &ServiceId) -> Result<Block, String> {
 }
 
 /// The caller: a task definition whose command each schedule overrides with its own URL.
-fn caller() -> Result<Vec<Block>, String> {
-    let container = object(vec![
+/// Run without a schedule's overrides, it fails saying so, rather than succeed doing nothing.
+fn caller(project: &Project) -> Result<Vec<Block>, String> {
+    let unscheduled = "echo 'svc: the cron caller requests what its schedule passes in its command override; it was started without one' >&2; exit 64";
+    let mut container = vec![
         ("name", string(CALLER)),
         ("image", expr("var.cron_caller_image")?),
         ("essential", Expression::Bool(true)),
-        ("command", array(vec![string("true")])),
-        ("logConfiguration", super::services::logging(CALLER)?),
-    ]);
+        (
+            "command",
+            array(vec![string("sh"), string("-c"), string(unscheduled)]),
+        ),
+    ];
+    let secrets = cron_secrets(project)?;
+    if !secrets.is_empty() {
+        container.push(("secrets", array(secrets)));
+    }
+    container.push(("logConfiguration", super::services::logging(CALLER)?));
+    let container = object(container);
     let mut blocks = vec![
         super::services::log_group(CALLER)?,
         super::services::task(
@@ -95,10 +105,42 @@ fn caller() -> Result<Vec<Block>, String> {
             number(256),
             number(512),
             container,
+            None,
         )?,
     ];
     blocks.extend(super::network::caller_group()?);
     Ok(blocks)
+}
+
+/// The caller's variable holding a cron service's `CRON_SECRET` when svc.yaml keeps it a
+/// secret: one per service, since each may have its own.
+fn cron_secret_variable(service: &crate::ir::Service) -> String {
+    format!(
+        "CRON_SECRET_{}",
+        service.hostname.to_ascii_uppercase().replace('-', "_")
+    )
+}
+
+/// Each such secret, read by ECS from the ARN the service's own comes from.
+fn cron_secrets(project: &Project) -> Result<Vec<Expression>, String> {
+    project
+        .scheduled_services()
+        .iter()
+        .map(|id| &project.services[id])
+        .filter(|service| service.cron_secret() == Some(CronSecret::Secret))
+        .map(|service| {
+            Ok(object(vec![
+                ("name", string(&cron_secret_variable(service))),
+                (
+                    "valueFrom",
+                    expr(&format!(
+                        "var.secrets[\"{}\"][\"{CRON_SECRET}\"]",
+                        service.name
+                    ))?,
+                ),
+            ]))
+        })
+        .collect()
 }
 
 /// What the caller requests for one schedule.
@@ -115,6 +157,39 @@ fn url(project: &Project, call: Call) -> Result<Expression, String> {
         }
         Call::Job(_) => string(""),
     })
+}
+
+/// wget with Vercel's cron user agent, and the service's `CRON_SECRET` as a bearer token: its
+/// value, or (a secret) the caller's variable, expanded by a shell, with the URL as `$0`.
+fn caller_command(project: &Project, call: Call) -> Result<Expression, String> {
+    let wget = ["wget", "-q", "-O", "/dev/null", "-U", "vercel-cron/1.0"];
+    let service = match call {
+        Call::Service(id) => Some(&project.services[id]),
+        _ => None,
+    };
+    let mut words: Vec<Expression> = wget.into_iter().map(string).collect();
+    match service.and_then(|s| Some((s, s.cron_secret()?))) {
+        Some((_, CronSecret::Value(secret))) => {
+            words.push(string("--header"));
+            words.push(string(&format!("Authorization: Bearer {secret}")));
+        }
+        Some((service, CronSecret::Secret)) => {
+            let line = format!(
+                "{} --header \"Authorization: Bearer ${}\" \"$0\"",
+                wget.join(" "),
+                cron_secret_variable(service)
+            );
+            return Ok(array(vec![
+                string("sh"),
+                string("-c"),
+                string(&line),
+                url(project, call)?,
+            ]));
+        }
+        None => {}
+    }
+    words.push(url(project, call)?);
+    Ok(array(words))
 }
 
 fn call_join(parts: Vec<Expression>) -> Expression {
@@ -140,23 +215,7 @@ fn schedule(project: &Project, scheduled: &Scheduled, label: &str) -> Result<Vec
         .raw("arn", "aws_ecs_cluster.this.arn")?
         .raw("role_arn", &format!("aws_iam_role.{role}.arn"))?;
     if !matches!(scheduled.call, Call::Job(_)) {
-        let secret = match scheduled.call {
-            Call::Service(id) => project.services[id].cron_secret(),
-            _ => None,
-        };
-        let authorization = secret.map(|s| format!("Authorization: Bearer {s}"));
-        let command = array(
-            ["wget", "-q", "-O", "/dev/null", "-U", "vercel-cron/1.0"]
-                .into_iter()
-                .map(string)
-                .chain(
-                    authorization
-                        .iter()
-                        .flat_map(|a| [string("--header"), string(a)]),
-                )
-                .chain([url(project, scheduled.call)?])
-                .collect(),
-        );
+        let command = caller_command(project, scheduled.call)?;
         let overrides = object(vec![(
             "containerOverrides",
             array(vec![object(vec![
@@ -190,8 +249,15 @@ fn schedule(project: &Project, scheduled: &Scheduled, label: &str) -> Result<Vec
         .child(target)
         .build();
     let assume = "jsonencode({\n Version = \"2012-10-17\"\n Statement = [{\n Effect = \"Allow\"\n Principal = { Service = \"scheduler.amazonaws.com\" }\n Action = \"sts:AssumeRole\"\n }]\n })";
+    // RunTask hands the task its roles: the execution role, and a job's own task role.
+    let passed = match scheduled.call {
+        Call::Job(id) => {
+            format!("[aws_iam_role.task_execution.arn, aws_iam_role.service_task[\"{id}\"].arn]")
+        }
+        _ => "aws_iam_role.task_execution.arn".to_string(),
+    };
     let policy = format!(
-        "jsonencode({{\n Version = \"2012-10-17\"\n Statement = [\n {{\n Effect = \"Allow\"\n Action = \"ecs:RunTask\"\n Resource = \"${{aws_ecs_task_definition.{task}.arn_without_revision}}:*\"\n Condition = {{ ArnEquals = {{ \"ecs:cluster\" = aws_ecs_cluster.this.arn }} }}\n }},\n {{\n Effect = \"Allow\"\n Action = \"iam:PassRole\"\n Resource = aws_iam_role.task_execution.arn\n }},\n ]\n }})"
+        "jsonencode({{\n Version = \"2012-10-17\"\n Statement = [\n {{\n Effect = \"Allow\"\n Action = \"ecs:RunTask\"\n Resource = \"${{aws_ecs_task_definition.{task}.arn_without_revision}}:*\"\n Condition = {{ ArnEquals = {{ \"ecs:cluster\" = aws_ecs_cluster.this.arn }} }}\n }},\n {{\n Effect = \"Allow\"\n Action = \"iam:PassRole\"\n Resource = {passed}\n }},\n ]\n }})"
     );
     Ok(vec![
         schedule,

@@ -112,6 +112,9 @@ fn task_definition(project: &Project, service: &Service) -> Result<Block, String
         container.push(("secrets", array(secrets)));
     }
     container.push(("logConfiguration", logging(name)?));
+    if let Some(check) = health_check(service) {
+        container.push(("healthCheck", check));
+    }
     if let Some(command) = &service.command {
         let words = match command {
             Command::Exec(words) => words.iter().map(|w| string(w)).collect(),
@@ -119,13 +122,35 @@ fn task_definition(project: &Project, service: &Service) -> Result<Block, String
         };
         container.push(("command", array(words)));
     }
+    // svc.yaml's `cpu` (in Fargate's units, 1024 to a CPU) and `memory` are the defaults the
+    // variables override.
+    let cpu = service
+        .resources
+        .cpu
+        .map_or(256, |cpu| (cpu * 1024.0).round() as u64);
+    let memory = service.resources.memory_mib.unwrap_or(512);
     task(
         name,
         &format!("\"${{var.name}}-{name}\""),
-        lookup("var", "cpu", name, 256),
-        lookup("var", "memory", name, 512),
+        lookup("var", "cpu", name, cpu),
+        lookup("var", "memory", name, memory),
         object(container),
+        Some(&format!("aws_iam_role.service_task[\"{name}\"].arn")),
     )
+}
+
+/// The service's readiness check, as ECS runs it in the container (the same test compose
+/// writes).
+fn health_check(service: &Service) -> Option<Expression> {
+    let check = service.health.as_ref()?;
+    let test = crate::emit::health::test(service, check)?;
+    Some(object(vec![
+        ("command", array(test.iter().map(|w| string(w)).collect())),
+        ("interval", number(u64::from(check.interval))),
+        ("timeout", number(u64::from(check.timeout))),
+        ("retries", number(u64::from(check.retries))),
+        ("startPeriod", number(u64::from(check.start_period))),
+    ]))
 }
 
 /// A URL of the deployment: `local.public_url` (the variable, else the load balancer), with a
@@ -154,6 +179,7 @@ pub(super) fn task(
     cpu: Expression,
     memory: Expression,
     container: Expression,
+    task_role: Option<&str>,
 ) -> Result<Block, String> {
     // Fargate runs only some pairs of CPU and memory: a wrong one fails at plan, naming it.
     let valid_pair = call(
@@ -170,7 +196,7 @@ pub(super) fn task(
             memory.clone(),
         ],
     );
-    Ok(block("resource", &["aws_ecs_task_definition", label])
+    let mut definition = block("resource", &["aws_ecs_task_definition", label])
         .raw("family", family)?
         .raw("requires_compatibilities", "[\"FARGATE\"]")?
         .str("network_mode", "awsvpc")
@@ -186,7 +212,11 @@ pub(super) fn task(
                     ),
             ),
         )
-        .raw("execution_role_arn", "aws_iam_role.task_execution.arn")?
+        .raw("execution_role_arn", "aws_iam_role.task_execution.arn")?;
+    if let Some(role) = task_role {
+        definition = definition.raw("task_role_arn", role)?;
+    }
+    Ok(definition
         .attr(
             "container_definitions",
             call("jsonencode", vec![array(vec![container])]),
