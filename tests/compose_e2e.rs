@@ -776,3 +776,69 @@ fn the_gateway_serves_https_with_the_certificate_from_svc_yaml() {
 fn run_ok(command: &mut std::process::Command) -> String {
     String::from_utf8_lossy(&support::compose::run(command).stdout).into_owned()
 }
+
+/// The spellings of a private service `svc check` refuses as a rewrite's destination are not
+/// hypothetical: from where the gateway sits (on every service network), each one reaches the
+/// service. Here each is tried from inside the running gateway container, then written into a
+/// copy of the config, where `svc check` must refuse it.
+#[test]
+fn every_spelling_svc_refuses_reaches_a_private_service_from_the_gateway() {
+    let Some(_engine) = engine("every_spelling_svc_refuses") else {
+        return;
+    };
+    let mut stack = Stack::emit(
+        Path::new("examples/e2e-seed/vercel.json"),
+        "compose-spellings",
+    );
+    stack.up();
+    let port = stack.project.services[&svc::ir::ServiceId("my_backend".into())].port;
+    let network = format!("{}_svc-my-backend", stack.options.name);
+    let address = stack.addresses("my_backend")[&network].clone();
+    let container = format!("{}-my_backend-1", stack.options.name);
+    let urls: Vec<String> = [
+        "my_backend".to_string(),
+        "my_backend.".to_string(),
+        "MY_BACKEND.".to_string(),
+        container,
+        address,
+    ]
+    .iter()
+    .map(|host| format!("http://{host}:{port}/"))
+    .collect();
+    let probes: Vec<(String, Option<String>)> = urls.iter().map(|u| (u.clone(), None)).collect();
+    let answers = stack.probe_from(svc::emit::compose::GATEWAY, &probes);
+    for (url, answer) in urls.iter().zip(&answers) {
+        assert!(
+            answer.contains("hello from"),
+            "{url} does not reach my_backend from the gateway: {answer:?}"
+        );
+    }
+    let pool = stack.options.subnet_pool.clone().unwrap();
+    let name = stack.options.name.clone();
+    drop(stack);
+    for url in &urls {
+        let dir = support::scratch_dir("spelling-project");
+        support::copy_dir(Path::new("examples/e2e-seed"), &dir);
+        let config = std::fs::read_to_string(dir.join("vercel.json")).unwrap();
+        let leak = format!(r#""rewrites": [{{ "source": "/leak", "destination": "{url}" }},"#);
+        std::fs::write(
+            dir.join("vercel.json"),
+            config.replacen(r#""rewrites": ["#, &leak, 1),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("svc.yaml"),
+            format!("compose:\n  name: {name}\n  subnet_pool: {pool}\n"),
+        )
+        .unwrap();
+        let check = std::process::Command::new(env!("CARGO_BIN_EXE_svc"))
+            .args(["check", "--format", "json", "-c"])
+            .arg(dir.join("vercel.json"))
+            .output()
+            .unwrap();
+        let report = String::from_utf8_lossy(&check.stdout);
+        assert!(!check.status.success(), "svc check passed {url}");
+        assert!(report.contains("internal-destination"), "{url}: {report}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
