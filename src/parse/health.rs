@@ -53,14 +53,9 @@ pub fn parse_health(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<RawH
         http_path: fields
             .field("path")
             .and_then(|(value, key)| http_path(value, &key, d)),
-        command: fields.field("command").and_then(|(value, key)| {
-            let list = d.string_or_list(value, &key, 4096)?;
-            let command = match &value.kind {
-                NodeKind::String(_) => RawCommand::Line(list.value.join(" ")),
-                _ => RawCommand::Exec(list.value),
-            };
-            Some(Spanned::new(command, list.span))
-        }),
+        command: fields
+            .field("command")
+            .and_then(|(value, key)| super::service::parse_command(value, &key, d)),
         interval: field(&mut fields, d, "interval", 5, 300),
         timeout: field(&mut fields, d, "timeout", 2, 60),
         retries: field(&mut fields, d, "retries", 1, 10),

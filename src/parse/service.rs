@@ -67,15 +67,24 @@ pub(super) fn parse_runtime_fields(
         framework: optional_string(fields, d, "framework", 1, 256),
         runtime: optional_string(fields, d, "runtime", 1, 256),
         entrypoint: optional_string(fields, d, "entrypoint", 1, 512),
-        command: fields.field("command").and_then(|(value, path)| {
-            let list = d.string_or_list(value, &path, 4096)?;
-            let command = match &value.kind {
-                crate::read::NodeKind::String(_) => RawCommand::Line(list.value.join(" ")),
-                _ => RawCommand::Exec(list.value),
-            };
-            Some(Spanned::new(command, list.span))
-        }),
+        command: fields
+            .field("command")
+            .and_then(|(value, path)| parse_command(value, &path, d)),
     }
+}
+
+/// A command: a string (run through a shell) or an exec-form list of words.
+pub(super) fn parse_command(
+    value: &Node,
+    path: &KeyPath,
+    d: &mut Decoder,
+) -> Option<Spanned<RawCommand>> {
+    let list = d.string_or_list(value, path, 4096)?;
+    let command = match &value.kind {
+        crate::read::NodeKind::String(_) => RawCommand::Line(list.value.join(" ")),
+        _ => RawCommand::Exec(list.value),
+    };
+    Some(Spanned::new(command, list.span))
 }
 
 /// Keys of the legacy and intermediate forms: a plain "unknown key" would not tell the user
