@@ -101,6 +101,7 @@ fn compose_lint_finds_nothing_unjustified_in_any_compose_file() {
         .env("STRIPE_KEY", "x")
         .env("VERCEL_AI_GATEWAY_API_KEY", "x")
         .env("VERCEL_QUEUE_TOKEN", "x")
+        .env("CRON_SECRET", "x")
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&output.stdout)
