@@ -2,7 +2,8 @@
 //! `["CMD-SHELL", line]`), which compose's `healthcheck.test` and ECS's `healthCheck.command`
 //! both take. An HTTP probe runs with what the image svc built already holds: Node or Bun,
 //! Python, or busybox's `wget` in the nginx and Alpine images static sites and Go binaries run
-//! on. It asks over loopback and never follows a redirect off the container.
+//! on. It asks over loopback, and judges the service's own first answer, not where a redirect
+//! leads.
 
 use crate::ir::{Command, HealthCheck, ImageSource, Probe, RecipeKind, Service};
 
@@ -61,16 +62,18 @@ pub fn test(service: &Service, check: &HealthCheck) -> Option<Vec<String>> {
                 ),
             ]
         }
-        RecipeKind::Site { .. } | RecipeKind::Files { .. } | RecipeKind::Go { .. } => {
-            let wget = format!("wget -q -O /dev/null -T {} {url}", check.timeout);
-            match path {
-                Some(_) => vec!["CMD".to_string()]
-                    .into_iter()
-                    .chain(wget.split(' ').map(String::from))
-                    .collect(),
-                None => answers_with_wget(&url, check.timeout),
-            }
-        }
+        RecipeKind::Site { .. } | RecipeKind::Files { .. } | RecipeKind::Go { .. } => match path {
+            // busybox's wget follows redirects and fails on some statuses below 400: the first
+            // status line it prints (`-S`) is the service's own answer.
+            Some(_) => vec![
+                "CMD-SHELL".to_string(),
+                format!(
+                    "wget -S -O /dev/null -T {} {url} 2>&1 | grep -m1 '^  HTTP/' | grep -q ' [23][0-9][0-9] '",
+                    check.timeout
+                ),
+            ],
+            None => answers_with_wget(&url, check.timeout),
+        },
     };
     Some(words)
 }

@@ -468,6 +468,19 @@ fn parse_compose(node: &Node, path: &KeyPath, d: &mut Decoder) -> RawComposeSett
             .field("tls")
             .and_then(|(value, key)| parse_tls(value, &key, d)),
     };
+    if let (Some(http), Some(https)) = (&compose.host_port, &compose.https_port)
+        && http.value == https.value
+        && http.value != 0
+    {
+        d.error(
+            "invalid-value",
+            &path.key("https_port"),
+            https.span,
+            format!("`{path}.https_port` is {}, the same port as `{path}.host_port`", https.value),
+            "published twice",
+            "give HTTP and HTTPS different host ports (defaults: 8080 and 8443), or 0 for either to let the engine pick",
+        );
+    }
     if let (Some(port), false) = (&compose.https_port, fields.has("tls")) {
         d.error(
             "invalid-value",

@@ -74,16 +74,23 @@ pub fn redirect_server(address: &str, options: &Options) -> Vec<Item> {
     ]
 }
 
-/// The port in an HTTPS URL of the stack: the public URL's, else the published one; none for
-/// 443, or when the engine picks it (the public URL then says where visitors come in).
+/// The port visitors reach HTTPS at: an `https://` public URL's (none when it names none, so
+/// 443), else the published one; none for 443, or when the engine picks it.
 fn visible_https_port(options: &Options) -> Option<u16> {
-    let from_url = options
-        .public_url
-        .strip_prefix("https://")
-        .and_then(|rest| rest.split(['/', '?', '#']).next())
-        .and_then(|authority| authority.rsplit_once(':'))
-        .and_then(|(_, port)| port.parse::<u16>().ok());
-    match from_url.unwrap_or(options.https_port) {
+    https_port_in(&options.public_url, options.https_port)
+}
+
+fn https_port_in(public_url: &str, https_port: u16) -> Option<u16> {
+    let port = match public_url.strip_prefix("https://") {
+        Some(rest) => rest
+            .split(['/', '?', '#'])
+            .next()
+            .and_then(|authority| authority.rsplit_once(':'))
+            .and_then(|(_, port)| port.parse::<u16>().ok())
+            .unwrap_or(HTTPS_PORT),
+        None => https_port,
+    };
+    match port {
         super::EPHEMERAL_PORT | HTTPS_PORT => None,
         port => Some(port),
     }
@@ -117,4 +124,26 @@ pub fn secret_mounts() -> Vec<SecretMount> {
             source: source.to_string(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::https_port_in;
+
+    #[test]
+    fn the_redirect_goes_where_visitors_reach_https() {
+        // An https public URL says where visitors come in, whatever port is published.
+        assert_eq!(https_port_in("https://shop.example.com", 8443), None);
+        assert_eq!(
+            https_port_in("https://shop.example.com:9443/", 8443),
+            Some(9443)
+        );
+        // Otherwise the published port, unless it is 443 or the engine's pick.
+        assert_eq!(
+            https_port_in("http://shop.localhost:8080", 8443),
+            Some(8443)
+        );
+        assert_eq!(https_port_in("http://shop.localhost:8080", 443), None);
+        assert_eq!(https_port_in("http://shop.localhost:8080", 0), None);
+    }
 }
