@@ -758,6 +758,40 @@ fn the_gateway_serves_https_with_the_certificate_from_svc_yaml() {
         let answer = fetch(&old, "/");
         assert!(!answer.status.success(), "{old:?} was accepted");
     }
+    // Inside the stack, the public URL (`https://<dir>.localhost`) names the gateway, which
+    // answers it over TLS with the same routing as outside. busybox's TLS client offers none
+    // of the gateway's ciphers, so curl asks from the frontend's network namespace.
+    let host = stack
+        .options
+        .public_url
+        .trim_start_matches("https://")
+        .to_string();
+    let network = format!("{}_svc-my-frontend", stack.options.name);
+    let gateway = stack.addresses(svc::emit::compose::GATEWAY)[&network].clone();
+    let resolved = exec(&stack, "my_frontend", &["nslookup", &host]);
+    assert!(resolved.contains(&gateway), "{host} inside: {resolved}");
+    if let Some(nsenter) = support::require_tool("nsenter", "the_gateway_serves_https") {
+        let id = run_ok(stack.compose().args(["ps", "-q", "my_frontend"]));
+        let pid = run_ok(std::process::Command::new("docker").args([
+            "inspect",
+            "-f",
+            "{{.State.Pid}}",
+            id.trim(),
+        ]));
+        let inside = std::process::Command::new(nsenter)
+            .args(["-t", pid.trim(), "-n"])
+            .arg(&curl)
+            .args(["-sS", "-k", "--max-time", "10", "--resolve"])
+            .arg(format!("{host}:443:{gateway}"))
+            .arg(format!("https://{host}/"))
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&inside.stdout).contains("hello from"),
+            "inside: {}",
+            String::from_utf8_lossy(&inside.stderr)
+        );
+    }
     let plain = support::http::request(
         stack.port(),
         "GET",

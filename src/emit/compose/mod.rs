@@ -348,7 +348,13 @@ fn gateway_config(
             .filter(|(id, _)| project.services.get(id).is_some_and(|s| s.egress))
             .map(|(_, net)| format!("{}:{}", net.gateway, origin.port))
             .filter(|listen| taken.insert(listen.clone()))
-            .map(|listen| simple("listen", vec![Arg::text(listen)]))
+            .map(|listen| {
+                let mut args = vec![Arg::text(listen)];
+                if origin.tls {
+                    args.push(Arg::Word("ssl"));
+                }
+                simple("listen", args)
+            })
             .collect();
         gateway.public_server.splice(0..0, listens);
     }
@@ -371,21 +377,32 @@ fn gateway_config(
 
 /// The public origin as services reach it from inside the stack: its host, and the host of each
 /// subdomain mount, name the gateway in every service network, where the public server also
-/// listens on the origin's port. Only for an `http://` origin named by a DNS name: an address
-/// or `localhost` cannot be given to the gateway, and the gateway holds no certificate for an
-/// `https://` one (services reach that through the internet, as anyone does).
+/// listens on the origin's port. Only for an origin named by a DNS name (an address or
+/// `localhost` cannot be given to the gateway), over `http://`, or over `https://` when the
+/// gateway has the certificate (`compose.tls`); services reach any other `https://` origin
+/// through the internet, as anyone does.
 struct InsideOrigin {
     hosts: Vec<String>,
     port: u16,
+    /// The gateway answers it with TLS.
+    tls: bool,
 }
 
 impl InsideOrigin {
     fn of(project: &Project, options: &Options) -> Option<InsideOrigin> {
-        let rest = options.public_url.strip_prefix("http://")?;
+        let (rest, tls, default_port) = match options.public_url.strip_prefix("http://") {
+            Some(rest) => (rest, false, 80),
+            None if options.tls.is_some() => (
+                options.public_url.strip_prefix("https://")?,
+                true,
+                tls::HTTPS_PORT,
+            ),
+            None => return None,
+        };
         let authority = rest.split(['/', '?', '#']).next()?;
         let (host, port) = match authority.rsplit_once(':') {
             Some((host, port)) => (host, port.parse().ok()?),
-            None => (authority, 80),
+            None => (authority, default_port),
         };
         let host = host.to_ascii_lowercase();
         let is_name = host != "localhost"
@@ -409,7 +426,7 @@ impl InsideOrigin {
         hosts.push(host);
         hosts.sort();
         hosts.dedup();
-        Some(InsideOrigin { hosts, port })
+        Some(InsideOrigin { hosts, port, tls })
     }
 }
 

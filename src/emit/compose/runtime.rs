@@ -62,16 +62,15 @@ pub fn deploy(service: &Service) -> Option<Deploy> {
 }
 
 /// What svc builds runs on a read-only file system, as a function on Vercel does: only `/tmp`
-/// is writable (and Next.js's cache, which it fills as it serves). An image or Dockerfile of
-/// the user's may write anywhere, so it keeps a writable one.
+/// is writable. Not a Next.js server: it writes the pages it regenerates (ISR) into
+/// `.next/server`, among the files it serves. An image or Dockerfile of the user's may write
+/// anywhere, so it keeps a writable one too.
 pub fn writable_dirs(service: &Service) -> Option<Vec<String>> {
     let ImageSource::Recipe(recipe) = service.image_source() else {
         return None;
     };
-    let mut dirs = vec!["/tmp".to_string()];
-    if let RecipeKind::Next { dist_dir, .. } = &recipe.kind {
-        let app = crate::emit::dockerfile::in_app(&recipe.workdir);
-        dirs.push(format!("{app}/{dist_dir}/cache"));
+    if matches!(recipe.kind, RecipeKind::Next { .. }) {
+        return None;
     }
-    Some(dirs)
+    Some(vec!["/tmp".to_string()])
 }
