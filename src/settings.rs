@@ -25,6 +25,10 @@ pub struct ComposeSettings {
     pub tls: Option<Tls>,
 }
 
+/// The host ports compose publishes the gateway's HTTP and HTTPS on by default.
+pub const DEFAULT_HTTP_PORT: u16 = 8080;
+pub const DEFAULT_HTTPS_PORT: u16 = 8443;
+
 /// The gateway's certificate and key: PEM files, relative to the project directory or absolute.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tls {

@@ -246,6 +246,36 @@ fn parse_service_settings(node: &Node, path: &KeyPath, d: &mut Decoder) -> Vec<R
         .collect()
 }
 
+/// HTTP and HTTPS published on one host port, set or by default, would stop `up`.
+fn report_port_clash(compose: &RawComposeSettings, tls: bool, path: &KeyPath, d: &mut Decoder) {
+    use crate::settings::{DEFAULT_HTTP_PORT, DEFAULT_HTTPS_PORT};
+    if !tls {
+        return;
+    }
+    let port =
+        |p: &Option<Spanned<u64>>, default: u16| p.as_ref().map_or(u64::from(default), |p| p.value);
+    let http = port(&compose.host_port, DEFAULT_HTTP_PORT);
+    let https = port(&compose.https_port, DEFAULT_HTTPS_PORT);
+    if http != https || http == 0 {
+        return;
+    }
+    let (key, span) = match (&compose.https_port, &compose.host_port) {
+        (Some(set), _) => ("https_port", set.span),
+        (None, Some(set)) => ("host_port", set.span),
+        (None, None) => return,
+    };
+    d.error(
+        "invalid-value",
+        &path.key(key),
+        span,
+        format!("HTTP and HTTPS would both be published on host port {http}"),
+        "published twice",
+        format!(
+            "give HTTP and HTTPS different host ports (`host_port` defaults to {DEFAULT_HTTP_PORT}, `https_port` to {DEFAULT_HTTPS_PORT}), or 0 for either to let the engine pick"
+        ),
+    );
+}
+
 fn parse_tls(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<RawTls> {
     let mut fields = d.object(node, path)?;
     let file = |fields: &mut Fields, d: &mut Decoder, name| {
@@ -468,19 +498,7 @@ fn parse_compose(node: &Node, path: &KeyPath, d: &mut Decoder) -> RawComposeSett
             .field("tls")
             .and_then(|(value, key)| parse_tls(value, &key, d)),
     };
-    if let (Some(http), Some(https)) = (&compose.host_port, &compose.https_port)
-        && http.value == https.value
-        && http.value != 0
-    {
-        d.error(
-            "invalid-value",
-            &path.key("https_port"),
-            https.span,
-            format!("`{path}.https_port` is {}, the same port as `{path}.host_port`", https.value),
-            "published twice",
-            "give HTTP and HTTPS different host ports (defaults: 8080 and 8443), or 0 for either to let the engine pick",
-        );
-    }
+    report_port_clash(&compose, fields.has("tls"), path, d);
     if let (Some(port), false) = (&compose.https_port, fields.has("tls")) {
         d.error(
             "invalid-value",

@@ -79,7 +79,12 @@ impl Options {
         let public_url = settings.public_url.clone().unwrap_or_else(|| {
             let (scheme, port) = match settings.tls {
                 Some(_) => ("https", https_port),
-                None => ("http", settings.host_port.unwrap_or(8080)),
+                None => (
+                    "http",
+                    settings
+                        .host_port
+                        .unwrap_or(crate::settings::DEFAULT_HTTP_PORT),
+                ),
             };
             match port {
                 EPHEMERAL_PORT | tls::HTTPS_PORT if scheme == "https" => {
@@ -97,7 +102,9 @@ impl Options {
                 .gateway_image
                 .clone()
                 .unwrap_or_else(|| DEFAULT_GATEWAY_IMAGE.to_string()),
-            host_port: settings.host_port.unwrap_or(8080),
+            host_port: settings
+                .host_port
+                .unwrap_or(crate::settings::DEFAULT_HTTP_PORT),
             scheduler_image: settings
                 .scheduler_image
                 .clone()

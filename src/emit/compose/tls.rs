@@ -9,7 +9,7 @@ use crate::settings::Tls;
 use indexmap::IndexMap;
 
 pub const HTTPS_PORT: u16 = 443;
-pub const DEFAULT_HOST_PORT: u16 = 8443;
+pub const DEFAULT_HOST_PORT: u16 = crate::settings::DEFAULT_HTTPS_PORT;
 const CERTIFICATE: &str = "gateway_tls_certificate";
 const KEY: &str = "gateway_tls_key";
 
