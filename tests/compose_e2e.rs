@@ -834,7 +834,7 @@ fn every_spelling_svc_refuses_reaches_a_private_service_from_the_gateway() {
         "my_backend.".to_string(),
         "MY_BACKEND.".to_string(),
         container,
-        address,
+        address.clone(),
     ]
     .iter()
     .map(|host| format!("http://{host}:{port}/"))
@@ -847,10 +847,27 @@ fn every_spelling_svc_refuses_reaches_a_private_service_from_the_gateway() {
             "{url} does not reach my_backend from the gateway: {answer:?}"
         );
     }
+    // Spellings only nginx reads this way (zero-padded octets as decimal, an IPv4-mapped IPv6
+    // literal) are tried by a second nginx started in the gateway container.
+    let padded: Vec<String> = address
+        .split('.')
+        .map(|octet| format!("{:0>3}", octet))
+        .collect();
+    let nginx_urls = [
+        format!("http://{}:{port}/", padded.join(".")),
+        format!("http://[::ffff:{address}]:{port}/"),
+    ];
+    let answers = nginx_probe(&stack, &nginx_urls);
+    for (url, answer) in nginx_urls.iter().zip(&answers) {
+        assert!(
+            answer.contains("hello from"),
+            "{url} does not reach my_backend through nginx in the gateway: {answer:?}"
+        );
+    }
     let pool = stack.options.subnet_pool.clone().unwrap();
     let name = stack.options.name.clone();
     drop(stack);
-    for url in &urls {
+    for url in urls.iter().chain(&nginx_urls) {
         let dir = support::scratch_dir("spelling-project");
         support::copy_dir(Path::new("examples/e2e-seed"), &dir);
         let config = std::fs::read_to_string(dir.join("vercel.json")).unwrap();
@@ -875,4 +892,46 @@ fn every_spelling_svc_refuses_reaches_a_private_service_from_the_gateway() {
         assert!(report.contains("internal-destination"), "{url}: {report}");
         std::fs::remove_dir_all(dir).unwrap();
     }
+}
+
+/// Each URL requested through a throwaway nginx in the gateway container (one server per URL
+/// on loopback, proxying to it), so it is read exactly as the gateway's nginx reads it.
+fn nginx_probe(stack: &Stack, urls: &[String]) -> Vec<String> {
+    let servers: String = urls
+        .iter()
+        .enumerate()
+        .map(|(i, url)| {
+            format!(
+                "server {{ listen 127.0.0.1:{}; location / {{ proxy_pass {url}; }} }}\n",
+                9901 + i
+            )
+        })
+        .collect();
+    let temp: String = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
+        .iter()
+        .map(|kind| format!("{kind}_temp_path /tmp/probe-{kind};\n"))
+        .collect();
+    let config = format!(
+        "pid /tmp/probe.pid;\nerror_log stderr;\nworker_processes 1;\nevents {{}}\nhttp {{\naccess_log off;\n{temp}{servers}}}\n"
+    );
+    let requests: String = (0..urls.len())
+        .map(|i| {
+            format!(
+                "echo \"@@$(timeout 3 wget -q -O - http://127.0.0.1:{}/ 2>&1)\"; ",
+                9901 + i
+            )
+        })
+        .collect();
+    let script = format!(
+        "printf '%s' \"$1\" > /tmp/probe.conf && nginx -c /tmp/probe.conf 2>&1 && sleep 1; {requests}nginx -c /tmp/probe.conf -s stop"
+    );
+    let output = stack.exec(
+        svc::emit::compose::GATEWAY,
+        &["sh", "-c", &script, "sh", &config],
+    );
+    output
+        .split("@@")
+        .skip(1)
+        .map(|answer| answer.trim().to_string())
+        .collect()
 }

@@ -62,6 +62,9 @@ pub fn start_with_dot_env(example: &str, test: &str, dot_env: Option<&str>) -> O
     let mut stack = Stack::emit_with_dot_env(&config, test, dot_env);
     let building = Instant::now();
     stack.start();
+    // Every check svc wrote passes on what it built (a Go binary and a static site probed with
+    // busybox's wget, Node and Python with their own runtimes).
+    stack.assert_healthy(Duration::from_secs(150));
     eprintln!(
         "{test}: built and started {} services in {:.0?}",
         stack.project.services.len(),

@@ -192,6 +192,50 @@ impl Stack {
                 std::thread::sleep(Duration::from_millis(200));
             }
         }
+        self.assert_healthy(Duration::from_secs(90));
+    }
+
+    /// Waits until every running container that has a health check reports healthy; panics
+    /// naming one that turns unhealthy, or is still starting at the deadline, with its last
+    /// check's output.
+    pub fn assert_healthy(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        let ids = String::from_utf8_lossy(&run(self.compose().args(["ps", "-q"])).stdout)
+            .split_whitespace()
+            .map(String::from)
+            .collect::<Vec<_>>();
+        loop {
+            let output = run(Command::new("docker")
+                .args(["inspect", "-f"])
+                .arg("{{.Name}} {{if .State.Health}}{{.State.Health.Status}}{{end}}")
+                .args(&ids));
+            let text = String::from_utf8_lossy(&output.stdout).into_owned();
+            let waiting: Vec<&str> = text
+                .lines()
+                .filter(|line| line.ends_with(" starting") || line.ends_with(" unhealthy"))
+                .collect();
+            if waiting.is_empty() {
+                return;
+            }
+            if waiting.iter().any(|l| l.ends_with(" unhealthy")) || Instant::now() > deadline {
+                let name = waiting[0]
+                    .split(' ')
+                    .next()
+                    .unwrap_or_default()
+                    .trim_start_matches('/');
+                let log = run(Command::new("docker").args([
+                    "inspect",
+                    "-f",
+                    "{{json .State.Health.Log}}",
+                    name,
+                ]));
+                panic!(
+                    "not healthy: {waiting:?}; last checks of {name}: {}",
+                    String::from_utf8_lossy(&log.stdout)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
     }
 
     /// The host port the engine published the gateway on.

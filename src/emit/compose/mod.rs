@@ -651,10 +651,7 @@ fn gateway_healthcheck(layout: &Layout) -> model::Healthcheck {
         start_period: crate::ir::HealthCheck::DEFAULT_START_PERIOD,
     };
     let url = format!("http://{}:80/", layout.public_gateway);
-    runtime::timed(
-        crate::emit::health::answers_with_wget(&url, check.timeout),
-        &check,
-    )
+    runtime::timed(crate::emit::health::answers_with_wget(&url), &check)
 }
 
 /// The names the gateway answers to on a caller's network: its targets' aliases.
