@@ -23,12 +23,12 @@ pub struct Compilation {
     pub settings: TargetSettings,
 }
 
-/// Compiles the config at `config_path` and the svc.yaml beside it, if any.
-///
-/// Only a file that cannot be read is an `Err`; problems in its content are diagnostics.
 /// How large a file is before reading it beside another is worth a thread.
 const SIDE_BY_SIDE: usize = 64 * 1024;
 
+/// Compiles the config at `config_path` and the svc.yaml beside it, if any.
+///
+/// Only a file that cannot be read is an `Err`; problems in its content are diagnostics.
 pub fn compile(config_path: &Path) -> Result<Compilation, ReadError> {
     let mut sources = SourceMap::default();
     let mut diagnostics = Diagnostics::default();

@@ -125,11 +125,11 @@ pub fn refusals(compilation: &Compilation, config_path: &Path) -> Diagnostics {
 
 /// A target's files at their paths under the output directory, each headed.
 fn headed(artifacts: Artifacts, sub: &str, header: &Header) -> Vec<(String, String)> {
-    let header = header.text();
     artifacts
         .files
         .into_iter()
         .map(|(path, mut content)| {
+            let header = header.text_for(&path);
             let path = if sub.is_empty() {
                 path
             } else {

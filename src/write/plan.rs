@@ -5,7 +5,7 @@
 //! generated-looking file svc never listed (a copy someone made, another run's output) is never
 //! deleted, and nothing outside the listed paths is ever looked at.
 
-use super::header::is_generated;
+use super::header::{is_generated, regenerate_command};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -113,11 +113,6 @@ pub fn plan(root: &Path, files: BTreeMap<String, String>, prune: bool) -> std::i
     }
     plan.files = files;
     Ok(plan)
-}
-
-/// The command a generated file's header says regenerates it.
-fn regenerate_command(content: &str) -> Option<&str> {
-    content.lines().nth(1)?.strip_prefix("# Regenerate with: ")
 }
 
 /// A manifest that also lists `kept`, in order, after its header.
