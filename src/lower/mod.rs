@@ -154,11 +154,6 @@ pub fn lower(
         .map(|s| lowerer.index_settings(s))
         .unwrap_or_default();
     let settings_of = |name: &str| service_settings.get(name).copied();
-    let mut services = BTreeMap::new();
-    let mut bindings = Vec::new();
-    // Counted as declared, so the error points at the binding that crosses the limit even
-    // when earlier ones did not resolve.
-    let mut declared_bindings = 0usize;
     // Services lower independently, so they lower side by side on large projects, and the
     // top-level routing beside them: it needs nothing from the services.
     let workers = crate::parallel::workers_for(entries.len());
@@ -177,34 +172,9 @@ pub fn lower(
             })
         },
     );
-    // Diagnostics are reported in declaration order, as if services lowered one by one.
-    for (raw_service, lowered) in entries.iter().zip(lowered) {
-        let LoweredService {
-            service,
-            diags: own,
-            bindings: service_bindings,
-            binding_diags,
-        } = lowered;
-        lowerer.diags.extend(own);
-        let before = declared_bindings;
-        declared_bindings += raw_service.bindings.len();
-        if before <= MAX_BINDINGS && declared_bindings > MAX_BINDINGS {
-            lowerer.too_many_bindings(raw_service, MAX_BINDINGS - before);
-        }
-        lowerer.diags.extend(binding_diags);
-        bindings.extend(service_bindings);
-        services.insert(service.name.clone(), service);
-    }
+    let (mut services, bindings) = lowerer.gather(entries, lowered);
     for raw_legacy in legacy {
-        let raw_service = lowerer.legacy_root(raw_legacy);
-        let workload = lowerer.legacy_workload(raw_legacy);
-        let service = lowerer.lower_service(
-            &raw_service,
-            settings_of(&raw_service.name.value),
-            crate::ir::Routing::default(),
-            workload,
-            Form::Legacy,
-        );
+        let service = lowerer.legacy_service(raw_legacy, &settings_of);
         services.insert(service.name.clone(), service);
     }
     if let Some(input) = &settings {
@@ -217,38 +187,14 @@ pub fn lower(
     }
     lowerer.diags.extend(routing_diags);
     if raw.legacy.is_some() {
-        let mounts = lowerer.mounts(legacy);
-        routing
-            .rewrites
-            .extend(legacy::mount_rewrites(&mounts, file));
-        legacy::strip_prefixes(&mounts, &mut services);
-        let implicit = legacy::implicit_env(&mounts, &services);
-        for service in services.values_mut() {
-            for (name, value) in &implicit {
-                service
-                    .env
-                    .entry(name.clone())
-                    .or_insert_with(|| value.clone());
-            }
-        }
+        lowerer.mount_legacy_services(legacy, &mut routing, &mut services);
     }
     for service in services.values_mut() {
         for (name, value) in legacy::queue_env(&service.workload) {
             service.env.entry(name).or_insert(value);
         }
     }
-    let crons = raw
-        .crons
-        .iter()
-        .filter_map(|c| {
-            let owner = format!("the cron for `{}`", c.path.value);
-            let schedule = lowerer.schedule(&owner, &c.schedule, &c.path_key.key("schedule"))?;
-            Some(Cron {
-                path: c.path.value.clone(),
-                schedule,
-            })
-        })
-        .collect();
+    let crons = lowerer.crons(raw);
     let groups = raw
         .legacy
         .as_ref()
@@ -268,6 +214,96 @@ pub fn lower(
             Form::Current
         },
         index: std::sync::OnceLock::new(),
+    }
+}
+
+impl Lowerer<'_> {
+    /// The services lowered side by side, with their bindings, and their diagnostics reported
+    /// in declaration order, as if they had lowered one by one.
+    fn gather(
+        &mut self,
+        entries: &[crate::parse::raw::RawService],
+        lowered: Vec<LoweredService>,
+    ) -> (BTreeMap<ServiceId, crate::ir::Service>, Vec<Binding>) {
+        let mut services = BTreeMap::new();
+        let mut bindings = Vec::new();
+        // Counted as declared, so the error points at the binding that crosses the limit even
+        // when earlier ones did not resolve.
+        let mut declared_bindings = 0usize;
+        for (raw_service, lowered) in entries.iter().zip(lowered) {
+            let LoweredService {
+                service,
+                diags: own,
+                bindings: service_bindings,
+                binding_diags,
+            } = lowered;
+            self.diags.extend(own);
+            let before = declared_bindings;
+            declared_bindings += raw_service.bindings.len();
+            if before <= MAX_BINDINGS && declared_bindings > MAX_BINDINGS {
+                self.too_many_bindings(raw_service, MAX_BINDINGS - before);
+            }
+            self.diags.extend(binding_diags);
+            bindings.extend(service_bindings);
+            services.insert(service.name.clone(), service);
+        }
+        (services, bindings)
+    }
+
+    /// One service of `experimentalServices`.
+    fn legacy_service<'s>(
+        &mut self,
+        raw_legacy: &crate::parse::raw::RawLegacyService,
+        settings_of: &impl Fn(&str) -> Option<&'s crate::parse::settings::RawServiceSettings>,
+    ) -> crate::ir::Service {
+        let raw_service = self.legacy_root(raw_legacy);
+        let workload = self.legacy_workload(raw_legacy);
+        self.lower_service(
+            &raw_service,
+            settings_of(&raw_service.name.value),
+            crate::ir::Routing::default(),
+            workload,
+            Form::Legacy,
+        )
+    }
+
+    /// The legacy form's mounts: rewrites to each service under its prefix, the prefix
+    /// stripped where Vercel strips it, and the implicit `{NAME}_URL` variables.
+    fn mount_legacy_services(
+        &mut self,
+        legacy: &[crate::parse::raw::RawLegacyService],
+        routing: &mut crate::ir::Routing,
+        services: &mut BTreeMap<ServiceId, crate::ir::Service>,
+    ) {
+        let mounts = self.mounts(legacy);
+        routing
+            .rewrites
+            .extend(legacy::mount_rewrites(&mounts, self.file));
+        legacy::strip_prefixes(&mounts, services);
+        let implicit = legacy::implicit_env(&mounts, services);
+        for service in services.values_mut() {
+            for (name, value) in &implicit {
+                service
+                    .env
+                    .entry(name.clone())
+                    .or_insert_with(|| value.clone());
+            }
+        }
+    }
+
+    /// The top-level `crons`, each with its schedule parsed.
+    fn crons(&mut self, raw: &RawConfig) -> Vec<Cron> {
+        raw.crons
+            .iter()
+            .filter_map(|c| {
+                let owner = format!("the cron for `{}`", c.path.value);
+                let schedule = self.schedule(&owner, &c.schedule, &c.path_key.key("schedule"))?;
+                Some(Cron {
+                    path: c.path.value.clone(),
+                    schedule,
+                })
+            })
+            .collect()
     }
 }
 

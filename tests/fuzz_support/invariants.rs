@@ -32,25 +32,27 @@ pub fn read_and_parse(bytes: &[u8], file_name: &str) {
 }
 
 /// A structured input through the whole pipeline.
-pub fn pipeline(input: &ConfigInput) {
+/// Whether the input got as far as emitting every target (see [`pipeline_files`]).
+pub fn pipeline(input: &ConfigInput) -> bool {
     let (config, settings) = input.to_files();
-    pipeline_files(&config, &settings);
+    pipeline_files(&config, &settings)
 }
 
 /// A config and settings through the whole pipeline: a rejected config renders its
-/// diagnostics; an accepted one emits every target, and every output re-parses.
-pub fn pipeline_files(config: &Value, settings: &Value) {
+/// diagnostics; an accepted one emits every target, and every output re-parses. True when it
+/// got that far: every target emitted and every output was checked.
+pub fn pipeline_files(config: &Value, settings: &Value) -> bool {
     let dir = project_dir();
     let config_path = dir.join("vercel.json");
     write(&config_path, &config.to_string());
     write(&dir.join("svc.json"), &settings.to_string());
     let Ok(compilation) = compile(&config_path) else {
-        return;
+        return false;
     };
     let _ = svc::render::human(&compilation.diagnostics, &compilation.sources, false);
     let _ = svc::render::json(&compilation.diagnostics, &compilation.sources);
     if compilation.project.is_none() {
-        return;
+        return false;
     }
     let request = Request {
         compilation: &compilation,
@@ -59,12 +61,13 @@ pub fn pipeline_files(config: &Value, settings: &Value) {
         out: None,
     };
     let Ok(output) = run(&request) else {
-        return;
+        return false;
     };
     let meant = meant_gateway(&compilation);
     for (path, content) in &output.files {
         check_file(path, content, meant.as_deref());
     }
+    true
 }
 
 fn check_file(path: &str, content: &str, meant: Option<&[nginx_tokens::Directive]>) {
