@@ -3,12 +3,12 @@
 //! prefixes are normalised and compared in the lower stage.
 
 use super::decode::{Decoder, Fields, KeyPath, Spanned};
+use super::decode::{missing_field, optional_string};
 use super::raw::{
     LegacyKind, LegacyTrigger, RawBuildSettings, RawLegacy, RawLegacyService, RawMount, RawRouting,
     RawService, RawServiceGroup, RawTopic,
 };
 use super::service::parse_runtime_fields;
-use super::top::{missing_field, optional_string};
 use crate::diag::Diagnostic;
 use crate::read::{Member, Node, NodeKind};
 use crate::source::Span;
@@ -390,7 +390,7 @@ fn parse_topics(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<Spanned<
                 });
             }
             let mut fields = d.object(item, &path)?;
-            let topic = super::top::required_string(&mut fields, d, "topic", 1, 256);
+            let topic = super::decode::required_string(&mut fields, d, "topic", 1, 256);
             let retry_after_seconds = fields
                 .field("retryAfterSeconds")
                 .and_then(|(v, p)| d.integer(v, &p, 1, 86_400));

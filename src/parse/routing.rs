@@ -2,8 +2,8 @@
 //! and the `has`/`missing` conditions they share.
 
 use super::decode::{Decoder, Fields, KeyPath, Spanned};
+use super::decode::{missing_field, optional_bool, optional_string, required_string};
 use super::raw::*;
-use super::top::{missing_field, optional_bool, optional_string, required_string};
 use crate::diag::Diagnostic;
 use crate::read::{Node, NodeKind};
 

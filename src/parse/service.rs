@@ -1,9 +1,9 @@
 //! One entry of `services`.
 
 use super::decode::{Decoder, KeyPath, Spanned};
+use super::decode::{missing_field, optional_string, required_string};
 use super::raw::{RawBinding, RawBuildSettings, RawCommand, RawService};
 use super::routing::parse_routing;
-use super::top::{missing_field, optional_string, required_string};
 use crate::diag::Diagnostic;
 use crate::naming::is_valid_env_name;
 use crate::read::{Member, Node};

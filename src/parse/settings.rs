@@ -1,8 +1,8 @@
 //! svc.yaml (or svc.json): deploy settings vercel.json cannot hold, since Vercel's schema rejects
 //! unknown keys there.
 
+use super::decode::optional_string;
 use super::decode::{Decoder, Fields, KeyPath, Spanned};
-use super::top::optional_string;
 use crate::read::Node;
 
 #[derive(Debug, Clone, Default)]
@@ -222,7 +222,7 @@ fn parse_service_settings(node: &Node, path: &KeyPath, d: &mut Decoder) -> Vec<R
                     "an image reference such as `registry.example.com/api:1.4.2`",
                 ),
                 replicas: integer(&mut fields, d, "replicas", 0, 1000),
-                egress: super::top::optional_bool(&mut fields, d, "egress"),
+                egress: super::decode::optional_bool(&mut fields, d, "egress"),
                 env: fields
                     .field("env")
                     .map(|(value, path)| parse_env(value, &path, d))
@@ -290,7 +290,7 @@ fn parse_tls(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<RawTls> {
             "a file path of letters, digits, `.`, `_`, `-`, `@`, `+` and `/`, e.g. `certs/shop.pem`",
         );
         if found.is_none() && !fields.has(name) {
-            super::top::missing_field(fields, d, name);
+            super::decode::missing_field(fields, d, name);
         }
         found
     };

@@ -1,6 +1,6 @@
 //! The top level of vercel.json.
 
-use super::decode::{Decoder, Fields, KeyPath, Spanned};
+use super::decode::{Decoder, Fields, KeyPath, Spanned, optional_string, required_string};
 use super::raw::{
     RawBuildSettings, RawConditions, RawConfig, RawCron, RawDestination, RawLegacy, RawRewrite,
     RawService, RawServiceDestination, RawServices,
@@ -361,77 +361,4 @@ fn parse_cron(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<RawCron> {
         path: cron_path?,
         schedule: schedule?,
     })
-}
-
-/// A required string field; reports it missing, pointing at the object.
-pub(super) fn required_string(
-    fields: &mut Fields,
-    d: &mut Decoder,
-    name: &'static str,
-    min: usize,
-    max: usize,
-) -> Option<Spanned<String>> {
-    match fields.field(name) {
-        Some((value, path)) => d.string(value, &path, min, max),
-        None => {
-            missing_field(fields, d, name);
-            None
-        }
-    }
-}
-
-pub(super) fn missing_field(fields: &Fields, d: &mut Decoder, name: &str) {
-    let path = fields.path.key(name);
-    let example = example_value(name)
-        .map(|value| format!("`\"{name}\": {value}`"))
-        .unwrap_or_else(|| format!("`{name}`"));
-    d.error(
-        "missing-key",
-        &path,
-        fields.node.span.start_only(),
-        format!("`{}` is missing `{name}`", fields.path),
-        format!("this object needs `{name}`"),
-        format!("add {example} to `{}`", fields.path),
-    );
-}
-
-/// A typical value for a required key, so the fix can be copied.
-fn example_value(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "root" => "\".\"",
-        "format" => "\"url\"",
-        "service" => "\"<service name>\"",
-        "env" => "\"BACKEND_URL\"",
-        "source" => "\"/path/:param*\"",
-        "destination" => "{ \"service\": \"<service name>\" }",
-        "headers" => "[{ \"key\": \"X-Frame-Options\", \"value\": \"DENY\" }]",
-        "key" => "\"<name>\"",
-        "value" => "\"<regex>\"",
-        "path" => "\"/api/cron\"",
-        "schedule" => "\"0 * * * *\"",
-        "trigger" => "\"schedule\"",
-        "topics" => "[\"default\"]",
-        "entrypoint" => "\"main.py\"",
-        _ => return None,
-    })
-}
-
-pub(super) fn optional_string(
-    fields: &mut Fields,
-    d: &mut Decoder,
-    name: &'static str,
-    min: usize,
-    max: usize,
-) -> Option<Spanned<String>> {
-    let (value, path) = fields.field(name)?;
-    d.string(value, &path, min, max)
-}
-
-pub(super) fn optional_bool(
-    fields: &mut Fields,
-    d: &mut Decoder,
-    name: &'static str,
-) -> Option<Spanned<bool>> {
-    let (value, path) = fields.field(name)?;
-    d.bool(value, &path)
 }

@@ -1,9 +1,9 @@
 //! `transforms` on rewrites and low-level routes: changes to the request's path, headers and
 //! query, and to the response's headers, as Vercel's schema defines them.
 
+use super::decode::required_string;
 use super::decode::{Decoder, KeyPath, Spanned};
 use super::raw::{RawTransform, RawTransformKey};
-use super::top::required_string;
 use crate::limits::MAX_PATTERN;
 use crate::read::{Node, NodeKind};
 
@@ -143,7 +143,7 @@ fn parse_transform(
 fn parse_target(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<RawTransformKey> {
     let mut fields = d.object(node, path)?;
     let Some((value, key_path)) = fields.field("key") else {
-        super::top::missing_field(&fields, d, "key");
+        super::decode::missing_field(&fields, d, "key");
         return None;
     };
     let key = match &value.kind {

@@ -5,8 +5,10 @@
 //! definition revision, so ECS rolls the gateway.
 
 use super::hcl::{array, block, expr, number, object, string};
-use super::services::GATEWAY_CONFIG;
 use ::hcl::{Block, Expression};
+
+/// The gateway's nginx config, beside the module's `.tf` files.
+pub const GATEWAY_CONFIG: &str = "gateway/nginx.conf";
 
 /// What fits in a task definition with room to spare: the config travels base64-encoded (4/3).
 pub const MAX_INLINE: usize = 40 * 1024;
@@ -41,7 +43,7 @@ fn port_mappings() -> Expression {
 
 /// The container definitions of the gateway task.
 pub fn containers(delivery: Delivery) -> Result<Vec<Expression>, String> {
-    let logging = super::services::logging(super::GATEWAY)?;
+    let logging = super::ecs::logging(super::GATEWAY)?;
     Ok(match delivery {
         Delivery::Inline => {
             let command = "echo \"$NGINX_CONF\" | base64 -d > /etc/nginx/nginx.conf && exec nginx -g 'daemon off;'";
@@ -92,10 +94,7 @@ pub fn containers(delivery: Delivery) -> Result<Vec<Expression>, String> {
                         ]),
                     ),
                     ("mountPoints", volume("/config", false)),
-                    (
-                        "logConfiguration",
-                        super::services::logging(super::GATEWAY)?,
-                    ),
+                    ("logConfiguration", super::ecs::logging(super::GATEWAY)?),
                 ]),
                 object(vec![
                     ("name", string("gateway")),

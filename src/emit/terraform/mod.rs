@@ -1,6 +1,7 @@
 //! The terraform target: an AWS ECS Fargate root module where security groups enforce the
 //! bindings. Users bring the VPC; svc brings everything that runs in it. See docs/terraform.md.
 
+mod ecs;
 #[cfg(test)]
 mod fmt;
 mod gateway_config;
@@ -102,7 +103,7 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
     }
     artifacts
         .files
-        .insert(services::GATEWAY_CONFIG.to_string(), gateway_config);
+        .insert(gateway_config::GATEWAY_CONFIG.to_string(), gateway_config);
     artifacts
         .files
         .extend(images::dockerfiles(project).map_err(internal)?);

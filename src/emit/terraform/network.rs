@@ -185,7 +185,7 @@ pub fn edge() -> Result<Vec<Block>, String> {
 /// The scheduled caller's group: it takes no connections; it goes out to the cron services and
 /// the public URL (and pulls its image).
 pub fn caller_group() -> Result<Vec<Block>, String> {
-    let caller = super::schedules::CALLER;
+    let caller = super::ecs::CALLER;
     Ok(vec![
         group(
             caller,
@@ -251,7 +251,7 @@ pub fn service_group(project: &Project, service: &Service) -> Result<Vec<Block>,
         blocks.push(from_group(
             &format!("ingress_schedule_{name}"),
             name,
-            super::schedules::CALLER,
+            super::ecs::CALLER,
             service.port,
             &format!("The scheduled caller requests {name} at its times"),
         )?);

@@ -9,8 +9,7 @@ use super::hcl::{BlockBuilder, array, block, call, expr, number, object, string}
 use crate::ir::{CRON_SECRET, Call, CronSecret, Project, Scheduled, ServiceId};
 use ::hcl::{Block, Expression};
 
-/// The caller's task definition, log group and security group.
-pub const CALLER: &str = "_cron_caller";
+pub use super::ecs::CALLER;
 /// Busybox's wget, from ECR Public (no Docker Hub rate limits through a NAT).
 pub const DEFAULT_CALLER_IMAGE: &str = "public.ecr.aws/docker/library/busybox:1.37.0";
 const NAMESPACE: &str = "aws_service_discovery_private_dns_namespace.schedules";
@@ -95,11 +94,11 @@ fn caller(project: &Project) -> Result<Vec<Block>, String> {
     if !secrets.is_empty() {
         container.push(("secrets", array(secrets)));
     }
-    container.push(("logConfiguration", super::services::logging(CALLER)?));
+    container.push(("logConfiguration", super::ecs::logging(CALLER)?));
     let container = object(container);
     let mut blocks = vec![
-        super::services::log_group(CALLER)?,
-        super::services::task(
+        super::ecs::log_group(CALLER)?,
+        super::ecs::task(
             CALLER,
             &format!("\"${{var.name}}-{CALLER}\""),
             number(256),
@@ -232,7 +231,7 @@ fn schedule(project: &Project, scheduled: &Scheduled, label: &str) -> Result<Vec
                 &format!("aws_ecs_task_definition.{task}.arn"),
             )?
             .str("launch_type", "FARGATE")
-            .child(super::services::private_network(&group)?),
+            .child(super::ecs::private_network(&group)?),
     );
     let schedule = block("resource", &["aws_scheduler_schedule", label])
         .raw(

@@ -1,6 +1,7 @@
 //! ECS: one log group, task definition and service per config service, and the gateway behind
 //! an internet-facing load balancer.
 
+use super::ecs::{log_group, logging, private_network, task};
 use super::gateway_config::Delivery;
 use super::hcl::{
     BlockBuilder, array, block, call, expr, index, lookup, number, object, string, traversal,
@@ -8,9 +9,6 @@ use super::hcl::{
 use super::start_order::StartOrder;
 use crate::ir::{Command, EnvValue, Project, PublicUrl, Service, Workload};
 use ::hcl::{Block, Expression};
-
-/// The gateway's nginx config, beside the module's `.tf` files.
-pub const GATEWAY_CONFIG: &str = "gateway/nginx.conf";
 
 /// Everything about one service: its logs, task, ECS service and security group.
 pub fn service(
@@ -30,32 +28,8 @@ pub fn service(
     Ok(blocks)
 }
 
-pub(super) fn log_group(label: &str) -> Result<Block, String> {
-    Ok(block("resource", &["aws_cloudwatch_log_group", label])
-        .raw("name", &format!("\"/svc/${{var.name}}/{label}\""))?
-        .raw("retention_in_days", "var.log_retention_days")?
-        .build())
-}
-
 fn env(name: &str, value: &str) -> Expression {
     object(vec![("name", string(name)), ("value", string(value))])
-}
-
-pub(super) fn logging(label: &str) -> Result<Expression, String> {
-    Ok(object(vec![
-        ("logDriver", string("awslogs")),
-        (
-            "options",
-            object(vec![
-                (
-                    "awslogs-group",
-                    traversal("aws_cloudwatch_log_group", &[label, "name"]),
-                ),
-                ("awslogs-region", expr("var.aws_region")?),
-                ("awslogs-stream-prefix", string(label)),
-            ]),
-        ),
-    ]))
 }
 
 fn task_definition(project: &Project, service: &Service) -> Result<Block, String> {
@@ -173,57 +147,6 @@ fn public_url(url: &PublicUrl) -> Result<Expression, String> {
     ))
 }
 
-pub(super) fn task(
-    label: &str,
-    family: &str,
-    cpu: Expression,
-    memory: Expression,
-    container: Expression,
-    task_role: Option<&str>,
-) -> Result<Block, String> {
-    // Fargate runs only some pairs of CPU and memory: a wrong one fails at plan, naming it.
-    let valid_pair = call(
-        "contains",
-        vec![
-            call(
-                "lookup",
-                vec![
-                    traversal("local", &["fargate_memory"]),
-                    call("tostring", vec![cpu.clone()]),
-                    array(Vec::new()),
-                ],
-            ),
-            memory.clone(),
-        ],
-    );
-    let mut definition = block("resource", &["aws_ecs_task_definition", label])
-        .raw("family", family)?
-        .raw("requires_compatibilities", "[\"FARGATE\"]")?
-        .str("network_mode", "awsvpc")
-        .attr("cpu", cpu)
-        .attr("memory", memory)
-        .child(
-            block("lifecycle", &[]).child(
-                block("precondition", &[])
-                    .attr("condition", valid_pair)
-                    .str(
-                        "error_message",
-                        &format!("`cpu` and `memory` of {label} are not a pair Fargate runs: see local.fargate_memory for the memory each CPU size takes."),
-                    ),
-            ),
-        )
-        .raw("execution_role_arn", "aws_iam_role.task_execution.arn")?;
-    if let Some(role) = task_role {
-        definition = definition.raw("task_role_arn", role)?;
-    }
-    Ok(definition
-        .attr(
-            "container_definitions",
-            call("jsonencode", vec![array(vec![container])]),
-        )
-        .build())
-}
-
 /// Every service is a Service Connect client; one that is bound or public also serves its
 /// port under its hostname.
 fn ecs_service(project: &Project, service: &Service, order: &StartOrder) -> Result<Block, String> {
@@ -291,17 +214,6 @@ fn fargate_service(
         Some(connect) => service.child(connect),
         None => service,
     })
-}
-
-/// A task's place: the private subnets, in one security group, with no public address.
-pub(super) fn private_network(group: &str) -> Result<BlockBuilder, String> {
-    Ok(block("network_configuration", &[])
-        .raw("subnets", "var.private_subnet_ids")?
-        .attr(
-            "security_groups",
-            array(vec![traversal("aws_security_group", &[group, "id"])]),
-        )
-        .attr("assign_public_ip", Expression::Bool(false)))
 }
 
 fn gateway_depends_on(project: &Project) -> String {
