@@ -314,7 +314,10 @@ fn event_to_owned(event: Event<'_>) -> OwnedEvent {
     }
 }
 
-/// YAML 1.2 core schema, as saphyr resolves it: `yes`/`off` stay strings.
+/// YAML 1.2 core schema, as saphyr resolves it: `yes`/`off` stay strings. This is the one call
+/// svc makes into the full `saphyr` crate (the events come from `saphyr-parser`); it is kept
+/// rather than re-implementing the schema's resolution and its tags (`!!str`, `!!int`, ...) by
+/// hand.
 fn scalar_kind(
     value: &str,
     style: saphyr_parser::ScalarStyle,
