@@ -258,22 +258,8 @@ impl<'d> Decoder<'d> {
         min: u64,
         max: u64,
     ) -> Option<Spanned<u64>> {
-        let NodeKind::Number(n) = node.kind else {
-            self.type_error(path, node, "a whole number");
-            return None;
-        };
-        if n.fract() != 0.0 || n < min as f64 || n > max as f64 {
-            self.error(
-                "invalid-number",
-                path,
-                node.span,
-                format!("`{path}` must be a whole number from {min} to {max}, found {n}"),
-                format!("expected {min} to {max}"),
-                format!("set `{path}` to a whole number from {min} to {max}"),
-            );
-            return None;
-        }
-        Some(Spanned::new(n as u64, node.span))
+        let n = self.number_within(node, path, min as f64, max as f64, true)?;
+        Some(Spanned::new(n.value as u64, n.span))
     }
 
     /// A number within `min..=max`, fractions allowed.
@@ -284,18 +270,31 @@ impl<'d> Decoder<'d> {
         min: f64,
         max: f64,
     ) -> Option<Spanned<f64>> {
+        self.number_within(node, path, min, max, false)
+    }
+
+    /// A number within `min..=max`, and whole when `whole` is.
+    fn number_within(
+        &mut self,
+        node: &Node,
+        path: &KeyPath,
+        min: f64,
+        max: f64,
+        whole: bool,
+    ) -> Option<Spanned<f64>> {
+        let kind = if whole { "a whole number" } else { "a number" };
         let NodeKind::Number(n) = node.kind else {
-            self.type_error(path, node, "a number");
+            self.type_error(path, node, kind);
             return None;
         };
-        if !(min..=max).contains(&n) {
+        if (whole && n.fract() != 0.0) || !(min..=max).contains(&n) {
             self.error(
                 "invalid-number",
                 path,
                 node.span,
-                format!("`{path}` must be a number from {min} to {max}, found {n}"),
+                format!("`{path}` must be {kind} from {min} to {max}, found {n}"),
                 format!("expected {min} to {max}"),
-                format!("set `{path}` to a number from {min} to {max}"),
+                format!("set `{path}` to {kind} from {min} to {max}"),
             );
             return None;
         }
