@@ -1,5 +1,6 @@
-//! `cargo bench`: each stage of the pipeline (read, parse, lower, check) and each target's emit,
-//! on the synthetic project (benches/support/synth.rs) at 10, 100, 1,000 and 10,000 services.
+//! `cargo bench`: each stage of the pipeline (read, parse, lower, check) and each registered
+//! target's emit, on the synthetic project (benches/support/synth.rs) at 10, 100, 1,000 and
+//! 10,000 services.
 //! Timings only; the targets svc must meet are in docs/performance.md, measured whole-process
 //! by scripts/bench.sh.
 
@@ -9,7 +10,7 @@ mod synth;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use svc::diag::Diagnostics;
-use svc::emit::{compose, nginx, terraform};
+use svc::emit::registry::{Run, TARGETS, Target};
 use svc::parse::decode::Decoder;
 use svc::source::SourceMap;
 
@@ -113,33 +114,38 @@ fn compiled(n: usize) -> svc::compile::Compilation {
     compilation
 }
 
-#[divan::bench(args = SIZES, sample_count = 10, sample_size = 1)]
-fn emit_nginx(bencher: divan::Bencher, n: usize) {
-    let compilation = compiled(n);
-    let project = compilation.project.as_ref().unwrap();
-    let options = nginx::Options::from_settings(project, &compilation.settings.nginx);
-    bencher.bench_local(|| nginx::emit(project, &options));
+/// One target at one size.
+struct EmitCase {
+    target: Target,
+    services: usize,
 }
 
-#[divan::bench(args = SIZES, sample_count = 10, sample_size = 1)]
-fn emit_compose(bencher: divan::Bencher, n: usize) {
-    let compilation = compiled(n);
-    let project = compilation.project.as_ref().unwrap();
-    let gateway = nginx::Options::from_settings(project, &compilation.settings.nginx);
-    let options =
-        compose::Options::from_settings(&compilation.settings.compose, gateway, "synth", "");
-    bencher.bench_local(|| compose::emit(project, &options));
+impl std::fmt::Display for EmitCase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.target.name, self.services)
+    }
 }
 
-#[divan::bench(args = SIZES, sample_count = 10, sample_size = 1)]
-fn emit_terraform(bencher: divan::Bencher, n: usize) {
-    let compilation = compiled(n);
+/// Every registered target at every size, as `svc emit --target <name>` runs it.
+fn emit_cases() -> Vec<EmitCase> {
+    TARGETS
+        .iter()
+        .flat_map(|&target| SIZES.map(|services| EmitCase { target, services }))
+        .collect()
+}
+
+#[divan::bench(args = emit_cases(), sample_count = 10, sample_size = 1)]
+fn emit(bencher: divan::Bencher, case: &EmitCase) {
+    let compilation = compiled(case.services);
     let project = compilation.project.as_ref().unwrap();
-    let options = terraform::Options {
-        name: "synth".to_string(),
-        gateway: nginx::Options::from_settings(project, &compilation.settings.nginx),
-        project_dir: String::new(),
-        workers: svc::parallel::cores(),
+    let config_path = config(case.services);
+    let target_dir = project_dir(case.services);
+    let run = Run {
+        project,
+        settings: &compilation.settings,
+        config_path: &config_path,
+        target_dir: &target_dir,
+        side_by_side: 1,
     };
-    bencher.bench_local(|| terraform::emit(project, &options));
+    bencher.bench_local(|| (case.target.emit)(&run));
 }

@@ -6,7 +6,8 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use svc::compile::{Compilation, compile};
-use svc::emit::request::{Request, TargetName};
+use svc::emit::registry::{TARGETS, Target};
+use svc::emit::request::Request;
 use svc::read::discover_config;
 
 /// svc allocates many small strings and trees and frees them all at once; mimalloc does that
@@ -67,8 +68,8 @@ enum Command {
         #[command(flatten)]
         config: ConfigArg,
         /// What to generate; repeat for several
-        #[arg(long, value_enum, required = true)]
-        target: Vec<Target>,
+        #[arg(long, value_parser = target_values(), required = true)]
+        target: Vec<String>,
         /// Write files under DIR instead of printing to stdout
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
@@ -96,12 +97,10 @@ enum GraphFormat {
     Dot,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum Target {
-    Compose,
-    Nginx,
-    Terraform,
-    All,
+/// `--target` values: each target in the registry, and `all`.
+fn target_values() -> clap::builder::PossibleValuesParser {
+    let names = TARGETS.iter().map(|t| t.name).chain(["all"]);
+    clap::builder::PossibleValuesParser::new(names)
 }
 
 fn main() -> ExitCode {
@@ -257,7 +256,7 @@ struct Write {
     prune: bool,
 }
 
-fn run_emit(config: &ConfigArg, targets: &[Target], out: Option<&Path>, write: Write) -> ExitCode {
+fn run_emit(config: &ConfigArg, targets: &[String], out: Option<&Path>, write: Write) -> ExitCode {
     let (config_path, compilation) = match compile_or_report(config, CheckFormat::Human) {
         Ok(c) => c,
         Err(code) => return code,
@@ -294,14 +293,13 @@ fn run_emit(config: &ConfigArg, targets: &[Target], out: Option<&Path>, write: W
 }
 
 /// `all` is every target; repeats count once; the order is fixed so output is stable.
-fn target_names(targets: &[Target]) -> Vec<TargetName> {
-    let mut names: Vec<TargetName> = targets
+fn target_names(targets: &[String]) -> Vec<Target> {
+    let mut names: Vec<Target> = targets
         .iter()
-        .flat_map(|t| match t {
-            Target::All => TargetName::ALL.to_vec(),
-            Target::Compose => vec![TargetName::Compose],
-            Target::Nginx => vec![TargetName::Nginx],
-            Target::Terraform => vec![TargetName::Terraform],
+        .flat_map(|name| match name.as_str() {
+            "all" => TARGETS.to_vec(),
+            // clap accepts only the registry's names and `all`.
+            name => svc::emit::registry::named(name).into_iter().collect(),
         })
         .collect();
     names.sort();

@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use svc::compile::compile;
-use svc::emit::request::{Request, TargetName};
+use svc::emit::registry::{TARGETS, Target};
+use svc::emit::request::Request;
 use svc::read::discover_config;
 
 fn examples_dir() -> PathBuf {
@@ -79,7 +80,7 @@ fn valid_examples_check_clean_and_their_ir_is_stable() {
 
 /// Snapshots every valid example's output for one target, produced the way `svc emit` produces
 /// it (options from svc.yaml, headers included); several files are joined under their names.
-fn snapshot_target(target: TargetName) {
+fn snapshot_target(target: Target) {
     for dir in example_dirs(&examples_dir()) {
         let config = config_in(&dir);
         let compilation = compile(&config).unwrap();
@@ -100,24 +101,18 @@ fn snapshot_target(target: TargetName) {
                 .collect(),
         };
         snapshot_settings().bind(|| {
-            insta::assert_snapshot!(format!("{}-{}", target.as_str(), name_of(&dir)), text);
+            insta::assert_snapshot!(format!("{}-{}", target.name, name_of(&dir)), text);
         });
     }
 }
 
+/// Every target in the registry, on every valid example: a new target is snapshotted as soon
+/// as it is registered.
 #[test]
-fn every_valid_example_has_a_stable_nginx_config() {
-    snapshot_target(TargetName::Nginx);
-}
-
-#[test]
-fn every_valid_example_has_a_stable_compose_file() {
-    snapshot_target(TargetName::Compose);
-}
-
-#[test]
-fn every_valid_example_has_a_stable_terraform_module() {
-    snapshot_target(TargetName::Terraform);
+fn every_valid_example_has_a_stable_output_for_every_target() {
+    for &target in TARGETS {
+        snapshot_target(target);
+    }
 }
 
 #[test]

@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Command;
 use support::{require_tool, scratch_dir};
-use svc::emit::request::{Request, TargetName, run};
+use svc::emit::registry::TARGETS;
+use svc::emit::request::{Request, run};
 
 enum Expect {
     /// Refused with this diagnostic code, on a key that contains this text.
@@ -589,7 +590,7 @@ fn run_case(i: usize, case: &Case, tools: &Tools) -> Result<(), String> {
     let request = Request {
         compilation: &compilation,
         config_path: &config_path,
-        targets: &TargetName::ALL,
+        targets: TARGETS,
         out: Some(&out),
     };
     let emitted = run(&request);

@@ -7,6 +7,7 @@ pub mod compose;
 pub mod dockerfile;
 pub mod health;
 pub mod nginx;
+pub mod registry;
 pub mod request;
 pub mod terraform;
 

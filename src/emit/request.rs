@@ -1,7 +1,8 @@
 //! One `svc emit` run: every requested target's files, laid out under the output directory and
 //! each headed with where it came from and how to regenerate it.
 
-use super::{Artifacts, compose, nginx, terraform};
+use super::Artifacts;
+use super::registry::{Run, TARGETS};
 use crate::compile::Compilation;
 use crate::diag::Diagnostics;
 use crate::parallel;
@@ -10,44 +11,12 @@ use crate::write::Header;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum TargetName {
-    Compose,
-    Nginx,
-    Terraform,
-}
-
-impl TargetName {
-    pub const ALL: [TargetName; 3] = [
-        TargetName::Compose,
-        TargetName::Nginx,
-        TargetName::Terraform,
-    ];
-
-    /// When the target starts among several. This thread takes the first: compose, whose many
-    /// allocations reuse the memory the front half freed here. Terraform, the longest, goes to
-    /// the next thread; nginx, the shortest, to whichever is free first.
-    fn start_rank(self) -> u8 {
-        match self {
-            TargetName::Compose => 0,
-            TargetName::Terraform => 1,
-            TargetName::Nginx => 2,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TargetName::Compose => "compose",
-            TargetName::Nginx => "nginx",
-            TargetName::Terraform => "terraform",
-        }
-    }
-}
+pub use super::registry::Target;
 
 pub struct Request<'a> {
     pub compilation: &'a Compilation,
     pub config_path: &'a Path,
-    pub targets: &'a [TargetName],
+    pub targets: &'a [Target],
     /// `None` prints to stdout.
     pub out: Option<&'a Path>,
 }
@@ -66,11 +35,11 @@ pub fn run(request: &Request) -> Result<Output, Diagnostics> {
     let header = header(request);
     let nested = request.targets.len() > 1;
     let config_dir = request.config_path.parent().unwrap_or(Path::new(""));
-    let target_dirs: Vec<(TargetName, &str, PathBuf)> = request
+    let target_dirs: Vec<(Target, &str, PathBuf)> = request
         .targets
         .iter()
         .map(|&target| {
-            let sub = if nested { target.as_str() } else { "" };
+            let sub = if nested { target.name } else { "" };
             let dir = request
                 .out
                 .map_or(config_dir.to_path_buf(), |out| out.join(sub));
@@ -80,14 +49,20 @@ pub fn run(request: &Request) -> Result<Output, Diagnostics> {
     // Targets share nothing but the checked project, which they only read, so they run on
     // as many threads as there are cores (this one included), each heading its own files.
     let mut order: Vec<usize> = (0..target_dirs.len()).collect();
-    order.sort_by_key(|&i| target_dirs[i].0.start_rank());
+    order.sort_by_key(|&i| target_dirs[i].0.start_rank);
     let results = parallel::run(
         &target_dirs,
         &order,
         parallel::cores(),
         |(target, sub, dir)| {
-            emit_target(*target, project, request, dir)
-                .map(|artifacts| headed(artifacts, sub, &header))
+            let run = Run {
+                project,
+                settings: &request.compilation.settings,
+                config_path: request.config_path,
+                target_dir: dir,
+                side_by_side: request.targets.len(),
+            };
+            (target.emit)(&run).map(|artifacts| headed(artifacts, sub, &header))
         },
     );
     let mut output = Output::default();
@@ -117,7 +92,7 @@ pub fn refusals(compilation: &Compilation, config_path: &Path) -> Diagnostics {
     let request = Request {
         compilation,
         config_path,
-        targets: &TargetName::ALL,
+        targets: TARGETS,
         out: None,
     };
     run(&request).err().unwrap_or_default()
@@ -147,42 +122,6 @@ fn headed(artifacts: Artifacts, sub: &str, header: &Header) -> Vec<(String, Stri
             (path, headed)
         })
         .collect()
-}
-
-fn emit_target(
-    target: TargetName,
-    project: &crate::check::Checked<crate::ir::Project>,
-    request: &Request,
-    target_dir: &Path,
-) -> Result<Artifacts, Diagnostics> {
-    let settings = &request.compilation.settings;
-    let gateway = nginx::Options::from_settings(project, &settings.nginx);
-    let dir_name = paths::dir_name(request.config_path);
-    match target {
-        TargetName::Nginx => nginx::emit(project, &gateway),
-        TargetName::Compose => {
-            let config_dir = request.config_path.parent().unwrap_or(Path::new(""));
-            let project_dir = paths::relative(target_dir, config_dir);
-            let options = compose::Options::from_settings(
-                &settings.compose,
-                gateway,
-                &dir_name,
-                &project_dir,
-            );
-            compose::emit(project, &options)
-        }
-        TargetName::Terraform => {
-            let config_dir = request.config_path.parent().unwrap_or(Path::new(""));
-            let options = terraform::Options {
-                name: compose::project_name(&dir_name),
-                gateway,
-                project_dir: paths::relative(target_dir, config_dir),
-                // The cores are shared out among the targets that run side by side.
-                workers: (parallel::cores() / request.targets.len()).max(1),
-            };
-            terraform::emit(project, &options)
-        }
-    }
 }
 
 /// Paths in the header are relative to the output directory's parent, where the regenerate
@@ -230,13 +169,13 @@ fn header(request: &Request) -> Header {
 
 /// `--target` flags for a resolved set of targets: `--target all` when it is all of them, so
 /// the command (and the header) does not depend on how the user spelled it.
-pub fn target_flags(targets: &[TargetName]) -> String {
-    if TargetName::ALL.iter().all(|t| targets.contains(t)) {
+pub fn target_flags(targets: &[Target]) -> String {
+    if TARGETS.iter().all(|t| targets.contains(t)) {
         return " --target all".to_string();
     }
     targets
         .iter()
-        .map(|t| format!(" --target {}", t.as_str()))
+        .map(|t| format!(" --target {}", t.name))
         .collect()
 }
 

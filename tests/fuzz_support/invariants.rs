@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use svc::compile::{Compilation, compile};
 use svc::emit::nginx;
-use svc::emit::request::{Request, TargetName, run};
+use svc::emit::registry::TARGETS;
+use svc::emit::request::{Request, run};
 use svc::source::SourceMap;
 
 /// Raw bytes as a config file named `file_name` (its extension picks the syntax), through read
@@ -57,7 +58,7 @@ pub fn pipeline_files(config: &Value, settings: &Value) -> bool {
     let request = Request {
         compilation: &compilation,
         config_path: &config_path,
-        targets: &TargetName::ALL,
+        targets: TARGETS,
         out: None,
     };
     let Ok(output) = run(&request) else {

@@ -166,6 +166,22 @@ fn network_name(service: &Service) -> String {
     format!("svc-{}", service.hostname)
 }
 
+/// The compose target in the registry. It starts first among several: its many allocations
+/// reuse the memory the front half of the pipeline freed on the calling thread.
+pub const TARGET: crate::emit::registry::Target = crate::emit::registry::Target {
+    name: "compose",
+    start_rank: 0,
+    emit: |run| {
+        let options = Options::from_settings(
+            &run.settings.compose,
+            run.gateway(),
+            &run.dir_name(),
+            &run.project_dir(),
+        );
+        emit(run.project, &options)
+    },
+};
+
 pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, Diagnostics> {
     let mut diags = Diagnostics::default();
     // Jobs are started, not requested: compose cannot start a container from inside the stack.

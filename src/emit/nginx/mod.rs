@@ -20,13 +20,22 @@ use crate::emit::Artifacts;
 use crate::ir::Project;
 use conditions::{ARGS, LOOKUP, PHASE, set};
 use conf::{Arg, DOLLAR_VAR, Dollars, Item, Part, block, comment, if_block, simple};
-use table::{EXTERNAL, PATH, Phases, Program, QUERY_SUFFIX, REWRITTEN, TARGET, UPSTREAM};
+use table::{
+    EXTERNAL, PATH, Phases, Program, QUERY_SUFFIX, REWRITTEN, TARGET as TARGET_KIND, UPSTREAM,
+};
 
 pub const FILE_NAME: &str = "nginx.conf";
 
 /// Internal locations the routing program hands requests to.
 const SERVICE_LOCATION: &str = "/__svc_gateway/service";
 const EXTERNAL_LOCATION: &str = "/__svc_gateway/external";
+
+/// The nginx target in the registry: the shortest, so it starts last among several.
+pub const TARGET: crate::emit::registry::Target = crate::emit::registry::Target {
+    name: "nginx",
+    start_rank: 2,
+    emit: |run| emit(run.project, &run.gateway()),
+};
 
 pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, Diagnostics> {
     let gateway = Gateway::build(project, options)?;
@@ -424,7 +433,7 @@ fn prelude(program: &Program, options: &Options) -> Vec<Item> {
         set(ARGS, Arg::var("args")),
         set(REWRITTEN, Arg::text("")),
         set(PHASE, Arg::text(&Phases::top().before)),
-        set(TARGET, Arg::text("")),
+        set(TARGET_KIND, Arg::text("")),
         set(UPSTREAM, Arg::text("")),
         set(EXTERNAL, Arg::text("")),
     ]);
@@ -468,7 +477,7 @@ fn prelude(program: &Program, options: &Options) -> Vec<Item> {
 fn epilogue(program: &Program) -> Vec<Item> {
     let target_is = |target: &str, body| {
         if_block(
-            vec![Arg::var(TARGET), Arg::Word("="), Arg::text(target)],
+            vec![Arg::var(TARGET_KIND), Arg::Word("="), Arg::text(target)],
             body,
         )
     };
@@ -476,7 +485,7 @@ fn epilogue(program: &Program) -> Vec<Item> {
     if !program.statuses.is_empty() {
         // A rewrite's status applies to a service's response only.
         items.push(if_block(
-            vec![Arg::var(TARGET), Arg::Word("!="), Arg::text("service")],
+            vec![Arg::var(TARGET_KIND), Arg::Word("!="), Arg::text("service")],
             vec![set(table::STATUS, Arg::text(""))],
         ));
     }

@@ -48,6 +48,22 @@ pub struct Options {
     pub workers: usize,
 }
 
+/// The terraform target in the registry: the longest, so it starts on the second thread.
+pub const TARGET: crate::emit::registry::Target = crate::emit::registry::Target {
+    name: "terraform",
+    start_rank: 1,
+    emit: |run| {
+        let options = Options {
+            name: crate::emit::compose::project_name(&run.dir_name()),
+            gateway: run.gateway(),
+            project_dir: run.project_dir(),
+            // The cores are shared out among the targets that run side by side.
+            workers: (crate::parallel::cores() / run.side_by_side).max(1),
+        };
+        emit(run.project, &options)
+    },
+};
+
 pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, Diagnostics> {
     let internal = |reason: String| {
         let mut diags = Diagnostics::default();
