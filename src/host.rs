@@ -45,6 +45,18 @@ pub fn parse(url: &str) -> Option<UrlHost> {
     Some(UrlHost { host, userinfo })
 }
 
+/// The port an absolute URL's authority names, if it names one (`http://a:8080/` is 8080;
+/// `http://a/` and `http://[::1]/` none).
+pub fn explicit_port(url: &str) -> Option<u16> {
+    let (_, after_scheme) = url.split_once("://")?;
+    let authority = after_scheme.split(['/', '?', '#']).next()?;
+    let after_host = match authority.rsplit_once(']') {
+        Some((_, rest)) => rest,
+        None => authority,
+    };
+    after_host.rsplit_once(':')?.1.parse().ok()
+}
+
 /// nginx's `ngx_inet_addr`: four dot-separated decimal numbers up to 255, leading zeros allowed.
 fn nginx_ipv4(text: &str) -> Option<Ipv4Addr> {
     let parts: Vec<&str> = text.split('.').collect();
@@ -98,6 +110,17 @@ impl Host {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_explicit_port_is_read_from_the_authority_only() {
+        assert_eq!(
+            explicit_port("https://shop.example.com:9443/a:1"),
+            Some(9443)
+        );
+        assert_eq!(explicit_port("https://shop.example.com/a:1"), None);
+        assert_eq!(explicit_port("http://[::1]/"), None);
+        assert_eq!(explicit_port("http://[::1]:8080"), Some(8080));
+    }
 
     fn host(url: &str) -> Host {
         parse(url).unwrap().host

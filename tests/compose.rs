@@ -58,13 +58,9 @@ fn every_example_passes_docker_compose_config() {
         let yaml = emit(&name);
         std::fs::write(&file, &yaml).unwrap();
         // Secrets come from the environment when compose reads the file.
-        let secrets: Vec<&str> = yaml
-            .split("${")
-            .skip(1)
-            .filter_map(|rest| rest.split_once(":?").map(|(name, _)| name))
-            .collect();
+        let secrets = support::compose::secret_names(&yaml);
         let output = Command::new(&docker)
-            .envs(secrets.iter().map(|name| (*name, "a-value")))
+            .envs(secrets.iter().map(|name| (name, "a-value")))
             .args(["compose", "--project-directory"])
             .arg(&example)
             .arg("-f")

@@ -21,6 +21,17 @@ impl HealthCheck {
     pub const DEFAULT_TIMEOUT: u32 = 3;
     pub const DEFAULT_RETRIES: u32 = 3;
     pub const DEFAULT_START_PERIOD: u32 = 60;
+
+    /// `probe` at the default timings.
+    pub fn with_defaults(probe: Probe) -> HealthCheck {
+        HealthCheck {
+            probe,
+            interval: Self::DEFAULT_INTERVAL,
+            timeout: Self::DEFAULT_TIMEOUT,
+            retries: Self::DEFAULT_RETRIES,
+            start_period: Self::DEFAULT_START_PERIOD,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

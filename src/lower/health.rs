@@ -17,7 +17,7 @@ pub(super) fn decide(
     let listens = service.workload.listens();
     let check = match raw {
         Some(RawHealth::Off(_)) => return None,
-        None if built_by_svc && listens => return Some(timed(Probe::Answers, None)),
+        None if built_by_svc && listens => return Some(HealthCheck::with_defaults(Probe::Answers)),
         None => return None,
         Some(RawHealth::Check(check)) => check,
     };
@@ -53,21 +53,20 @@ pub(super) fn decide(
                 .map_or(Probe::Answers, |p| Probe::Path(p.value.clone()))
         }
     };
-    Some(timed(probe, Some(check)))
+    Some(timed(probe, check))
 }
 
-fn timed(probe: Probe, check: Option<&RawHealthCheck>) -> HealthCheck {
-    let seconds = |field: fn(&RawHealthCheck) -> &Option<crate::parse::decode::Spanned<u64>>,
-                   default: u32| {
-        check
-            .and_then(|c| field(c).as_ref())
-            .map_or(default, |v| v.value as u32)
+/// svc.yaml's timings, each defaulted.
+fn timed(probe: Probe, check: &RawHealthCheck) -> HealthCheck {
+    let defaults = HealthCheck::with_defaults(probe);
+    let seconds = |field: &Option<crate::parse::decode::Spanned<u64>>, default: u32| {
+        field.as_ref().map_or(default, |v| v.value as u32)
     };
     HealthCheck {
-        probe,
-        interval: seconds(|c| &c.interval, HealthCheck::DEFAULT_INTERVAL),
-        timeout: seconds(|c| &c.timeout, HealthCheck::DEFAULT_TIMEOUT),
-        retries: seconds(|c| &c.retries, HealthCheck::DEFAULT_RETRIES),
-        start_period: seconds(|c| &c.start_period, HealthCheck::DEFAULT_START_PERIOD),
+        interval: seconds(&check.interval, defaults.interval),
+        timeout: seconds(&check.timeout, defaults.timeout),
+        retries: seconds(&check.retries, defaults.retries),
+        start_period: seconds(&check.start_period, defaults.start_period),
+        probe: defaults.probe,
     }
 }

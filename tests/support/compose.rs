@@ -1,7 +1,7 @@
 //! A generated compose stack running on a real Docker engine, torn down when dropped.
 
 use super::{require_tool, scratch_dir};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Mutex, MutexGuard};
@@ -57,6 +57,15 @@ pub fn run(command: &mut Command) -> Output {
         String::from_utf8_lossy(&output.stderr)
     );
     output
+}
+
+/// The secrets a compose.yaml refers to (`${NAME:?...}`), which compose fills from the
+/// environment when it reads the file: tools that read it need a value for each.
+pub fn secret_names(yaml: &str) -> BTreeSet<String> {
+    yaml.split("${")
+        .skip(1)
+        .filter_map(|rest| rest.split_once(":?").map(|(name, _)| name.to_string()))
+        .collect()
 }
 
 pub struct Stack {

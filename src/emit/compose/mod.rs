@@ -423,11 +423,8 @@ impl InsideOrigin {
             None => return None,
         };
         let authority = rest.split(['/', '?', '#']).next()?;
-        let (host, port) = match authority.rsplit_once(':') {
-            Some((host, port)) => (host, port.parse().ok()?),
-            None => (authority, default_port),
-        };
-        let host = host.to_ascii_lowercase();
+        let host = authority.split(':').next()?.to_ascii_lowercase();
+        let port = crate::host::explicit_port(&options.public_url).unwrap_or(default_port);
         let is_name = host != "localhost"
             && host.parse::<std::net::Ipv4Addr>().is_err()
             && host.split('.').all(|label| {
@@ -659,13 +656,7 @@ fn gateway_capabilities(options: &Options) -> Vec<&'static str> {
 
 /// The gateway is up when its public server answers (any status: the routing decides that).
 fn gateway_healthcheck(layout: &Layout) -> model::Healthcheck {
-    let check = crate::ir::HealthCheck {
-        probe: crate::ir::Probe::Answers,
-        interval: crate::ir::HealthCheck::DEFAULT_INTERVAL,
-        timeout: crate::ir::HealthCheck::DEFAULT_TIMEOUT,
-        retries: crate::ir::HealthCheck::DEFAULT_RETRIES,
-        start_period: crate::ir::HealthCheck::DEFAULT_START_PERIOD,
-    };
+    let check = crate::ir::HealthCheck::with_defaults(crate::ir::Probe::Answers);
     let url = format!("http://{}:80/", layout.public_gateway);
     runtime::timed(crate::emit::health::answers_with_wget(&url), &check)
 }

@@ -81,14 +81,10 @@ fn visible_https_port(options: &Options) -> Option<u16> {
 }
 
 fn https_port_in(public_url: &str, https_port: u16) -> Option<u16> {
-    let port = match public_url.strip_prefix("https://") {
-        Some(rest) => rest
-            .split(['/', '?', '#'])
-            .next()
-            .and_then(|authority| authority.rsplit_once(':'))
-            .and_then(|(_, port)| port.parse::<u16>().ok())
-            .unwrap_or(HTTPS_PORT),
-        None => https_port,
+    let port = if public_url.starts_with("https://") {
+        crate::host::explicit_port(public_url).unwrap_or(HTTPS_PORT)
+    } else {
+        https_port
     };
     match port {
         super::EPHEMERAL_PORT | HTTPS_PORT => None,
