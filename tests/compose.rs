@@ -6,7 +6,8 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
 use support::{require_tool, scratch_dir};
-use svc::emit::{compose, nginx};
+use svc::emit::compose;
+use svc::emit::gateway::Limits;
 
 /// compose.yaml for an example, written beside nothing (build contexts relative to the example).
 fn emit(example: &str) -> String {
@@ -18,7 +19,7 @@ fn emit(example: &str) -> String {
         .unwrap();
     let compilation = svc::compile::compile(&config).unwrap();
     let project = compilation.project.unwrap();
-    let gateway = nginx::Options::from_settings(&project, &compilation.settings.nginx);
+    let gateway = Limits::from_settings(&compilation.settings.nginx);
     let options =
         compose::Options::from_settings(&compilation.settings.compose, gateway, example, "");
     compose::emit(&project, &options).unwrap().files[compose::FILE_NAME].clone()
@@ -267,7 +268,7 @@ fn container_app(test: &str, extra: &str, dockerfile: &str) -> String {
     std::fs::write(dir.join("vercel.json"), config).unwrap();
     let compilation = svc::compile::compile(&dir.join("vercel.json")).unwrap();
     let project = compilation.project.unwrap();
-    let gateway = nginx::Options::from_settings(&project, &Default::default());
+    let gateway = Limits::default();
     let options = compose::Options::from_settings(&Default::default(), gateway, "x", "");
     let yaml = compose::emit(&project, &options).unwrap().files[compose::FILE_NAME].clone();
     std::fs::remove_dir_all(dir).unwrap();
@@ -392,7 +393,7 @@ fn callers_wait_for_their_targets_but_never_along_a_cycle() {
     .unwrap();
     let compilation = svc::compile::compile(&dir.join("vercel.json")).unwrap();
     let project = compilation.project.expect("the project checks clean");
-    let gateway = nginx::Options::from_settings(&project, &compilation.settings.nginx);
+    let gateway = Limits::from_settings(&compilation.settings.nginx);
     let options =
         compose::Options::from_settings(&compilation.settings.compose, gateway, "order", "");
     let yaml = compose::emit(&project, &options).unwrap().files[compose::FILE_NAME].clone();

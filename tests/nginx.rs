@@ -22,8 +22,9 @@ fn every_example_config_passes_nginx_t() {
         let compilation = svc::compile::compile(&config).unwrap();
         let project = compilation.project.unwrap();
         let options =
-            svc::emit::nginx::Options::from_settings(&project, &compilation.settings.nginx);
-        let artifacts = svc::emit::nginx::emit(&project, &options).unwrap();
+            svc::emit::gateway::Standalone::from_settings(&project, &compilation.settings.nginx);
+        let limits = svc::emit::gateway::Limits::from_settings(&compilation.settings.nginx);
+        let artifacts = svc::emit::nginx::emit(&project, &options, &limits).unwrap();
         let conf = &artifacts.files["nginx.conf"];
         syntax_check(&nginx, &dir, conf).unwrap_or_else(|e| panic!("{}: {e}", example.display()));
         checked += 1;

@@ -347,9 +347,10 @@ fn hostile_strings_are_rejected_or_mean_exactly_what_they_say() {
         std::fs::write(&config_path, case.config.to_string()).unwrap();
         let compilation = svc::compile::compile(&config_path).unwrap();
         let emitted = compilation.project.as_ref().map(|project| {
-            let options =
-                svc::emit::nginx::Options::from_settings(project, &compilation.settings.nginx);
-            svc::emit::nginx::emit(project, &options)
+            let settings = &compilation.settings.nginx;
+            let host = svc::emit::gateway::Standalone::from_settings(project, settings);
+            let limits = svc::emit::gateway::Limits::from_settings(settings);
+            svc::emit::nginx::emit(project, &host, &limits)
         });
         let diagnostics = match &emitted {
             None => Some(compilation.diagnostics.clone()),

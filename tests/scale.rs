@@ -118,7 +118,7 @@ mod synth;
 
 #[test]
 fn a_large_module_is_the_same_built_on_one_thread_or_several() {
-    use svc::emit::{nginx, terraform};
+    use svc::emit::{gateway, terraform};
     let dir = scratch_dir("scale-terraform");
     synth::write(svc::parallel::PARALLEL_FROM + 44, &dir).unwrap();
     let compilation = svc::compile::compile(&dir.join("vercel.json")).unwrap();
@@ -126,7 +126,7 @@ fn a_large_module_is_the_same_built_on_one_thread_or_several() {
     let emit = |workers| {
         let options = terraform::Options {
             name: "synth".to_string(),
-            gateway: nginx::Options::from_settings(project, &compilation.settings.nginx),
+            gateway: gateway::Limits::from_settings(&compilation.settings.nginx),
             project_dir: String::new(),
             workers,
         };

@@ -10,7 +10,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::{require_tool, scratch_dir};
-use svc::emit::{nginx, terraform};
+use svc::emit::gateway::Limits;
+use svc::emit::terraform;
 
 fn examples() -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir("examples")
@@ -33,7 +34,7 @@ fn config_of(dir: &Path) -> PathBuf {
 fn emit(dir: &Path) -> (svc::check::Checked<svc::ir::Project>, svc::emit::Artifacts) {
     let compilation = svc::compile::compile(&config_of(dir)).unwrap();
     let project = compilation.project.unwrap();
-    let gateway = nginx::Options::from_settings(&project, &compilation.settings.nginx);
+    let gateway = Limits::from_settings(&compilation.settings.nginx);
     let options = terraform::Options {
         name: "example".to_string(),
         gateway,

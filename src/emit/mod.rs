@@ -5,8 +5,10 @@
 
 pub mod compose;
 pub mod dockerfile;
+pub mod gateway;
 pub mod health;
 pub mod nginx;
+pub mod nginx_conf;
 pub mod registry;
 pub mod request;
 pub mod terraform;

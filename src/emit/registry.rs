@@ -5,6 +5,7 @@
 use super::{Artifacts, compose, nginx, terraform};
 use crate::check::Checked;
 use crate::diag::Diagnostics;
+use crate::emit::gateway::Limits;
 use crate::ir::Project;
 use crate::settings::TargetSettings;
 use std::path::Path;
@@ -49,8 +50,8 @@ impl Run<'_> {
 
     /// The gateway's limits and timeouts from svc.yaml's `nginx:` section, which every target's
     /// gateway shares.
-    pub fn gateway(&self) -> nginx::Options {
-        nginx::Options::from_settings(self.project, &self.settings.nginx)
+    pub fn gateway_limits(&self) -> Limits {
+        Limits::from_settings(&self.settings.nginx)
     }
 }
 

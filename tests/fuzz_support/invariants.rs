@@ -7,7 +7,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use svc::compile::{Compilation, compile};
-use svc::emit::nginx;
+use svc::emit::gateway::{Gateway, Host, Limits, Standalone};
 use svc::emit::registry::TARGETS;
 use svc::emit::request::{Request, run};
 use svc::source::SourceMap;
@@ -99,8 +99,9 @@ fn check_file(path: &str, content: &str, meant: Option<&[nginx_tokens::Directive
 /// The directives svc meant to write for the nginx target's gateway.
 fn meant_gateway(compilation: &Compilation) -> Option<Vec<nginx_tokens::Directive>> {
     let project = compilation.project.as_ref()?;
-    let options = nginx::Options::from_settings(project, &compilation.settings.nginx);
-    let gateway = nginx::Gateway::build(project, &options).ok()?;
+    let settings = &compilation.settings.nginx;
+    let host = Host::Standalone(Standalone::from_settings(project, settings));
+    let gateway = Gateway::build(project, &host, &Limits::from_settings(settings)).ok()?;
     Some(nginx_tokens::meant(&gateway.config()))
 }
 

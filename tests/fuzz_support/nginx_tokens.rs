@@ -3,7 +3,7 @@
 //! will see as directives, arguments and blocks. The invariants compare it with the directive
 //! tree svc meant to print.
 
-use svc::emit::nginx::conf::{Arg, DOLLAR_VAR, Item, Part};
+use svc::emit::nginx_conf::{Arg, DOLLAR_VAR, Item, Part};
 
 /// A directive as nginx reads it: its name and arguments (unescaped), and its block.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-use svc::emit::{compose, nginx};
+use svc::emit::compose;
+use svc::emit::gateway::Limits;
 
 /// Stacks share one engine and two cores: run them one at a time.
 static ENGINE: Mutex<()> = Mutex::new(());
@@ -137,7 +138,7 @@ impl Stack {
         let project = compilation.project.expect("the example checks clean");
         let dir = scratch_dir(test);
         let config_dir = config.parent().unwrap();
-        let gateway = nginx::Options::from_settings(&project, &compilation.settings.nginx);
+        let gateway = Limits::from_settings(&compilation.settings.nginx);
         let mut options = compose::Options::from_settings(
             &compilation.settings.compose,
             gateway,

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use svc::emit::nginx::{self, Options};
+use svc::emit::gateway::{Limits, Standalone};
+use svc::emit::nginx;
 
 pub struct Gateway {
     pub port: u16,
@@ -51,7 +52,7 @@ impl Gateway {
             .keys()
             .map(|id| (id.0.clone(), Stub::start(id.as_str())))
             .collect();
-        let mut options = Options::from_settings(&project, &compilation.settings.nginx);
+        let mut options = Standalone::from_settings(&project, &compilation.settings.nginx);
         options.listen = free_port();
         options.resolver = None;
         for (id, stub) in &stubs {
@@ -60,7 +61,12 @@ impl Gateway {
                 format!("127.0.0.1:{}", stub.port),
             );
         }
-        let artifacts = nginx::emit(&project, &options).expect("the example translates to nginx");
+        let artifacts = nginx::emit(
+            &project,
+            &options,
+            &Limits::from_settings(&compilation.settings.nginx),
+        )
+        .expect("the example translates to nginx");
         let config = artifacts.files[nginx::FILE_NAME].clone();
         Gateway::run(nginx, config, options.listen, stubs, test)
     }

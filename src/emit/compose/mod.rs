@@ -6,6 +6,7 @@
 //! alias there only, and proxying to T over T's network. See docs/compose.md.
 
 mod addresses;
+mod gateway;
 mod model;
 mod runtime;
 mod scheduler;
@@ -16,13 +17,12 @@ pub use addresses::{Pool, default_pool};
 use crate::check::Checked;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::emit::Artifacts;
-use crate::emit::nginx::conf::{self, Arg, Item, block, comment, simple};
-use crate::emit::nginx::{self, Gateway};
+use crate::emit::gateway::Limits;
 use crate::ir::{Command, EnvValue, ImageSource, Project, Service, ServiceId, Trigger, Workload};
 use crate::settings::{ComposeSettings, Tls};
-use addresses::{Layout, ServiceNet, allocate};
+use addresses::{Layout, allocate};
 use indexmap::IndexMap;
-use model::{Attachment, Build, ComposeFile, Config, ConfigMount, Ipam, Network, Subnet};
+use model::{Attachment, Build, ComposeFile, Config, Ipam, Network, Subnet};
 use serde_saphyr::LitString;
 
 pub const FILE_NAME: &str = "compose.yaml";
@@ -56,7 +56,7 @@ pub struct Options {
     /// it is the same), so build contexts resolve.
     pub project_dir: String,
     /// Limits and timeouts for the gateway; addresses are the compose target's own.
-    pub gateway: nginx::Options,
+    pub gateway: Limits,
     /// HTTPS at the gateway, published on `https_port`; plain HTTP then redirects there.
     pub tls: Option<Tls>,
     pub https_port: u16,
@@ -65,7 +65,7 @@ pub struct Options {
 impl Options {
     pub fn from_settings(
         settings: &ComposeSettings,
-        gateway: nginx::Options,
+        gateway: Limits,
         default_name: &str,
         project_dir: &str,
     ) -> Options {
@@ -174,7 +174,7 @@ pub const TARGET: crate::emit::registry::Target = crate::emit::registry::Target 
     emit: |run| {
         let options = Options::from_settings(
             &run.settings.compose,
-            run.gateway(),
+            run.gateway_limits(),
             &run.dir_name(),
             &run.project_dir(),
         );
@@ -218,12 +218,12 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
     if diags.has_errors() {
         return Err(diags);
     }
-    let gateway_config = gateway_config(project, options, &layout)?;
+    let gateway_config = gateway::config(project, options, &layout)?;
     let yaml_size = expected_yaml_size(&gateway_config, project.services.len());
     let mut services = IndexMap::new();
     services.insert(
         GATEWAY.to_string(),
-        gateway_service(project, options, &layout),
+        gateway::service(project, options, &layout),
     );
     if with_scheduler {
         services.insert(
@@ -320,355 +320,6 @@ fn reject_pool_destinations(project: &Project, pool: Pool, diags: &mut Diagnosti
             }
         }
     }
-}
-
-/// The nginx target's routing plus one listener per binding grant, with every `$` doubled
-/// because Compose interpolates config content.
-fn gateway_config(
-    project: &Checked<Project>,
-    options: &Options,
-    layout: &Layout,
-) -> Result<String, Diagnostics> {
-    let mut nginx_options = options.gateway.clone();
-    nginx_options.listen = if options.tls.is_some() {
-        tls::HTTPS_PORT
-    } else {
-        80
-    };
-    nginx_options.listen_address = Some(layout.public_gateway.clone());
-    nginx_options.resolver = Some(nginx::DOCKER_RESOLVER.to_string());
-    nginx_options.upstreams = project
-        .services
-        .values()
-        .filter(|s| layout.services.contains_key(&s.name))
-        .map(|s| {
-            (
-                s.name.clone(),
-                format!("{}:{}", layout.services[&s.name].service, s.port),
-            )
-        })
-        .collect();
-    let mut gateway = Gateway::build(project, &nginx_options)?;
-    let mut taken = std::collections::BTreeSet::new();
-    if let Some(net) = layout.services.get(&scheduler::layout_id())
-        && project.requests_public_paths_on_schedule()
-    {
-        // The scheduler requests top-level cron paths through the public routing, from its
-        // own network: the same paths the internet has, and no others.
-        let listen = format!("{}:80", net.gateway);
-        gateway
-            .public_server
-            .insert(0, simple("listen", vec![Arg::text(&listen)]));
-        taken.insert(listen);
-    }
-    if let Some(origin) = InsideOrigin::of(project, options) {
-        // Services reach the public origin as the internet does: the public server listens
-        // on the gateway's address in each service network, at the origin's port.
-        // Not for a service with `egress: false`: the public routes lead to external origins.
-        let listens: Vec<Item> = layout
-            .services
-            .iter()
-            .filter(|(id, _)| project.services.get(id).is_some_and(|s| s.egress))
-            .map(|(_, net)| format!("{}:{}", net.gateway, origin.port))
-            .filter(|listen| taken.insert(listen.clone()))
-            .map(|listen| {
-                let mut args = vec![Arg::text(listen)];
-                if origin.tls {
-                    args.push(Arg::Word("ssl"));
-                }
-                simple("listen", args)
-            })
-            .collect();
-        gateway.public_server.splice(0..0, listens);
-    }
-    let grants = grants(project, layout);
-    if !grants.is_empty() {
-        gateway.http.extend(grant_defaults(options));
-    }
-    let mut listeners = grant_listeners(&grants, taken.clone());
-    let mut redirect = Vec::new();
-    if options.tls.is_some() {
-        tls::serve_https(&mut gateway.public_server, &layout.public_gateway);
-        redirect.push(tls::redirect_server(&layout.public_gateway, options));
-        listeners += 1;
-    }
-    let servers = redirect
-        .into_iter()
-        .chain(grants.iter().map(|grant| grant_servers(grant, &mut taken)));
-    Ok(gateway.print_with_servers(conf::Dollars::Doubled, listeners, servers))
-}
-
-/// The public origin as services reach it from inside the stack: its host, and the host of each
-/// subdomain mount, name the gateway in every service network, where the public server also
-/// listens on the origin's port. Only for an origin named by a DNS name (an address or
-/// `localhost` cannot be given to the gateway), over `http://`, or over `https://` when the
-/// gateway has the certificate (`compose.tls`); services reach any other `https://` origin
-/// through the internet, as anyone does.
-struct InsideOrigin {
-    hosts: Vec<String>,
-    port: u16,
-    /// The gateway answers it with TLS.
-    tls: bool,
-}
-
-impl InsideOrigin {
-    fn of(project: &Project, options: &Options) -> Option<InsideOrigin> {
-        let (rest, tls, default_port) = match options.public_url.strip_prefix("http://") {
-            Some(rest) => (rest, false, 80),
-            None if options.tls.is_some() => (
-                options.public_url.strip_prefix("https://")?,
-                true,
-                tls::HTTPS_PORT,
-            ),
-            None => return None,
-        };
-        let authority = rest.split(['/', '?', '#']).next()?;
-        let host = authority.split(':').next()?.to_ascii_lowercase();
-        let port = crate::host::explicit_port(&options.public_url).unwrap_or(default_port);
-        let is_name = host != "localhost"
-            && host.parse::<std::net::Ipv4Addr>().is_err()
-            && host.split('.').all(|label| {
-                !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-            });
-        if !is_name {
-            return None;
-        }
-        let mut hosts: Vec<String> = project
-            .services
-            .values()
-            .flat_map(|s| s.env.values())
-            .filter_map(|value| match value {
-                EnvValue::PublicUrl(url) => url.subdomain.as_ref(),
-                EnvValue::Literal(_) => None,
-            })
-            .map(|sub| format!("{sub}.{host}"))
-            .collect();
-        hosts.push(host);
-        hosts.sort();
-        hosts.dedup();
-        Some(InsideOrigin { hosts, port, tls })
-    }
-}
-
-/// A one-way permission the gateway carries out: `caller` may reach `target` at its alias.
-struct Grant<'a> {
-    caller: &'a ServiceNet,
-    target: &'a Service,
-    target_net: &'a ServiceNet,
-    why: String,
-}
-
-/// Every binding, and the scheduler's right to request each cron service.
-fn grants<'a>(project: &'a Project, layout: &'a Layout) -> Vec<Grant<'a>> {
-    let mut seen = std::collections::BTreeSet::new();
-    let mut grants = Vec::new();
-    for binding in &project.bindings {
-        if !seen.insert((&binding.caller, &binding.target)) {
-            continue;
-        }
-        grants.push(Grant {
-            caller: &layout.services[&binding.caller],
-            target: &project.services[&binding.target],
-            target_net: &layout.services[&binding.target],
-            why: format!(
-                "binding grant: {} -> {} ({})",
-                binding.caller, binding.target, binding.env
-            ),
-        });
-    }
-    if let Some(scheduler_net) = layout.services.get(&scheduler::layout_id()) {
-        for target in &project.scheduled_services() {
-            grants.push(Grant {
-                caller: scheduler_net,
-                target: &project.services[target],
-                target_net: &layout.services[target],
-                why: format!("schedule grant: scheduler -> {target}"),
-            });
-        }
-    }
-    grants
-}
-
-/// What every grant's proxying shares, said once at the `http` level, where each grant's
-/// location inherits it. The public server's locations set their own (nginx inherits a
-/// directive only into blocks that do not set it), so nothing of theirs changes.
-fn grant_defaults(options: &Options) -> Vec<Item> {
-    let mut items = vec![
-        Item::Blank,
-        comment("every binding grant proxies with these (their locations set none of their own)"),
-        simple(
-            "proxy_set_header",
-            vec![Arg::text("Host"), Arg::var("http_host")],
-        ),
-    ];
-    items.extend(nginx::proxy_headers(&options.gateway));
-    items
-}
-
-/// Where the gateway listens for a grant: its address in the caller's network, on the
-/// target's port.
-fn grant_listen(grant: &Grant) -> String {
-    format!("{}:{}", grant.caller.gateway, grant.target.port)
-}
-
-/// How many `listen` directives the grants' servers hold: one each, and one more for each
-/// address's default server.
-fn grant_listeners(grants: &[Grant], mut taken: std::collections::BTreeSet<String>) -> u64 {
-    grants
-        .iter()
-        .map(|grant| 1 + u64::from(taken.insert(grant_listen(grant))))
-        .sum()
-}
-
-/// A grant's server: on the gateway's address in the caller's network, at the target's port,
-/// for the target's alias, admitting the caller's address only; it proxies to the target's
-/// address on the target's network. The first server on each address and port is preceded by
-/// a default server answering 421, so a request for a name the caller was not granted lands
-/// nowhere (unless a listener in `taken`, the public server, is already that default).
-fn grant_servers(grant: &Grant, taken: &mut std::collections::BTreeSet<String>) -> Vec<Item> {
-    let mut items = Vec::new();
-    let target = grant.target;
-    let listen = grant_listen(grant);
-    let location = vec![simple(
-        "proxy_pass",
-        vec![Arg::text(format!(
-            "http://{}:{}",
-            grant.target_net.service, target.port
-        ))],
-    )];
-    if taken.insert(listen.clone()) {
-        items.push(Item::Blank);
-        items.push(comment(format!(
-            "{listen}: names the caller was not granted"
-        )));
-        items.push(block(
-            "server",
-            vec![],
-            vec![
-                simple(
-                    "listen",
-                    vec![Arg::text(&listen), Arg::Word("default_server")],
-                ),
-                simple("return", vec![Arg::Number(421)]),
-            ],
-        ));
-    }
-    items.push(Item::Blank);
-    items.push(comment(grant.why.clone()));
-    items.push(block(
-        "server",
-        vec![],
-        vec![
-            simple("listen", vec![Arg::text(&listen)]),
-            simple("server_name", vec![Arg::text(binding_alias(target))]),
-            simple("allow", vec![Arg::text(&grant.caller.service)]),
-            simple("deny", vec![Arg::Word("all")]),
-            block("location", vec![Arg::text("/")], location),
-        ],
-    ));
-    items
-}
-
-fn gateway_service(project: &Project, options: &Options, layout: &Layout) -> model::Service {
-    let origin = InsideOrigin::of(project, options);
-    let mut networks = IndexMap::new();
-    networks.insert(
-        PUBLIC_NETWORK.to_string(),
-        Attachment {
-            ipv4_address: Some(layout.public_gateway.clone()),
-            aliases: Vec::new(),
-        },
-    );
-    for service in project.services.values() {
-        let Some(net) = layout.services.get(&service.name) else {
-            continue;
-        };
-        let targets = project.bindings_from(&service.name).map(|b| &b.target);
-        let mut aliases = aliases(project, targets);
-        if service.egress {
-            aliases.extend(origin.iter().flat_map(|o| o.hosts.iter().cloned()));
-        }
-        networks.insert(
-            network_name(service),
-            Attachment {
-                ipv4_address: Some(net.gateway.clone()),
-                aliases,
-            },
-        );
-    }
-    if let Some(net) = layout.services.get(&scheduler::layout_id()) {
-        networks.insert(
-            scheduler::NETWORK.to_string(),
-            Attachment {
-                ipv4_address: Some(net.gateway.clone()),
-                aliases: aliases(project, project.scheduled_services().iter()),
-            },
-        );
-    }
-    model::Service {
-        image: Some(options.gateway_image.clone()),
-        init: true,
-        restart: "unless-stopped",
-        ports: published_ports(options),
-        healthcheck: Some(gateway_healthcheck(layout)),
-        // Writable: compose copies inline `configs` into a container as it starts, which it
-        // refuses to do for a read-only one.
-        cap_drop: vec!["ALL"],
-        cap_add: gateway_capabilities(options),
-        security_opt: vec![NO_NEW_PRIVILEGES],
-        // The gateway sits on every service network: it forwards no packet between them, drops
-        // packets whose source could not have come in on their interface, and answers ARP only
-        // for the address a network's own interface has.
-        sysctls: IndexMap::from([
-            ("net.ipv4.ip_forward".to_string(), "0".to_string()),
-            ("net.ipv4.conf.all.rp_filter".to_string(), "1".to_string()),
-            (
-                "net.ipv4.conf.default.rp_filter".to_string(),
-                "1".to_string(),
-            ),
-            ("net.ipv4.conf.all.arp_ignore".to_string(), "1".to_string()),
-        ]),
-        configs: vec![ConfigMount {
-            source: GATEWAY_CONFIG.to_string(),
-            target: "/etc/nginx/nginx.conf".to_string(),
-        }],
-        secrets: if options.tls.is_some() {
-            tls::secret_mounts()
-        } else {
-            Vec::new()
-        },
-        networks,
-        ..model::Service::default()
-    }
-}
-
-/// nginx's master binds its ports and hands its workers to an unprivileged user (and the
-/// official image chowns its cache to it); with TLS it reads the key, which is often readable
-/// by its owner only (a mounted file keeps its owner from the host). Nothing else, and never
-/// raw sockets.
-fn gateway_capabilities(options: &Options) -> Vec<&'static str> {
-    let mut capabilities = vec!["CHOWN", "NET_BIND_SERVICE", "SETGID", "SETUID"];
-    if options.tls.is_some() {
-        capabilities.insert(0, "DAC_READ_SEARCH");
-    }
-    capabilities
-}
-
-/// The gateway is up when its public server answers (any status: the routing decides that).
-fn gateway_healthcheck(layout: &Layout) -> model::Healthcheck {
-    let check = crate::ir::HealthCheck::with_defaults(crate::ir::Probe::Answers);
-    let url = format!("http://{}:80/", layout.public_gateway);
-    runtime::timed(crate::emit::health::answers_with_wget(&url), &check)
-}
-
-/// The names the gateway answers to on a caller's network: its targets' aliases.
-fn aliases<'a>(project: &Project, targets: impl Iterator<Item = &'a ServiceId>) -> Vec<String> {
-    let mut aliases: Vec<String> = targets
-        .map(|t| binding_alias(&project.services[t]))
-        .collect();
-    aliases.sort();
-    aliases.dedup();
-    aliases
 }
 
 fn app_service(
@@ -794,8 +445,6 @@ fn labels(project: &Project, service: &Service) -> IndexMap<String, String> {
     labels
 }
 
-/// The image svc.yaml names; else the service's own Dockerfile; else the Dockerfile svc
-/// generates from its framework, inline, with the build's context and arguments.
 /// Nothing a process runs can gain privileges (setuid binaries, file capabilities).
 pub const NO_NEW_PRIVILEGES: &str = "no-new-privileges:true";
 
@@ -809,6 +458,8 @@ fn dropped_capabilities(service: &Service) -> Vec<&'static str> {
     }
 }
 
+/// The image svc.yaml names; else the service's own Dockerfile; else the Dockerfile svc
+/// generates from its framework, inline, with the build's context and arguments.
 fn image_or_build(
     service: &Service,
     options: &Options,

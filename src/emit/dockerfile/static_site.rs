@@ -3,7 +3,7 @@
 //! removed from what is served, and nginx follows no link, so nothing outside the output
 //! directory can be reached.
 
-use crate::emit::nginx::conf::{Arg, Item, Part, block, comment, if_block, print, simple};
+use crate::emit::nginx_conf::{Arg, Item, Part, block, comment, if_block, print, simple};
 
 /// The header the gateway sends a static service the path its own rewrites lead to; the
 /// static server serves it only when the requested path is not a file, as Vercel checks the
@@ -203,7 +203,7 @@ pub fn config(port: u16, clean_urls: bool) -> String {
                 simple("server_tokens", vec![Arg::Word("off")]),
                 simple("disable_symlinks", vec![Arg::Word("on")]),
                 ])
-                .chain(crate::emit::nginx::temp_paths_under_tmp())
+                .chain(temp_paths_under_tmp())
                 .chain([
                 block(
                     "server",
@@ -249,4 +249,19 @@ pub fn config(port: u16, clean_urls: bool) -> String {
         ),
     ];
     print(&items)
+}
+
+/// Where nginx keeps request bodies and buffered responses, all under `/tmp`, for an nginx
+/// whose root file system is read-only.
+fn temp_paths_under_tmp() -> Vec<Item> {
+    [
+        ("client_body_temp_path", "client_body"),
+        ("proxy_temp_path", "proxy"),
+        ("fastcgi_temp_path", "fastcgi"),
+        ("uwsgi_temp_path", "uwsgi"),
+        ("scgi_temp_path", "scgi"),
+    ]
+    .into_iter()
+    .map(|(name, dir)| simple(name, vec![Arg::text(format!("/tmp/{dir}"))]))
+    .collect()
 }

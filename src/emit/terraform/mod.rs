@@ -16,7 +16,7 @@ mod start_order;
 use crate::check::Checked;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::emit::Artifacts;
-use crate::emit::nginx::{self, Gateway};
+use crate::emit::gateway::{Ecs, Gateway, Host, Limits};
 use crate::ir::Project;
 use hcl::{block, expr};
 
@@ -40,7 +40,7 @@ pub struct Options {
     /// Prefix of every AWS name (cluster, roles, log groups).
     pub name: String,
     /// Limits and timeouts for the gateway; addresses are this target's own.
-    pub gateway: nginx::Options,
+    pub gateway: Limits,
     /// The project directory as seen from the module's directory (`""` when the same), for
     /// build contexts.
     pub project_dir: String,
@@ -55,7 +55,7 @@ pub const TARGET: crate::emit::registry::Target = crate::emit::registry::Target 
     emit: |run| {
         let options = Options {
             name: crate::emit::compose::project_name(&run.dir_name()),
-            gateway: run.gateway(),
+            gateway: run.gateway_limits(),
             project_dir: run.project_dir(),
             // The cores are shared out among the targets that run side by side.
             workers: (crate::parallel::cores() / run.side_by_side).max(1),
@@ -140,23 +140,13 @@ fn gateway(
     Ok(blocks)
 }
 
-/// The nginx target's routing, reaching each public service at its Service Connect alias.
+/// The gateway's config, reaching each public service at its Service Connect alias.
 fn gateway_config(project: &Checked<Project>, options: &Options) -> Result<String, Diagnostics> {
-    let mut nginx_options = options.gateway.clone();
-    nginx_options.listen = 80;
-    nginx_options.listen_address = None;
-    nginx_options.resolver = Some(VPC_RESOLVER.to_string());
-    nginx_options.static_upstreams = true;
-    nginx_options.behind_proxy = true;
-    nginx_options.health_path = Some(HEALTH_PATH.to_string());
-    nginx_options.upstreams = project
-        .services
-        .values()
-        .map(|s| (s.name.clone(), format!("{}:{}", s.hostname, s.port)))
-        .collect();
-    let gateway = Gateway::build(project, &nginx_options)?;
-    let config = nginx::conf::print(&gateway.config());
-    Ok(config)
+    let host = Host::Ecs(Ecs {
+        resolver: VPC_RESOLVER.to_string(),
+        health_path: HEALTH_PATH.to_string(),
+    });
+    Ok(Gateway::build(project, &host, &options.gateway)?.print())
 }
 
 fn versions() -> Result<Vec<::hcl::Block>, String> {

@@ -3,7 +3,7 @@
 //! references become the rule's capture variables, and a string rewrite that uses none of its
 //! source's parameters gets them appended as query parameters.
 
-use super::conf::Part;
+use crate::emit::nginx_conf::Part;
 use crate::pattern::{Modifier, ParamName, Token, tokenize};
 
 /// Where one rule's captures live.

@@ -1,206 +1,18 @@
-//! The nginx target: Vercel's public routing as a standalone gateway config (`nginx.conf`).
-//!
-//! The compose and terraform targets run this same config as their gateway, so this module is
-//! the single implementation of public routing. The config is built as a directive tree
-//! ([`conf`]) and printed by one writer that quotes every argument.
+//! The public server: Vercel's routing table as nginx directives, from the request's first
+//! state to the hand-off to a service or an external origin, and the http-level definitions it
+//! reads.
 
-mod conditions;
-pub mod conf;
-mod dest;
-mod options;
-mod regex;
-mod table;
-mod transforms;
-
-pub use options::{DOCKER_RESOLVER, Options};
-
-use crate::check::Checked;
-use crate::diag::{Diagnostic, Diagnostics};
-use crate::emit::Artifacts;
+use super::conditions::{ARGS, LOOKUP, PHASE, set};
+use super::host::{Listen, Options};
+use super::proxy::{EXTERNAL_LOCATION, REWRITTEN_PATH, SERVICE_LOCATION, locations};
+use super::table::{
+    self, EXTERNAL, PATH, Phases, Program, QUERY_SUFFIX, REWRITTEN, TARGET as TARGET_KIND, UPSTREAM,
+};
+use super::transforms;
+use crate::emit::nginx_conf::{Arg, DOLLAR_VAR, Item, Part, block, comment, if_block, simple};
 use crate::ir::Project;
-use conditions::{ARGS, LOOKUP, PHASE, set};
-use conf::{Arg, DOLLAR_VAR, Dollars, Item, Part, block, comment, if_block, simple};
-use table::{
-    EXTERNAL, PATH, Phases, Program, QUERY_SUFFIX, REWRITTEN, TARGET as TARGET_KIND, UPSTREAM,
-};
 
-pub const FILE_NAME: &str = "nginx.conf";
-
-/// Internal locations the routing program hands requests to.
-const SERVICE_LOCATION: &str = "/__svc_gateway/service";
-const EXTERNAL_LOCATION: &str = "/__svc_gateway/external";
-
-/// The nginx target in the registry: the shortest, so it starts last among several.
-pub const TARGET: crate::emit::registry::Target = crate::emit::registry::Target {
-    name: "nginx",
-    start_rank: 2,
-    emit: |run| emit(run.project, &run.gateway()),
-};
-
-pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, Diagnostics> {
-    let gateway = Gateway::build(project, options)?;
-    Ok(Artifacts::single(FILE_NAME, conf::print(&gateway.config())))
-}
-
-/// The compiled gateway: http-level definitions and the public server's contents.
-pub struct Gateway {
-    pub http: Vec<Item>,
-    pub public_server: Vec<Item>,
-}
-
-impl Gateway {
-    pub fn build(project: &Checked<Project>, options: &Options) -> Result<Gateway, Diagnostics> {
-        let mut program = Program::new(options);
-        program.strips = project
-            .services
-            .values()
-            .filter_map(|s| Some((s.name.clone(), s.gateway_strips_prefix()?.to_string())))
-            .collect();
-        program.static_rewrites = project
-            .services
-            .values()
-            .filter(|s| s.is_static_site() && !s.routing.rewrites.is_empty())
-            .map(|s| s.name.clone())
-            .collect();
-        program.static_sites = project
-            .public_services()
-            .iter()
-            .any(|id| project.services[id].is_static_site());
-        program.table(&project.routing, &Phases::top());
-        for id in project.public_services() {
-            let service = &project.services[&id];
-            if has_rules(&service.routing) {
-                program.items.push(Item::Blank);
-                program.items.push(comment(format!(
-                    "service `{id}`: its own routing, after the hand-off"
-                )));
-                program.in_static_table = program.static_rewrites.contains(&id);
-                program.table(&service.routing, &Phases::service(id.as_str()));
-                program.in_static_table = false;
-            }
-        }
-        clear_deletions_on_set(&mut program.items, &program.deletable_headers);
-        if !program.errors.is_empty() {
-            let mut diags = Diagnostics::default();
-            program
-                .errors
-                .into_iter()
-                .for_each(|d: Diagnostic| diags.push(d));
-            return Err(diags);
-        }
-        let mut http = http_level(options);
-        http.extend(header_overrides(&program));
-        if options.static_upstreams {
-            http.extend(upstream_groups(project, options));
-        }
-        Ok(Gateway {
-            http,
-            public_server: public_server(options, program),
-        })
-    }
-
-    /// The whole config: `events`, and `http` with the public server.
-    pub fn config(self) -> Vec<Item> {
-        let (mut config, http) = self.parts(0);
-        config.push(block("http", vec![], http));
-        config
-    }
-
-    /// The whole config printed, with extra servers after the public one (the compose
-    /// target's binding listeners). They are printed as `servers` yields them, a few at a
-    /// time, so thousands are never all held as data at once; `listeners` counts their
-    /// `listen` directives.
-    pub fn print_with_servers(
-        self,
-        dollars: Dollars,
-        listeners: u64,
-        servers: impl Iterator<Item = Vec<Item>>,
-    ) -> String {
-        let (config, http) = self.parts(listeners);
-        let mut printer = conf::Printer::new(dollars);
-        printer.items(&config, 0);
-        printer.open_block("http", 0);
-        printer.items(&http, 1);
-        let mut printed_listeners = 0;
-        for group in servers {
-            if cfg!(debug_assertions) {
-                printed_listeners += count_listens(&group);
-            }
-            printer.items(&group, 1);
-        }
-        debug_assert_eq!(
-            printed_listeners, listeners,
-            "the listener count in the config's header matches the servers printed"
-        );
-        printer.close_block(0);
-        printer.finish()
-    }
-
-    /// Everything before `http`, and the `http` block's own contents.
-    fn parts(self, extra_listeners: u64) -> (Vec<Item>, Vec<Item>) {
-        // Every listening socket takes a connection slot in each worker, and a proxied request
-        // two more: leave room for traffic on top of the listeners.
-        let listeners = count_listens(&self.public_server) + extra_listeners;
-        let connections = TRAFFIC_CONNECTIONS + listeners;
-        let mut http = self.http;
-        http.push(Item::Blank);
-        http.push(comment("the public entry: Vercel's routing table"));
-        http.push(block("server", vec![], self.public_server));
-        let before_http = vec![
-            simple("worker_processes", vec![Arg::Word("auto")]),
-            simple("worker_rlimit_nofile", vec![Arg::Number(2 * connections)]),
-            Item::Blank,
-            block(
-                "events",
-                vec![],
-                vec![simple("worker_connections", vec![Arg::Number(connections)])],
-            ),
-            Item::Blank,
-        ];
-        (before_http, http)
-    }
-}
-
-/// Where nginx keeps request bodies and buffered responses, all under `/tmp`, for an nginx
-/// whose root file system is read-only.
-pub fn temp_paths_under_tmp() -> Vec<Item> {
-    [
-        ("client_body_temp_path", "client_body"),
-        ("proxy_temp_path", "proxy"),
-        ("fastcgi_temp_path", "fastcgi"),
-        ("uwsgi_temp_path", "uwsgi"),
-        ("scgi_temp_path", "scgi"),
-    ]
-    .into_iter()
-    .map(|(name, dir)| simple(name, vec![Arg::text(format!("/tmp/{dir}"))]))
-    .collect()
-}
-
-/// Connections each worker keeps for requests, besides its listening sockets.
-const TRAFFIC_CONNECTIONS: u64 = 4096;
-
-/// `listen` directives in a list of servers.
-fn count_listens(items: &[Item]) -> u64 {
-    items
-        .iter()
-        .map(|item| match item {
-            Item::Directive(d) if d.name == "listen" => 1,
-            Item::Directive(d) => d.block.as_deref().map_or(0, count_listens),
-            _ => 0,
-        })
-        .sum()
-}
-
-fn has_rules(routing: &crate::ir::Routing) -> bool {
-    routing.clean_urls
-        || routing.trailing_slash.is_some()
-        || !routing.routes.is_empty()
-        || !routing.redirects.is_empty()
-        || !routing.headers.is_empty()
-        || !routing.rewrites.is_empty()
-}
-
-fn http_level(options: &Options) -> Vec<Item> {
+pub(super) fn http_level(options: &Options) -> Vec<Item> {
     let mut items = vec![
         simple("server_tokens", vec![Arg::Word("off")]),
         // Binding aliases are up to 72 characters; the default buckets hold about 46.
@@ -209,19 +21,19 @@ fn http_level(options: &Options) -> Vec<Item> {
         simple("absolute_redirect", vec![Arg::Word("off")]),
         simple(
             "client_max_body_size",
-            vec![Arg::text(&options.client_max_body_size)],
+            vec![Arg::text(&options.limits.client_max_body_size)],
         ),
         simple(
             "proxy_connect_timeout",
-            vec![Arg::text(&options.proxy_connect_timeout)],
+            vec![Arg::text(&options.limits.proxy_connect_timeout)],
         ),
         simple(
             "proxy_read_timeout",
-            vec![Arg::text(&options.proxy_read_timeout)],
+            vec![Arg::text(&options.limits.proxy_read_timeout)],
         ),
         simple(
             "proxy_send_timeout",
-            vec![Arg::text(&options.proxy_send_timeout)],
+            vec![Arg::text(&options.limits.proxy_send_timeout)],
         ),
     ];
     if let Some(resolver) = &options.resolver {
@@ -257,7 +69,7 @@ fn http_level(options: &Options) -> Vec<Item> {
 /// A rule header replaces the upstream's header of the same name (sent once, never twice);
 /// without a matching rule the upstream's passes through. Names nginx cannot read back from
 /// the upstream (anything but letters, digits and `-`) are only added.
-fn header_overrides(program: &Program) -> Vec<Item> {
+pub(super) fn header_overrides(program: &Program) -> Vec<Item> {
     program
         .headers
         .iter()
@@ -298,7 +110,7 @@ fn header_overrides(program: &Program) -> Vec<Item> {
 }
 
 /// One `upstream` group per public service, resolved when nginx starts.
-fn upstream_groups(project: &Project, options: &Options) -> Vec<Item> {
+pub(super) fn upstream_groups(project: &Project, options: &Options) -> Vec<Item> {
     project
         .public_services()
         .iter()
@@ -313,20 +125,31 @@ fn upstream_groups(project: &Project, options: &Options) -> Vec<Item> {
         .collect()
 }
 
-fn readable_header(key: &str) -> bool {
+pub(super) fn readable_header(key: &str) -> bool {
     key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
-fn public_server(options: &Options, program: Program) -> Vec<Item> {
-    let listen = match &options.listen_address {
-        Some(address) => Arg::text(format!("{address}:{}", options.listen)),
-        None => Arg::Number(u64::from(options.listen)),
-    };
-    let mut items = vec![
-        simple("listen", vec![listen]),
+/// A `listen` of the public server: a port alone listens on every address.
+fn listen(listen: &Listen) -> Item {
+    let mut args = vec![match &listen.address {
+        Some(_) => Arg::text(listen.socket()),
+        None => Arg::Number(u64::from(listen.port)),
+    }];
+    if listen.tls {
+        args.push(Arg::Word("ssl"));
+    }
+    simple("listen", args)
+}
+
+pub(super) fn public_server(options: &Options, program: Program) -> Vec<Item> {
+    let mut items: Vec<Item> = options.listens.iter().map(listen).collect();
+    if let Some(tls) = &options.tls {
+        items.extend(super::tls::settings(tls));
+    }
+    items.extend([
         Item::Blank,
         comment("response headers set by `headers` rules; empty ones are not sent"),
-    ];
+    ]);
     for slot in &program.headers {
         items.push(simple(
             "add_header",
@@ -389,7 +212,7 @@ fn public_server(options: &Options, program: Program) -> Vec<Item> {
 }
 
 /// State every request starts with.
-fn prelude(program: &Program, options: &Options) -> Vec<Item> {
+pub(super) fn prelude(program: &Program, options: &Options) -> Vec<Item> {
     let refuse = |regex: &str| {
         if_block(
             vec![
@@ -474,7 +297,7 @@ fn prelude(program: &Program, options: &Options) -> Vec<Item> {
 }
 
 /// After every table: no terminal rule matched means 404; otherwise proxy.
-fn epilogue(program: &Program) -> Vec<Item> {
+pub(super) fn epilogue(program: &Program) -> Vec<Item> {
     let target_is = |target: &str, body| {
         if_block(
             vec![Arg::var(TARGET_KIND), Arg::Word("="), Arg::text(target)],
@@ -541,7 +364,7 @@ fn epilogue(program: &Program) -> Vec<Item> {
 }
 
 /// The path a `request.path` transform set replaces the path the service is proxied.
-fn seen_path(program: &Program) -> Vec<Item> {
+pub(super) fn seen_path(program: &Program) -> Vec<Item> {
     if !program.sees_path {
         return Vec::new();
     }
@@ -563,7 +386,10 @@ fn seen_path(program: &Program) -> Vec<Item> {
 
 /// A response header a transform deleted comes back when a later rule sets it: every `set` of
 /// a deletable slot clears its flag, but the delete's own.
-fn clear_deletions_on_set(items: &mut Vec<Item>, deletable: &std::collections::BTreeSet<String>) {
+pub(super) fn clear_deletions_on_set(
+    items: &mut Vec<Item>,
+    deletable: &std::collections::BTreeSet<String>,
+) {
     if deletable.is_empty() {
         return;
     }
@@ -594,14 +420,11 @@ fn clear_deletions_on_set(items: &mut Vec<Item>, deletable: &std::collections::B
     }
 }
 
-/// The path to the header variable the service location sends.
-const REWRITTEN_PATH: &str = "svc_rewritten_path";
-
 /// A static service is proxied the URI it was handed, with the paths its own rewrites lead to in
 /// a header: its static server serves a file at the URI when there is one, and only otherwise
 /// the first rewritten path that is a file, as Vercel checks the filesystem before a service's
 /// rewrites and after each.
-fn static_rewrite(program: &Program) -> Vec<Item> {
+pub(super) fn static_rewrite(program: &Program) -> Vec<Item> {
     if program.static_rewrites.is_empty() {
         return Vec::new();
     }
@@ -617,7 +440,9 @@ fn static_rewrite(program: &Program) -> Vec<Item> {
 /// The route prefix of the service a request was handed to, taken off its URI as Vercel's
 /// runtimes take it off: `/api/go` and `/api/go/` become `/`, `/api/go/x?q` becomes `/x?q`,
 /// `/api/gox` is left alone; case-sensitive, on the path as sent.
-fn strip_prefix(strips: &std::collections::BTreeMap<crate::ir::ServiceId, String>) -> Vec<Item> {
+pub(super) fn strip_prefix(
+    strips: &std::collections::BTreeMap<crate::ir::ServiceId, String>,
+) -> Vec<Item> {
     let mut prefixes: Vec<&str> = strips.values().map(String::as_str).collect();
     prefixes.sort_unstable();
     prefixes.dedup();
@@ -664,150 +489,4 @@ fn strip_prefix(strips: &std::collections::BTreeMap<crate::ir::ServiceId, String
         )],
     ));
     items
-}
-
-/// Headers every proxied request carries: forwarding information and WebSocket upgrades.
-pub fn proxy_headers(options: &Options) -> Vec<Item> {
-    let header = |name: &str, value: Arg| simple("proxy_set_header", vec![Arg::text(name), value]);
-    vec![
-        simple("proxy_http_version", vec![Arg::Word("1.1")]),
-        header("Upgrade", Arg::var("http_upgrade")),
-        header("Connection", Arg::var("svc_connection_upgrade")),
-        // At the edge, the client's own address, never a client-supplied chain; behind a load
-        // balancer, the chain it started.
-        header(
-            "X-Forwarded-For",
-            Arg::var(if options.behind_proxy {
-                "proxy_add_x_forwarded_for"
-            } else {
-                "remote_addr"
-            }),
-        ),
-        // Behind a load balancer that ends TLS, the client's scheme is the one it reports.
-        header(
-            "X-Forwarded-Proto",
-            Arg::var(if options.behind_proxy {
-                "http_x_forwarded_proto"
-            } else {
-                "scheme"
-            }),
-        ),
-        header("X-Forwarded-Host", Arg::var("host")),
-        simple("proxy_redirect", vec![Arg::Word("off")]),
-        // Upstreams cannot steer the gateway (internal redirects, rate limits, buffering).
-        simple(
-            "proxy_ignore_headers",
-            [
-                "X-Accel-Redirect",
-                "X-Accel-Expires",
-                "X-Accel-Limit-Rate",
-                "X-Accel-Buffering",
-                "X-Accel-Charset",
-            ]
-            .map(Arg::Word)
-            .to_vec(),
-        ),
-    ]
-}
-
-/// The internal locations that proxy: to a service, or to an external origin. `request_headers`
-/// are the headers `transforms` may change, sent from their variables.
-fn locations(
-    options: &Options,
-    hidden_headers: &[&str],
-    static_sites: bool,
-    request_headers: &[Item],
-    statuses: &[u16],
-) -> Vec<Item> {
-    let hide = |items: &mut Vec<Item>| {
-        items.extend(
-            hidden_headers
-                .iter()
-                .map(|key| simple("proxy_hide_header", vec![Arg::text(*key)])),
-        );
-    };
-    let mut service = vec![
-        simple(
-            "proxy_pass",
-            vec![Arg::Value(vec![
-                Part::Text("http://".into()),
-                Part::Var(UPSTREAM.into()),
-                Part::Var("svc_uri".into()),
-            ])],
-        ),
-        simple(
-            "proxy_set_header",
-            vec![Arg::text("Host"), Arg::var("host")],
-        ),
-    ];
-    if static_sites {
-        service.push(simple(
-            "proxy_set_header",
-            vec![
-                Arg::text(crate::emit::dockerfile::REWRITTEN_PATH_HEADER),
-                Arg::var(REWRITTEN_PATH),
-            ],
-        ));
-    }
-    service.extend(proxy_headers(options));
-    service.extend(request_headers.iter().cloned());
-    hide(&mut service);
-    // A rewrite's `statusCode`: nginx answers with the status, and its error page is the
-    // service's response, which keeps the status.
-    let mut status_pages = Vec::new();
-    for status in statuses {
-        let name = format!("@svc_status_{status}");
-        status_pages.push(simple(
-            "error_page",
-            vec![Arg::Number(u64::from(*status)), Arg::text(&name)],
-        ));
-        let mut page = vec![if_block(
-            vec![
-                Arg::var(table::STATUS),
-                Arg::Word("!="),
-                Arg::text(status.to_string()),
-            ],
-            vec![simple("return", vec![Arg::Number(u64::from(*status))])],
-        )];
-        page.extend(service.iter().cloned());
-        status_pages.push(block("location", vec![Arg::text(&name)], page));
-    }
-    service.insert(0, simple("internal", vec![]));
-    let mut external = vec![
-        simple("internal", vec![]),
-        simple("proxy_pass", vec![Arg::var(EXTERNAL)]),
-        simple("proxy_ssl_server_name", vec![Arg::Word("on")]),
-        simple("proxy_ssl_verify", vec![Arg::Word("on")]),
-        simple(
-            "proxy_ssl_trusted_certificate",
-            vec![Arg::text(&options.trusted_certificates)],
-        ),
-        simple(
-            "proxy_set_header",
-            vec![Arg::text("Host"), Arg::var("proxy_host")],
-        ),
-    ];
-    external.extend(proxy_headers(options));
-    external.extend(request_headers.iter().cloned());
-    hide(&mut external);
-    let mut locations = status_pages;
-    locations.extend([
-        block(
-            "location",
-            vec![Arg::Word("="), Arg::text(SERVICE_LOCATION)],
-            service,
-        ),
-        block(
-            "location",
-            vec![Arg::Word("="), Arg::text(EXTERNAL_LOCATION)],
-            external,
-        ),
-        comment("unreachable: the program above always returns or hands off"),
-        block(
-            "location",
-            vec![Arg::text("/")],
-            vec![simple("return", vec![Arg::Number(404)])],
-        ),
-    ]);
-    locations
 }

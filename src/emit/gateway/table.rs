@@ -7,10 +7,10 @@
 //! phase is live; a service hand-off switches it to that service's own table.
 
 use super::conditions::{ARGS, LOOKUP, MATCH, PHASE, PathTest, match_rule, set};
-use super::conf::{self, Arg, Item, Part, comment, if_block, simple};
 use super::dest::{self, Captures, Kind, Url};
-use super::options::Options;
+use super::host::Options;
 use crate::diag::Diagnostic;
+use crate::emit::nginx_conf::{self, Arg, Item, Part, comment, if_block, simple};
 use crate::ir::{
     Conditions, Destination, Header, HeaderRule, Redirect, Rewrite, Route, Routing, RuleOrigin,
     ServiceDestination,
@@ -209,11 +209,11 @@ impl<'o> Program<'o> {
     ) {
         let prefix = format!("r{}_", self.next_rule);
         self.next_rule += 1;
-        let compiled = compile(self, &prefix).and_then(|items| match conf::too_long_arg(&items) {
+        let compiled = compile(self, &prefix).and_then(|items| match nginx_conf::too_long_arg(&items) {
             None => Ok(items),
             Some(len) => Err(format!(
                 "once written for nginx, one of its values is {len} bytes long, and nginx reads at most {} (a `$` takes 13 bytes, a `\\` two); shorten the pattern or value",
-                conf::MAX_ARG_BYTES
+                nginx_conf::MAX_ARG_BYTES
             )),
         });
         match compiled {

@@ -3,9 +3,9 @@
 //! or removed. What nginx cannot do exactly is refused with the reason.
 
 use super::conditions::{ARGS, set};
-use super::conf::{Arg, Item, Part, if_block};
 use super::dest::{self, Captures, Kind};
 use super::table::{HeaderSlot, Program, REWRITTEN};
+use crate::emit::nginx_conf::{Arg, Item, Part, if_block};
 use crate::ir::{Transform, TransformKey, TransformKind, TransformOp};
 
 /// Request headers the gateway sets itself on every proxied request; a transform of one would

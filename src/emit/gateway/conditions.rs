@@ -5,9 +5,9 @@
 //! each test can only clear; tests that capture run in their positive form so their named
 //! groups are set.
 
-use super::conf::{Arg, Item, if_block, simple};
 use super::dest::Captures;
 use super::regex::{literal, rename_groups};
+use crate::emit::nginx_conf::{Arg, Item, if_block, simple};
 use crate::ir::{Condition, ConditionKind, ConditionValue, Conditions, ValueMatch};
 
 pub const MATCH: &str = "svc_m";
