@@ -1,6 +1,7 @@
 //! Check stage: the invariants of a lowered [`Project`]. Only this module can build a
 //! [`Checked`] project, so targets never see an unchecked graph.
 
+use crate::diag::Code;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::ir::{Form, Project, ServiceId};
 use crate::naming::{MAX_DNS_LABEL, is_valid_legacy_service_name, is_valid_service_name};
@@ -35,14 +36,14 @@ fn check_names(project: &Project, diags: &mut Diagnostics) {
         let origin = service.origin;
         if project.form == Form::Legacy && !is_valid_legacy_service_name(id.as_str()) {
             diags.push(
-                Diagnostic::error("invalid-service-name", format!("service name `{id}` is not allowed"))
+                Diagnostic::error(Code::InvalidServiceName, format!("service name `{id}` is not allowed"))
                     .key(&service.key)
                     .at(origin.file, origin.span, "invalid name")
                     .help("legacy names are 1-64 characters of letters, digits, `-` and `_`, starting with a letter and ending with a letter or digit"),
             );
         } else if project.form == Form::Current && !is_valid_service_name(id.as_str()) {
             diags.push(
-                Diagnostic::error("invalid-service-name", format!("service name `{id}` is not allowed"))
+                Diagnostic::error(Code::InvalidServiceName, format!("service name `{id}` is not allowed"))
                     .key(&service.key)
                     .at(origin.file, origin.span, "invalid name")
                     .help(format!(
@@ -53,7 +54,7 @@ fn check_names(project: &Project, diags: &mut Diagnostics) {
         } else if service.hostname.len() > MAX_DNS_LABEL {
             diags.push(
                 Diagnostic::error(
-                    "name-too-long",
+                    Code::NameTooLong,
                     format!("service name `{id}` is too long for a hostname"),
                 )
                 .key(&service.key)
@@ -77,7 +78,7 @@ fn check_names(project: &Project, diags: &mut Diagnostics) {
             let second = &project.services[*later];
             diags.push(
                 Diagnostic::error(
-                    "name-collision",
+                    Code::NameCollision,
                     format!(
                         "services `{}` and `{}` both become hostname `{hostname}`",
                         ids[0], ids[1]
@@ -123,7 +124,7 @@ fn check_external_hosts(project: &Project, diags: &mut Diagnostics) {
             };
             diags.push(
                 Diagnostic::error(
-                    "internal-destination",
+                    Code::InternalDestination,
                     format!("`{url}` sends public requests to {why}"),
                 )
                 .key(format!("{}.{key}", origin.key))
@@ -211,7 +212,7 @@ fn check_route_destinations(project: &Project, diags: &mut Diagnostics) {
         };
         diags.push(
             Diagnostic::error(
-                "route-to-background-service",
+                Code::RouteToBackgroundService,
                 format!("a public route sends requests to `{}`, {what}", service.name),
             )
             .key(format!("{}.destination", origin.key))
@@ -254,7 +255,7 @@ pub fn unbuildable(service: &crate::ir::Service, why: &crate::ir::Unbuildable) -
         service.name
     ));
     Diagnostic::error(
-        "cannot-build",
+        Code::CannotBuild,
         format!(
             "svc cannot build service `{}`: {}",
             service.name, why.reason

@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use svc::compile::{Compilation, compile};
+use svc::diag::Code;
 use svc::emit::registry::{TARGETS, Target};
 use svc::emit::request::Request;
 use svc::read::discover_config;
@@ -154,11 +155,7 @@ fn out(text: &str) -> Result<(), ExitCode> {
 
 /// A usage error (no config, unreadable file): with `--format json`, a JSON document on stdout
 /// like any other run's, holding it as its one diagnostic.
-fn usage_error_as(
-    format: CheckFormat,
-    code: &'static str,
-    error: impl std::fmt::Display,
-) -> ExitCode {
+fn usage_error_as(format: CheckFormat, code: Code, error: impl std::fmt::Display) -> ExitCode {
     match format {
         CheckFormat::Human => usage_error(error),
         CheckFormat::Json => {
@@ -196,11 +193,11 @@ fn usage_error(error: impl std::fmt::Display) -> ExitCode {
 fn run_check(config: &ConfigArg, format: CheckFormat) -> ExitCode {
     let path = match discover_config(config.config.as_deref(), Path::new("")) {
         Ok(path) => path,
-        Err(error) => return usage_error_as(format, "no-config", error),
+        Err(error) => return usage_error_as(format, Code::NoConfig, error),
     };
     let mut compilation = match compile(&path) {
         Ok(compilation) => compilation,
-        Err(error) => return usage_error_as(format, "unreadable-config", error),
+        Err(error) => return usage_error_as(format, Code::UnreadableConfig, error),
     };
     // What a target would refuse is the config's problem too: a project `check` passes emits.
     if compilation.project.is_some() {

@@ -55,7 +55,7 @@ fn level(severity: Severity) -> Level<'static> {
 fn report<'a>(diagnostic: &'a Diagnostic, sources: &'a SourceMap) -> Vec<Group<'a>> {
     let title = level(diagnostic.severity)
         .primary_title(diagnostic.message.as_str())
-        .id(diagnostic.code);
+        .id(diagnostic.code.as_str());
     let mut labels: Vec<(&Label, AnnotationKind)> = Vec::new();
     labels.extend(
         diagnostic
@@ -177,7 +177,7 @@ pub fn json(diags: &Diagnostics, sources: &SourceMap) -> String {
             .into_iter()
             .map(|d| JsonDiagnostic {
                 severity: d.severity,
-                code: d.code,
+                code: d.code.as_str(),
                 message: &d.message,
                 key: d.key.as_deref(),
                 location: d.primary.as_ref().map(|l| location(l, sources)),

@@ -18,6 +18,8 @@ pub struct ComposeSettings {
     pub host_port: Option<u16>,
     pub bind_address: Option<String>,
     pub subnet_pool: Option<String>,
+    /// Where svc.yaml sets `subnet_pool`, for the error when the networks do not fit in it.
+    pub subnet_pool_origin: Option<crate::ir::Origin>,
     pub scheduler_image: Option<String>,
     /// The origin the stack is reached at, for the URLs the legacy form injects.
     pub public_url: Option<String>,

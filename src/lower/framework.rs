@@ -6,6 +6,7 @@ use super::Lowerer;
 use super::build::files::{Tree, join, parent};
 use super::detect::{Detected, detect};
 use super::frameworks::framework_runtime;
+use crate::diag::Code;
 use crate::ir::{Entrypoint, Form, Runtime};
 use crate::parse::raw::RawService;
 
@@ -61,7 +62,7 @@ impl Lowerer<'_> {
         };
         self.diags.push(
             crate::diag::Diagnostic::warning(
-                "entrypoint-required-by-vercel",
+                Code::EntrypointRequiredByVercel,
                 format!(
                     "service `{}` is detected as `{slug}`; Vercel requires an `entrypoint` for it",
                     raw.name.value
@@ -82,15 +83,16 @@ impl Lowerer<'_> {
             .collect::<Vec<_>>()
             .join(", ");
         self.error(
-            "ambiguous-framework",
-            &raw.path.key("framework"),
-            raw.name.span,
+            Code::AmbiguousFramework,
             format!(
                 "service `{}` matches several frameworks in `{dir}`: {names}",
                 raw.name.value
             ),
-            "which framework builds it?",
-            format!("set `framework` to the one that builds it: {names}"),
-        );
+        )
+        .key(raw.path.key("framework"))
+        .at(raw.name.span, "which framework builds it?")
+        .help(format!(
+            "set `framework` to the one that builds it: {names}"
+        ));
     }
 }

@@ -1,6 +1,7 @@
 //! Each service's readiness check: svc.yaml's `health`, or a default where svc knows what the
 //! container holds (it built it) and that something listens.
 
+use crate::diag::Code;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::ir::{Command, HealthCheck, ImageSource, Probe, Service};
 use crate::parse::health::{RawHealth, RawHealthCheck};
@@ -40,7 +41,7 @@ pub(super) fn decide(
                 let span = path.as_ref().map_or(check.span, |p| p.span);
                 diags.push(
                     Diagnostic::error(
-                        "unprobeable-service",
+                        Code::UnprobeableService,
                         format!("`{}` asks for an HTTP check of `{}`, but {why}", check.path, service.name),
                     )
                     .key(check.path.as_str())

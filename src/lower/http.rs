@@ -3,6 +3,7 @@
 //! relies on this; none has to re-check it.
 
 use super::Lowerer;
+use crate::diag::Code;
 use crate::parse::decode::{KeyPath, Spanned};
 use crate::parse::raw::{
     ConditionKind, RawCondition, RawConditionValue, RawConditions, RawDestination, RawHeader,
@@ -55,13 +56,12 @@ impl Lowerer<'_> {
             for (i, method) in route.methods.iter().enumerate() {
                 if !is_token(&method.value) {
                     self.error(
-                        "invalid-method",
-                        &route.path.key("methods").index(i),
-                        method.span,
+                        Code::InvalidMethod,
                         format!("`{}` is not an HTTP method", method.value),
-                        "not a method",
-                        "use a method name such as GET or POST",
-                    );
+                    )
+                    .key(route.path.key("methods").index(i))
+                    .at(method.span, "not a method")
+                    .help("use a method name such as GET or POST");
                 }
             }
             self.headers_text(&route.headers, &route.path.key("headers"));
@@ -81,23 +81,21 @@ impl Lowerer<'_> {
                 && !is_token(&name.value)
             {
                 self.error(
-                    "invalid-header-name",
-                    &transform.path.key("target").key("key"),
-                    name.span,
+                    Code::InvalidHeaderName,
                     format!("`{}` is not a valid header name", name.value),
-                    "not an HTTP token",
-                    "use letters, digits and `-`",
-                );
+                )
+                .key(transform.path.key("target").key("key"))
+                .at(name.span, "not an HTTP token")
+                .help("use letters, digits and `-`");
             }
             if transform.args.iter().any(|a| has_control(a)) {
                 self.error(
-                    "control-character",
-                    &transform.path.key("args"),
-                    transform.span,
+                    Code::ControlCharacter,
                     "a transform's value contains a control character (newline, tab, ...)",
-                    "control character",
-                    "remove it; a header or query cannot carry one",
-                );
+                )
+                .key(transform.path.key("args"))
+                .at(transform.span, "control character")
+                .help("remove it; a header or query cannot carry one");
             }
         }
     }
@@ -105,13 +103,12 @@ impl Lowerer<'_> {
     fn plain_text(&mut self, value: &Spanned<String>, key: &KeyPath, what: &str) {
         if has_control(&value.value) {
             self.error(
-                "control-character",
-                key,
-                value.span,
+                Code::ControlCharacter,
                 format!("{what} contains a control character (newline, tab, ...)"),
-                "control character",
-                "remove it; a request line cannot carry one",
-            );
+            )
+            .key(key)
+            .at(value.span, "control character")
+            .help("remove it; a request line cannot carry one");
         }
     }
 
@@ -123,23 +120,30 @@ impl Lowerer<'_> {
         {
             let shown = c.escape_default();
             self.error(
-                "invalid-destination",
-                key,
-                value.span,
+                Code::InvalidDestination,
                 format!(
                     "destination `{}` contains `{shown}`",
                     value.value.escape_default()
                 ),
-                "not allowed in a URL",
-                format!("percent-encode it (a space is `%20`); `{shown}` cannot appear in a URL"),
-            );
+            )
+            .key(key)
+            .at(value.span, "not allowed in a URL")
+            .help(format!(
+                "percent-encode it (a space is `%20`); `{shown}` cannot appear in a URL"
+            ));
         }
     }
 
     fn headers_text(&mut self, headers: &[RawHeader], key: &KeyPath) {
         for (i, header) in headers.iter().enumerate() {
             if !is_token(&header.key.value) {
-                self.error("invalid-header-name", &key.index(i).key("key"), header.key.span, format!("`{}` is not a valid header name", header.key.value.escape_default()), "not an HTTP header name", "header names are letters, digits and `!#$%&'*+-.^_`|~`, e.g. `X-Frame-Options`");
+                self.error(
+                    Code::InvalidHeaderName,
+                    format!("`{}` is not a valid header name", header.key.value.escape_default()),
+                )
+                .key(key.index(i).key("key"))
+                .at(header.key.span, "not an HTTP header name")
+                .help("header names are letters, digits and `!#$%&'*+-.^_`|~`, e.g. `X-Frame-Options`");
             }
             if header
                 .value
@@ -147,7 +151,10 @@ impl Lowerer<'_> {
                 .chars()
                 .any(|c| c.is_control() && c != '\t')
             {
-                self.error("invalid-header-value", &key.index(i).key("value"), header.value.span, "a header value contains a control character", "control character", "remove line breaks and other control characters; a header value is one line of text");
+                self.error(Code::InvalidHeaderValue, "a header value contains a control character")
+                    .key(key.index(i).key("value"))
+                    .at(header.value.span, "control character")
+                    .help("remove line breaks and other control characters; a header value is one line of text");
             }
         }
     }
@@ -169,7 +176,13 @@ impl Lowerer<'_> {
                 ConditionKind::Host => true,
             };
             if !valid {
-                self.error("invalid-condition-key", &condition.path.key("key"), key.span, format!("`{}` cannot name a {}", key.value.escape_default(), kind_name(condition.kind)), "not a valid name", "header and cookie names are HTTP tokens (letters, digits, `-`, ...); query names cannot hold `&`, `=` or `#`");
+                self.error(
+                    Code::InvalidConditionKey,
+                    format!("`{}` cannot name a {}", key.value.escape_default(), kind_name(condition.kind)),
+                )
+                .key(condition.path.key("key"))
+                .at(key.span, "not a valid name")
+                .help("header and cookie names are HTTP tokens (letters, digits, `-`, ...); query names cannot hold `&`, `=` or `#`");
             }
         }
         let values: Vec<&Spanned<String>> = match &condition.value {

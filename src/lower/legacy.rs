@@ -5,6 +5,7 @@
 
 use super::Lowerer;
 use super::frameworks::env_prefix;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::ir::{
     ConditionKind, ConditionValue, Conditions, Destination, EnvValue, Origin, PublicUrl, Queue,
@@ -83,17 +84,10 @@ impl Lowerer<'_> {
         if is_dynamic(raw)
             && let Some(list) = &raw.schedule
         {
-            self.error(
-                "invalid-schedule",
-                &path.key("schedule"),
-                list.span,
-                format!(
+            self.error(Code::InvalidSchedule, format!(
                     "`<dynamic>` schedules are for cron services; `{}` is a job",
                     raw.service.name.value
-                ),
-                "a job's schedule is a cron expression",
-                "make the service `\"type\": \"cron\"`, or write its schedule, e.g. `\"0 3 * * *\"`",
-            );
+                )).key(path.key("schedule")).at(list.span, "a job's schedule is a cron expression").help("make the service `\"type\": \"cron\"`, or write its schedule, e.g. `\"0 3 * * *\"`");
             return Vec::new();
         }
         let Some(list) = &raw.schedule else {
@@ -125,13 +119,12 @@ impl Lowerer<'_> {
             Ok(schedule) => Some(schedule),
             Err(reason) => {
                 self.error(
-                    "invalid-schedule",
-                    key,
-                    text.span,
+                    Code::InvalidSchedule,
                     format!("the schedule of {owner} is not a cron expression: `{}`", text.value),
-                    reason,
-                    "write five fields in UTC, e.g. `\"0 * * * *\"` (hourly) or `\"*/5 * * * *\"` (every five minutes)",
-                );
+                )
+                .key(key)
+                .at(text.span, reason)
+                .help("write five fields in UTC, e.g. `\"0 * * * *\"` (hourly) or `\"*/5 * * * *\"` (every five minutes)");
                 None
             }
         }
@@ -149,7 +142,7 @@ impl Lowerer<'_> {
                 .find(|m| m.prefix == mount.prefix && m.subdomain == mount.subdomain);
             if let Some(first) = duplicate {
                 let diagnostic = Diagnostic::error(
-                    "duplicate-route-prefix",
+                    Code::DuplicateRoutePrefix,
                     format!(
                         "services `{}` and `{}` are both mounted at {}",
                         first.service,
@@ -220,24 +213,22 @@ impl Lowerer<'_> {
             .then(|| "`.` and `..` segments never reach a service".to_string());
         if let Some(label) = bad_char.or(dot_segment) {
             self.error(
-                "invalid-route-prefix",
-                key,
-                prefix.span,
+                Code::InvalidRoutePrefix,
                 format!("route prefix `{}` is not a path", prefix.value),
-                label,
-                "a prefix is a plain path such as `/api` or `/docs/v2`",
-            );
+            )
+            .key(key)
+            .at(prefix.span, label)
+            .help("a prefix is a plain path such as `/api` or `/docs/v2`");
             return None;
         }
         if normalized == RESERVED_PREFIX || normalized.starts_with("/_svc/") {
             self.error(
-                "reserved-route-prefix",
-                key,
-                prefix.span,
+                Code::ReservedRoutePrefix,
                 format!("route prefix `{}` is reserved", prefix.value),
-                "Vercel's own routing lives under `/_svc`",
-                "choose another prefix, e.g. `/svc`",
-            );
+            )
+            .key(key)
+            .at(prefix.span, "Vercel's own routing lives under `/_svc`")
+            .help("choose another prefix, e.g. `/svc`");
             return None;
         }
         Some(normalized)
@@ -254,13 +245,12 @@ impl Lowerer<'_> {
             return Some(label.to_ascii_lowercase());
         }
         self.error(
-            "invalid-subdomain",
-            key,
-            subdomain.span,
+            Code::InvalidSubdomain,
             format!("subdomain `{label}` is not a DNS label"),
-            "not a host label",
-            "use letters, digits and `-` (not at either end), e.g. `api`",
-        );
+        )
+        .key(key)
+        .at(subdomain.span, "not a host label")
+        .help("use letters, digits and `-` (not at either end), e.g. `api`");
         None
     }
 }

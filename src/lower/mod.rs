@@ -14,14 +14,14 @@ mod root;
 mod routing;
 mod service;
 
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::{Code, Diagnostic, Diagnostics, Report};
 use crate::ir::{Binding, Cron, Form, Project, ServiceId};
 use crate::limits::MAX_BINDINGS;
 use crate::parse::decode::KeyPath;
 use crate::parse::raw::RawConfig;
 use crate::parse::settings::RawSettings;
 use crate::settings::{ComposeSettings, NginxSettings, TargetSettings};
-use crate::source::{FileId, Span};
+use crate::source::FileId;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -42,21 +42,9 @@ pub(crate) struct Lowerer<'a> {
 }
 
 impl Lowerer<'_> {
-    fn error(
-        &mut self,
-        code: &'static str,
-        key: &KeyPath,
-        span: Span,
-        message: impl Into<String>,
-        label: impl Into<String>,
-        help: impl Into<String>,
-    ) {
-        self.diags.push(
-            Diagnostic::error(code, message)
-                .key(key.as_str())
-                .at(self.file, span, label)
-                .help(help),
-        );
+    /// An error in vercel.json, built by [`Report`]'s methods and reported when dropped.
+    fn error(&mut self, code: Code, message: impl Into<String>) -> Report<'_> {
+        Report::error(self.diags, self.file, code, message)
     }
 }
 
@@ -86,7 +74,7 @@ pub fn lower_target_settings(
         };
         diags.push(
             Diagnostic::error(
-                "unknown-service",
+                Code::UnknownService,
                 format!(
                     "svc.yaml sets an nginx upstream for unknown service `{}`",
                     name.value
@@ -105,6 +93,10 @@ pub fn lower_target_settings(
             host_port: compose.host_port.as_ref().map(|p| p.value as u16),
             bind_address: value(&compose.bind_address),
             subnet_pool: value(&compose.subnet_pool),
+            subnet_pool_origin: compose.subnet_pool.as_ref().map(|pool| crate::ir::Origin {
+                file: input.file,
+                span: pool.span,
+            }),
             scheduler_image: value(&compose.scheduler_image),
             public_url: value(&compose.public_url),
             https_port: compose.https_port.as_ref().map(|p| p.value as u16),
@@ -388,13 +380,12 @@ impl<'a> Lowerer<'a> {
             return;
         };
         self.error(
-            "too-many-bindings",
-            &binding.path,
-            binding.span,
+            Code::TooManyBindings,
             format!("the project declares more than {MAX_BINDINGS} bindings"),
-            "this binding is past the limit",
-            "each binding becomes a listener and network rules in every target; bind only the services a caller calls",
-        );
+        )
+        .key(&binding.path)
+        .at(binding.span, "this binding is past the limit")
+        .help("each binding becomes a listener and network rules in every target; bind only the services a caller calls");
     }
 
     /// svc.yaml's per-service settings by name; settings for undeclared services are errors.
@@ -414,7 +405,7 @@ impl<'a> Lowerer<'a> {
             };
             self.diags.push(
                 Diagnostic::error(
-                    "unknown-service",
+                    Code::UnknownService,
                     format!(
                         "svc.yaml has settings for unknown service `{}`",
                         entry.name.value
@@ -442,7 +433,7 @@ impl Lowerer<'_> {
                 if entry.env.iter().any(|(k, _)| k.value == secret.value) {
                     self.diags.push(
                         Diagnostic::error(
-                            "duplicate-env",
+                            Code::DuplicateEnv,
                             format!("svc.yaml gives `{}` both a value and a secret", secret.value),
                         )
                         .key(entry.path.key("secrets").as_str())
@@ -459,7 +450,7 @@ impl Lowerer<'_> {
             if let Some(secret) = entry.secrets.iter().find(|s| s.value == binding.env) {
                 self.diags.push(
                     Diagnostic::error(
-                        "duplicate-env",
+                        Code::DuplicateEnv,
                         format!(
                             "svc.yaml makes `{}` of `{}` a secret, which a binding sets",
                             binding.env, binding.caller
@@ -478,7 +469,7 @@ impl Lowerer<'_> {
             };
             self.diags.push(
                 Diagnostic::error(
-                    "duplicate-env",
+                    Code::DuplicateEnv,
                     format!(
                         "svc.yaml sets `{}` for `{}`, which a binding also sets",
                         binding.env, binding.caller

@@ -1,6 +1,7 @@
 //! Routing rules: path patterns parsed, services resolved, destination parameters checked.
 
 use super::Lowerer;
+use crate::diag::Code;
 use crate::ir::{
     Condition, ConditionKind, ConditionValue, Conditions, Destination, Header, HeaderRule, Origin,
     Redirect, Rewrite, Route, Routing, RuleOrigin, ServiceDestination, ServiceId, Transform,
@@ -126,7 +127,7 @@ impl Lowerer<'_> {
         let status = match (&raw.permanent, &raw.status_code) {
             (Some(permanent), Some(code)) => {
                 let diagnostic = crate::diag::Diagnostic::error(
-                    "permanent-and-status",
+                    Code::PermanentAndStatus,
                     "a redirect cannot set both `permanent` and `statusCode`",
                 )
                 .key(raw.path.key("statusCode").as_str())
@@ -168,13 +169,12 @@ impl Lowerer<'_> {
     fn route(&mut self, raw: &raw::RawRoute, public: bool) -> Option<Route> {
         if let Some(src) = raw.src.as_ref().filter(|s| public && is_reserved(&s.value)) {
             self.error(
-                "reserved-path",
-                &raw.path.key("src"),
-                src.span,
+                Code::ReservedPath,
                 format!("`{}` is under `/_svc`, which is reserved", src.value),
-                "reserved for Vercel's internal routing",
-                "choose another path prefix",
-            );
+            )
+            .key(raw.path.key("src"))
+            .at(src.span, "reserved for Vercel's internal routing")
+            .help("choose another path prefix");
             return None;
         }
         let src = raw.src.as_ref().map(|src| self.route_regex(src, &raw.path));
@@ -182,7 +182,7 @@ impl Lowerer<'_> {
             && cont.value
         {
             let diagnostic = crate::diag::Diagnostic::error(
-                    "continue-with-service",
+                    Code::ContinueWithService,
                     "a route cannot set `continue: true` with a service `destination`",
                 )
                 .key(raw.path.key("continue").as_str())
@@ -244,13 +244,12 @@ impl Lowerer<'_> {
                     let args = Spanned::new(t.args.join(""), t.span);
                     if !valid_request_path(&args.value) {
                         self.error(
-                            "invalid-value",
-                            &t.path.key("args"),
-                            t.span,
+                            Code::InvalidValue,
                             format!("`{}` is `{}`, which is not a path", t.path.key("args"), args.value),
-                            "a path starting with one `/`, without `?`, `#`, spaces or control characters",
-                            "write the path the service should see, e.g. `/tenants/:org`",
-                        );
+                        )
+                        .key(t.path.key("args"))
+                        .at(t.span, "a path starting with one `/`, without `?`, `#`, spaces or control characters")
+                        .help("write the path the service should see, e.g. `/tenants/:org`");
                         return None;
                     }
                     self.check_params(&t.path.key("args"), &args, source, conditions);
@@ -299,13 +298,12 @@ impl Lowerer<'_> {
             None => format!("use one of: {}", HANDLES.join(", ")),
         };
         self.error(
-            "invalid-value",
-            &path.key("handle"),
-            handle.span,
+            Code::InvalidValue,
             format!("unknown route phase `{}`", handle.value),
-            "not a handle phase",
-            help,
-        );
+        )
+        .key(path.key("handle"))
+        .at(handle.span, "not a handle phase")
+        .help(help);
     }
 
     /// A low-level `src` is a regular expression; Vercel anchors it with `^...$`.
@@ -318,7 +316,13 @@ impl Lowerer<'_> {
             anchored.push('$');
         }
         if let Some(e) = crate::pattern::regex_error(&anchored) {
-            self.error("invalid-pattern", &path.key("src"), src.span, format!("`src` `{}` is not a valid regular expression: {e}", crate::diag::shown(&src.value)), "invalid regular expression", "low-level `src` is a regular expression (e.g. `^/api/(.*)$`); for path patterns such as `/api/:path*` use `rewrites`");
+            self.error(
+                Code::InvalidPattern,
+                format!("`src` `{}` is not a valid regular expression: {e}", crate::diag::shown(&src.value)),
+            )
+            .key(path.key("src"))
+            .at(src.span, "invalid regular expression")
+            .help("low-level `src` is a regular expression (e.g. `^/api/(.*)$`); for path patterns such as `/api/:path*` use `rewrites`");
             return None;
         }
         if let Some(reason) = crate::pattern::backtracking_hazard(&anchored) {
@@ -330,16 +334,15 @@ impl Lowerer<'_> {
 
     fn unsafe_regex(&mut self, key: &KeyPath, span: Span, value: &str, reason: String) {
         self.error(
-            "unsafe-pattern",
-            key,
-            span,
+            Code::UnsafePattern,
             format!(
                 "`{}` could make the gateway hang on a crafted request",
                 crate::diag::shown(value)
             ),
-            "backtracks badly",
-            reason,
-        );
+        )
+        .key(key)
+        .at(span, "backtracks badly")
+        .help(reason);
     }
 
     /// A regex a condition tests (`value` as a string, or its `re`) must compile, and must not
@@ -356,7 +359,13 @@ impl Lowerer<'_> {
             };
             let anchored = format!("^{}$", regex.value);
             if let Some(e) = crate::pattern::regex_error(&anchored) {
-                self.error("invalid-pattern", &key, regex.span, format!("`{}` is not a valid regular expression: {e}", crate::diag::shown(&regex.value)), "invalid regular expression", "a string `value` is a regular expression; escape `.`, `(`, `[` and `\\` to match them literally, or use `{ \"eq\": ... }` for an exact value");
+                self.error(
+                    Code::InvalidPattern,
+                    format!("`{}` is not a valid regular expression: {e}", crate::diag::shown(&regex.value)),
+                )
+                .key(&key)
+                .at(regex.span, "invalid regular expression")
+                .help("a string `value` is a regular expression; escape `.`, `(`, `[` and `\\` to match them literally, or use `{ \"eq\": ... }` for an exact value");
             } else if let Some(reason) = crate::pattern::backtracking_hazard(&anchored) {
                 self.unsafe_regex(&key, regex.span, &regex.value, reason);
             }
@@ -372,13 +381,12 @@ impl Lowerer<'_> {
         let key = path.key("source");
         if public && is_reserved(&source.value) {
             self.error(
-                "reserved-path",
-                &key,
-                source.span,
+                Code::ReservedPath,
                 format!("`{}` is under `/_svc`, which is reserved", source.value),
-                "reserved for Vercel's internal routing",
-                "choose another path prefix",
-            );
+            )
+            .key(&key)
+            .at(source.span, "reserved for Vercel's internal routing")
+            .help("choose another path prefix");
             return None;
         }
         match PathPattern::parse(&source.value) {
@@ -391,7 +399,13 @@ impl Lowerer<'_> {
             },
             Err(e) => {
                 let span = inner_span(source, e.offset);
-                self.error("invalid-pattern", &key, span, format!("invalid source pattern `{}`: {}", crate::diag::shown(&source.value), e.message), "here", "sources use path-to-regexp syntax: `/blog/:slug`, `/api/:path*`, `/(.*)`; escape a literal `(`, `:` or `{` with `\\\\`");
+                self.error(
+                    Code::InvalidPattern,
+                    format!("invalid source pattern `{}`: {}", crate::diag::shown(&source.value), e.message),
+                )
+                .key(&key)
+                .at(span, "here")
+                .help("sources use path-to-regexp syntax: `/blog/:slug`, `/api/:path*`, `/(.*)`; escape a literal `(`, `:` or `{` with `\\\\`");
                 None
             }
         }
@@ -431,16 +445,15 @@ impl Lowerer<'_> {
                 inner_span_len(destination, at, name.len() + 1)
             });
             self.error(
-                "unknown-parameter",
-                key,
-                span,
+                Code::UnknownParameter,
                 format!(
                     "destination uses `:{name}`, which is not in source `{}` or `has`",
                     source.source()
                 ),
-                label,
-                help,
-            );
+            )
+            .key(key)
+            .at(span, label)
+            .help(help);
         }
     }
 
@@ -487,13 +500,12 @@ impl Lowerer<'_> {
             ),
         };
         self.error(
-            "unknown-service",
-            key,
-            name.span,
+            Code::UnknownService,
             format!("`{key}` names unknown service `{}`", name.value),
-            "not a declared service",
-            help,
-        );
+        )
+        .key(key)
+        .at(name.span, "not a declared service")
+        .help(help);
         None
     }
 }

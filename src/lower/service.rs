@@ -10,6 +10,7 @@ use super::root::{
     CONTAINERFILES, RootProblem, classify_entrypoint, lowest_exposed_port, normalize_root,
     required_path,
 };
+use crate::diag::Code;
 use crate::diag::did_you_mean;
 use crate::ir::{
     BuildSettings, Command, Entrypoint, EnvValue, Form, Origin, Routing, Runtime, Service,
@@ -123,18 +124,11 @@ impl Lowerer<'_> {
         if plain && inside {
             return;
         }
-        self.error(
-            "invalid-output-directory",
-            &raw.path.key("outputDirectory"),
-            dir.span,
-            format!("`outputDirectory` `{}` is not a plain path inside the root", dir.value),
-            if inside {
+        self.error(Code::InvalidOutputDirectory, format!("`outputDirectory` `{}` is not a plain path inside the root", dir.value)).key(raw.path.key("outputDirectory")).at(dir.span, if inside {
                 "letters, digits, `.`, `_`, `-`, `/`, `@` and `+` only"
             } else {
                 "leaves the root, or starts with `-`"
-            },
-            "name the directory the build writes, relative to the root, e.g. `dist` or `build/site`",
-        );
+            }).help("name the directory the build writes, relative to the root, e.g. `dist` or `build/site`");
     }
 
     fn default_port(&self, resolved: &Resolved) -> u16 {
@@ -157,24 +151,24 @@ impl Lowerer<'_> {
             Ok(normalized) => normalized,
             Err(RootProblem::Absolute) => {
                 self.error(
-                    "invalid-root",
-                    &key,
-                    root.span,
+                    Code::InvalidRoot,
                     format!("root `{}` is an absolute path", root.value),
-                    "absolute path",
+                )
+                .key(&key)
+                .at(root.span, "absolute path")
+                .help(
                     "a root is relative to the directory holding vercel.json, e.g. `\"backend\"`",
                 );
                 return None;
             }
             Err(RootProblem::Escapes) => {
                 self.error(
-                    "invalid-root",
-                    &key,
-                    root.span,
+                    Code::InvalidRoot,
                     format!("root `{}` leaves the project directory", root.value),
-                    "escapes the project",
-                    "keep every service inside the project: a root may not start with `..`",
-                );
+                )
+                .key(&key)
+                .at(root.span, "escapes the project")
+                .help("keep every service inside the project: a root may not start with `..`");
                 return None;
             }
         };
@@ -183,22 +177,22 @@ impl Lowerer<'_> {
         let metadata = std::fs::metadata(&path);
         if metadata.is_err() {
             self.error(
-                "root-not-found",
-                &key,
-                root.span,
+                Code::RootNotFound,
                 format!("root `{}` does not exist", root.value),
-                "no such directory",
-                format!("create `{normalized}/` next to the config, or fix the path"),
-            );
+            )
+            .key(&key)
+            .at(root.span, "no such directory")
+            .help(format!(
+                "create `{normalized}/` next to the config, or fix the path"
+            ));
         } else if !metadata.as_ref().is_ok_and(|m| m.is_dir()) {
             self.error(
-                "root-not-directory",
-                &key,
-                root.span,
+                Code::RootNotDirectory,
                 format!("root `{}` is not a directory", root.value),
-                "a file, not a directory",
-                "point `root` at the service's directory",
-            );
+            )
+            .key(&key)
+            .at(root.span, "a file, not a directory")
+            .help("point `root` at the service's directory");
         }
         let dir = metadata.is_ok_and(|m| m.is_dir()).then_some(path);
         Some((normalized, dir))
@@ -291,17 +285,10 @@ impl Lowerer<'_> {
             return;
         }
         let span = raw.entrypoint.as_ref().map_or(raw.name.span, |e| e.span);
-        self.error(
-            "invalid-schedule",
-            &raw.path.key("entrypoint"),
-            span,
-            format!(
+        self.error(Code::InvalidSchedule, format!(
                 "service `{}` has a `<dynamic>` schedule but its entrypoint names no object to ask for it",
                 raw.name.value
-            ),
-            "not `module:object`",
-            "set `entrypoint` to the Python object whose `get_crons()` lists `(module:function, schedule)` pairs, e.g. `\"jobs.schedule:registry\"`",
-        );
+            )).key(raw.path.key("entrypoint")).at(span, "not `module:object`").help("set `entrypoint` to the Python object whose `get_crons()` lists `(module:function, schedule)` pairs, e.g. `\"jobs.schedule:registry\"`");
     }
 
     fn resolve_container(
@@ -314,7 +301,13 @@ impl Lowerer<'_> {
         let entrypoint = match entrypoint {
             Some((entry @ Entrypoint::Dockerfile { .. }, _)) => Some(entry),
             Some((_, raw_entry)) => {
-                self.error("invalid-container-entrypoint", &raw.path.key("entrypoint"), raw_entry.span, format!("container entrypoint `{}` is not a Dockerfile or Containerfile", raw_entry.value), "not a container file", format!("name one of {} (relative to the root), or leave `entrypoint` out to have it found", CONTAINERFILES.join(", ")));
+                self.error(
+                    Code::InvalidContainerEntrypoint,
+                    format!("container entrypoint `{}` is not a Dockerfile or Containerfile", raw_entry.value),
+                )
+                .key(raw.path.key("entrypoint"))
+                .at(raw_entry.span, "not a container file")
+                .help(format!("name one of {} (relative to the root), or leave `entrypoint` out to have it found", CONTAINERFILES.join(", ")));
                 None
             }
             None => self.probe_containerfile(raw, root_dir),
@@ -341,17 +334,16 @@ impl Lowerer<'_> {
         if found.is_none() {
             let span = raw.runtime.as_ref().map_or(raw.name.span, |r| r.span);
             self.error(
-                "missing-dockerfile",
-                &raw.path.key("runtime"),
-                span,
+                Code::MissingDockerfile,
                 format!("container service `{}` has no Dockerfile", raw.name.value),
-                "no Dockerfile in the root",
-                format!(
-                    "add one of {} to `{}`, or set `entrypoint` to the file",
-                    CONTAINERFILES.join(", "),
-                    raw.root.as_ref().map_or(".", |r| r.value.as_str())
-                ),
-            );
+            )
+            .key(raw.path.key("runtime"))
+            .at(span, "no Dockerfile in the root")
+            .help(format!(
+                "add one of {} to `{}`, or set `entrypoint` to the file",
+                CONTAINERFILES.join(", "),
+                raw.root.as_ref().map_or(".", |r| r.value.as_str())
+            ));
         }
         found.map(|name| Entrypoint::Dockerfile {
             path: name.to_string(),
@@ -363,7 +355,13 @@ impl Lowerer<'_> {
         if normalize_root(&entrypoint.value).is_ok() {
             return true;
         }
-        self.error("invalid-entrypoint", &raw.path.key("entrypoint"), entrypoint.span, format!("entrypoint `{}` is outside the service's root", entrypoint.value), "not inside the root", "an entrypoint is relative to the service's `root` and stays inside it, e.g. `src/index.ts` or `main:app`");
+        self.error(
+            Code::InvalidEntrypoint,
+            format!("entrypoint `{}` is outside the service's root", entrypoint.value),
+        )
+        .key(raw.path.key("entrypoint"))
+        .at(entrypoint.span, "not inside the root")
+        .help("an entrypoint is relative to the service's `root` and stays inside it, e.g. `src/index.ts` or `main:app`");
         false
     }
 
@@ -376,13 +374,12 @@ impl Lowerer<'_> {
                 None => format!("use one of: {}", names.collect::<Vec<_>>().join(", ")),
             };
             self.error(
-                "invalid-runtime",
-                &raw.path.key("runtime"),
-                runtime.span,
+                Code::InvalidRuntime,
                 format!("unknown runtime `{}`", runtime.value),
-                "not a runtime",
-                help,
-            );
+            )
+            .key(raw.path.key("runtime"))
+            .at(runtime.span, "not a runtime")
+            .help(help);
         }
         found
     }
@@ -399,13 +396,12 @@ impl Lowerer<'_> {
             }
         };
         self.error(
-            "invalid-framework",
-            &raw.path.key("framework"),
-            framework.span,
+            Code::InvalidFramework,
             format!("unknown framework `{}`", framework.value),
-            "not a Vercel framework slug",
-            help,
-        );
+        )
+        .key(raw.path.key("framework"))
+        .at(framework.span, "not a Vercel framework slug")
+        .help(help);
         None
     }
 
@@ -420,7 +416,7 @@ impl Lowerer<'_> {
         }
         if let (Some(r), Some(f)) = (&raw.runtime, &raw.framework) {
             let diagnostic = crate::diag::Diagnostic::error(
-                "runtime-framework-mismatch",
+                Code::RuntimeFrameworkMismatch,
                 format!(
                     "runtime `{}` does not match framework `{}`",
                     r.value, f.value
@@ -453,13 +449,12 @@ impl Lowerer<'_> {
             _ => format!("`{path}`"),
         };
         self.error(
-            "entrypoint-not-found",
-            &raw.path.key("entrypoint"),
-            raw_entry.span,
+            Code::EntrypointNotFound,
             format!("entrypoint {what} does not exist in root `{root}`"),
-            "no such file",
-            "entrypoints are relative to the service's root: fix the path or create the file",
-        );
+        )
+        .key(raw.path.key("entrypoint"))
+        .at(raw_entry.span, "no such file")
+        .help("entrypoints are relative to the service's root: fix the path or create the file");
     }
 
     fn missing_entrypoint(&mut self, raw: &RawService, runtime: Runtime) {
@@ -472,16 +467,17 @@ impl Lowerer<'_> {
             _ => "src/index.ts",
         };
         self.error(
-            "missing-entrypoint",
-            &raw.path.key("entrypoint"),
-            r.span,
+            Code::MissingEntrypoint,
             format!(
                 "service `{}` sets runtime `{}` but no `entrypoint` or `framework`",
                 raw.name.value, r.value
             ),
-            "which file runs?",
-            format!("add `\"entrypoint\": \"{example}\"` (relative to the root), or a `framework`"),
-        );
+        )
+        .key(raw.path.key("entrypoint"))
+        .at(r.span, "which file runs?")
+        .help(format!(
+            "add `\"entrypoint\": \"{example}\"` (relative to the root), or a `framework`"
+        ));
     }
 }
 

@@ -4,7 +4,7 @@
 //! run, each pointing at their key. So each field is read on its own and every problem is pushed
 //! to the [`Diagnostics`] sink with the key path and span.
 
-use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
+use crate::diag::{Code, Diagnostic, Diagnostics, Report, did_you_mean};
 use crate::limits::MAX_ENTRIES;
 use crate::read::{Member, Node, NodeKind};
 use crate::source::{FileId, Span};
@@ -81,32 +81,19 @@ impl<'d> Decoder<'d> {
         self.diags.push(diagnostic);
     }
 
-    /// An error about the value at `path`, pointing at `span`.
-    pub fn error(
-        &mut self,
-        code: &'static str,
-        path: &KeyPath,
-        span: Span,
-        message: impl Into<String>,
-        label: impl Into<String>,
-        help: impl Into<String>,
-    ) {
-        let diagnostic = Diagnostic::error(code, message)
-            .key(path.as_str())
-            .at(self.file, span, label)
-            .help(help);
-        self.diags.push(diagnostic);
+    /// An error in this file, built by [`Report`]'s methods and reported when dropped.
+    pub fn error(&mut self, code: Code, message: impl Into<String>) -> Report<'_> {
+        Report::error(self.diags, self.file, code, message)
     }
 
     pub fn type_error(&mut self, path: &KeyPath, node: &Node, expected: &str) {
         self.error(
-            "invalid-type",
-            path,
-            node.span,
+            Code::InvalidType,
             format!("`{path}` must be {expected}, found {}", node.describe()),
-            format!("expected {expected}"),
-            format!("write `{path}` as {expected}"),
-        );
+        )
+        .key(path)
+        .at(node.span, format!("expected {expected}"))
+        .help(format!("write `{path}` as {expected}"));
     }
 
     pub fn object<'n>(&mut self, node: &'n Node, path: &KeyPath) -> Option<Fields<'n>> {
@@ -150,7 +137,7 @@ impl<'d> Decoder<'d> {
         };
         self.diags.push(
             Diagnostic::error(
-                "too-many-entries",
+                Code::TooManyEntries,
                 format!("{name} has {len} entries; svc reads at most {MAX_ENTRIES}"),
             )
             .key(path.as_str())
@@ -181,7 +168,7 @@ impl<'d> Decoder<'d> {
             };
             if !std::ptr::eq(first, member) {
                 let diagnostic = Diagnostic::error(
-                    "duplicate-key",
+                    Code::DuplicateKey,
                     format!("`{}` is defined twice", path.key(&member.key)),
                 )
                 .key(path.key(&member.key).as_str())
@@ -227,14 +214,12 @@ impl<'d> Decoder<'d> {
             } else {
                 format!("`{path}` is {len} characters long; at most {max} are allowed")
             };
-            self.error(
-                "invalid-length",
-                path,
-                node.span,
-                message,
-                format!("{min} to {max} characters"),
-                format!("give `{path}` a value of {min} to {max} characters"),
-            );
+            self.error(Code::InvalidLength, message)
+                .key(path)
+                .at(node.span, format!("{min} to {max} characters"))
+                .help(format!(
+                    "give `{path}` a value of {min} to {max} characters"
+                ));
             return None;
         }
         Some(Spanned::new(value.clone(), node.span))
@@ -289,13 +274,12 @@ impl<'d> Decoder<'d> {
         };
         if (whole && n.fract() != 0.0) || !(min..=max).contains(&n) {
             self.error(
-                "invalid-number",
-                path,
-                node.span,
+                Code::InvalidNumber,
                 format!("`{path}` must be {kind} from {min} to {max}, found {n}"),
-                format!("expected {min} to {max}"),
-                format!("set `{path}` to {kind} from {min} to {max}"),
-            );
+            )
+            .key(path)
+            .at(node.span, format!("expected {min} to {max}"))
+            .help(format!("set `{path}` to {kind} from {min} to {max}"));
             return None;
         }
         Some(Spanned::new(n, node.span))
@@ -315,13 +299,12 @@ impl<'d> Decoder<'d> {
             }
             NodeKind::Array(items) if items.is_empty() => {
                 self.error(
-                    "invalid-length",
-                    path,
-                    node.span,
+                    Code::InvalidLength,
                     format!("`{path}` must not be an empty list"),
-                    "empty",
-                    format!("give `{path}` at least one value, or remove it"),
-                );
+                )
+                .key(path)
+                .at(node.span, "empty")
+                .help(format!("give `{path}` at least one value, or remove it"));
                 None
             }
             NodeKind::Array(items) => {
@@ -420,13 +403,12 @@ impl<'n> Fields<'n> {
                 (None, false) => format!("{what} accepts: {}", self.known.join(", ")),
             };
             d.error(
-                "unknown-key",
-                &path,
-                member.key_span,
+                Code::UnknownKey,
                 format!("unknown key `{}` in {what}", member.key),
-                "unknown key",
-                help,
-            );
+            )
+            .key(&path)
+            .at(member.key_span, "unknown key")
+            .help(help);
         }
     }
 }
@@ -457,13 +439,15 @@ pub fn missing_field(fields: &Fields, d: &mut Decoder, name: &str) {
         .map(|value| format!("`\"{name}\": {value}`"))
         .unwrap_or_else(|| format!("`{name}`"));
     d.error(
-        "missing-key",
-        &path,
-        fields.node.span.start_only(),
+        Code::MissingKey,
         format!("`{}` is missing `{name}`", fields.path),
+    )
+    .key(&path)
+    .at(
+        fields.node.span.start_only(),
         format!("this object needs `{name}`"),
-        format!("add {example} to `{}`", fields.path),
-    );
+    )
+    .help(format!("add {example} to `{}`", fields.path));
 }
 
 /// A typical value for a required key, so the fix can be copied.

@@ -4,6 +4,7 @@
 
 use super::decode::{Decoder, KeyPath, Spanned};
 use super::raw::RawCommand;
+use crate::diag::Code;
 use crate::read::{Node, NodeKind};
 use crate::source::Span;
 
@@ -32,13 +33,12 @@ pub fn parse_health(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<RawH
     if let NodeKind::Bool(value) = node.kind {
         if value {
             d.error(
-                "invalid-value",
-                path,
-                node.span,
+                Code::InvalidValue,
                 format!("`{path}` is `true`; write the check, or `false` for none"),
-                "`true` says nothing svc does not already do",
-                "remove it for svc's default check, give `path` or `command`, or write `false` to run the service with no check",
-            );
+            )
+            .key(path)
+            .at(node.span, "`true` says nothing svc does not already do")
+            .help("remove it for svc's default check, give `path` or `command`, or write `false` to run the service with no check");
             return None;
         }
         return Some(RawHealth::Off(node.span));
@@ -67,11 +67,12 @@ pub fn parse_health(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<RawH
     if both {
         let span = check.command.as_ref().map_or(node.span, |c| c.span);
         d.error(
-            "conflicting-keys",
-            &path.key("command"),
-            span,
+            Code::ConflictingKeys,
             format!("`{path}` has both `path` and `command`"),
-            "a second probe",
+        )
+        .key(path.key("command"))
+        .at(span, "a second probe")
+        .help(
             "keep one: `path` for an HTTP check on the service's port, `command` for anything else",
         );
         return None;
@@ -91,12 +92,11 @@ fn http_path(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<Spanned<Str
         return Some(value);
     }
     d.error(
-        "invalid-value",
-        path,
-        value.span,
+        Code::InvalidValue,
         format!("`{path}` is `{}`, which is not a request path", value.value),
-        "not a path",
-        "write a path starting with `/`, without spaces or quotes, e.g. `/healthz`",
-    );
+    )
+    .key(path)
+    .at(value.span, "not a path")
+    .help("write a path starting with `/`, without spaces or quotes, e.g. `/healthz`");
     None
 }

@@ -9,6 +9,7 @@ use super::raw::{
     RawService, RawServiceGroup, RawTopic,
 };
 use super::service::parse_runtime_fields;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::read::{Member, Node, NodeKind};
 use crate::source::Span;
@@ -139,13 +140,12 @@ fn parse_kind(fields: &mut Fields, d: &mut Decoder) -> (Spanned<LegacyKind>, boo
                 None => "use one of: web, worker, cron, job".to_string(),
             };
             d.error(
-                "invalid-value",
-                &path,
-                name.span,
+                Code::InvalidValue,
                 format!("unknown service type `{other}`"),
-                "not a service type",
-                help,
-            );
+            )
+            .key(&path)
+            .at(name.span, "not a service type")
+            .help(help);
             return (default, false);
         }
     };
@@ -159,14 +159,10 @@ fn parse_trigger(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<Spanned
         "queue" => LegacyTrigger::Queue,
         "workflow" => LegacyTrigger::Workflow,
         other => {
-            d.error(
-                "invalid-value",
-                path,
-                name.span,
-                format!("unknown job trigger `{other}`"),
-                "not a trigger",
-                "use one of: schedule, queue, workflow",
-            );
+            d.error(Code::InvalidValue, format!("unknown job trigger `{other}`"))
+                .key(path)
+                .at(name.span, "not a trigger")
+                .help("use one of: schedule, queue, workflow");
             return None;
         }
     };
@@ -211,14 +207,14 @@ fn report_wrong_key(service: &RawLegacyService, fields: &Fields, name: &str, d: 
     let routing = matches!(name, "routePrefix" | "subdomain" | "mount");
     let (code, help) = if routing {
         (
-            "invalid-route-prefix",
+            Code::InvalidRoutePrefix,
             format!(
                 "only web services are mounted at a path or subdomain: remove `{name}`, or make the service `\"type\": \"web\"`"
             ),
         )
     } else {
         (
-            "legacy-key-for-type",
+            Code::LegacyKeyForType,
             format!(
                 "`{name}` is for {for_types} services: remove it, or change the service's `type`"
             ),
@@ -280,7 +276,7 @@ fn check_trigger_keys(service: &RawLegacyService, fields: &Fields, d: &mut Decod
         if fields.has(name) && !allowed.contains(&name) {
             d.report(
                 Diagnostic::error(
-                    "legacy-key-for-type",
+                    Code::LegacyKeyForType,
                     format!(
                         "a job triggered by `{}` cannot have `{name}`",
                         trigger_name(trigger.value)
@@ -312,7 +308,7 @@ fn check_mount(service: &RawLegacyService, fields: &Fields, d: &mut Decoder) {
             if present {
                 d.report(
                     Diagnostic::error(
-                        "conflicting-mount",
+                        Code::ConflictingMount,
                         format!("`mount` and `{name}` are both set"),
                     )
                     .key(fields.path.key(name).as_str())
@@ -332,7 +328,7 @@ fn check_mount(service: &RawLegacyService, fields: &Fields, d: &mut Decoder) {
     {
         d.report(
             Diagnostic::error(
-                "missing-route-prefix",
+                Code::MissingRoutePrefix,
                 format!("web service `{}` is not mounted anywhere", service.service.name.value),
             )
             .key(fields.path.key("routePrefix").as_str())
@@ -358,13 +354,12 @@ fn parse_mount(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<RawMount>
     fields.finish(d, "a mount");
     if empty {
         d.error(
-            "missing-route-prefix",
-            path,
-            node.span,
+            Code::MissingRoutePrefix,
             format!("`{path}` mounts the service nowhere"),
-            "an empty mount",
-            "give the mount a `path` (`\"/api\"`), a `subdomain`, or both",
-        );
+        )
+        .key(path)
+        .at(node.span, "an empty mount")
+        .help("give the mount a `path` (`\"/api\"`), a `subdomain`, or both");
         return None;
     }
     Some(RawMount {
@@ -406,14 +401,10 @@ fn parse_topics(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<Spanned<
         })
         .collect();
     if items.is_empty() {
-        d.error(
-            "invalid-length",
-            path,
-            node.span,
-            format!("`{path}` lists no topics"),
-            "empty",
-            "list at least one topic, e.g. `[\"default\"]`, or remove the key",
-        );
+        d.error(Code::InvalidLength, format!("`{path}` lists no topics"))
+            .key(path)
+            .at(node.span, "empty")
+            .help("list at least one topic, e.g. `[\"default\"]`, or remove the key");
         return None;
     }
     (topics.len() == items.len()).then(|| Spanned::new(topics, node.span))
@@ -434,14 +425,10 @@ fn parse_schedule(
         _ => vec![(node, path.clone())],
     };
     if items.is_empty() {
-        d.error(
-            "invalid-length",
-            path,
-            node.span,
-            format!("`{path}` lists no schedules"),
-            "empty",
-            "give a cron expression such as `\"0 * * * *\"`",
-        );
+        d.error(Code::InvalidLength, format!("`{path}` lists no schedules"))
+            .key(path)
+            .at(node.span, "empty")
+            .help("give a cron expression such as `\"0 * * * *\"`");
         return None;
     }
     let schedules: Vec<Spanned<String>> = items
@@ -489,7 +476,7 @@ fn reject_service_ref_env(fields: &mut Fields, d: &mut Decoder) {
     };
     d.report(
         Diagnostic::error(
-            "legacy-service-ref",
+            Code::LegacyServiceRef,
             "`env` service references are not part of any current form",
         )
         .key(fields.path.key("env").as_str())

@@ -4,6 +4,7 @@
 use super::decode::{Decoder, Fields, KeyPath, Spanned};
 use super::decode::{missing_field, optional_bool, optional_string, required_string};
 use super::raw::*;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::read::{Node, NodeKind};
 
@@ -90,13 +91,12 @@ fn parse_destination(
             .map(RawDestination::Url),
         NodeKind::Object(_) if in_service => {
             d.error(
-                "nested-service-destination",
-                path,
-                node.span,
+                Code::NestedServiceDestination,
                 format!("`{path}` routes to a service from inside a service"),
-                "services do not nest",
-                "inside a service, a rewrite destination is a path such as `\"/:path*\"`; route between services with top-level rewrites or bindings",
-            );
+            )
+            .key(path)
+            .at(node.span, "services do not nest")
+            .help("inside a service, a rewrite destination is a path such as `\"/:path*\"`; route between services with top-level rewrites or bindings");
             None
         }
         NodeKind::Object(_) => {
@@ -119,17 +119,16 @@ fn parse_service_destination(
         && kind.value != "service"
     {
         d.error(
-            "invalid-value",
-            &path.key("type"),
-            kind.span,
+            Code::InvalidValue,
             format!(
                 "`{}` is `{}`; it must be `service`",
                 path.key("type"),
                 kind.value
             ),
-            "expected `service`",
-            "write `\"type\": \"service\"` or leave `type` out",
-        );
+        )
+        .key(path.key("type"))
+        .at(kind.span, "expected `service`")
+        .help("write `\"type\": \"service\"` or leave `type` out");
     }
     let service = required_string(&mut fields, d, "service", 1, 64);
     let lookup_path = optional_string(&mut fields, d, "path", 1, MAX_PATTERN);
@@ -272,13 +271,12 @@ fn parse_route(node: &Node, path: &KeyPath, d: &mut Decoder, in_service: bool) -
 
 fn missing_field_hint(path: &KeyPath, node: &Node, d: &mut Decoder) {
     d.error(
-        "missing-key",
-        &path.key("src"),
-        node.span.start_only(),
+        Code::MissingKey,
         format!("`{path}` has neither `src` nor `handle`"),
-        "this route matches nothing",
-        format!("add `\"src\": \"^/path$\"` to `{path}`"),
-    );
+    )
+    .key(path.key("src"))
+    .at(node.span.start_only(), "this route matches nothing")
+    .help(format!("add `\"src\": \"^/path$\"` to `{path}`"));
 }
 
 /// `dest` (a string) or `destination` (a string alias of `dest`, or a service object).
@@ -332,13 +330,12 @@ fn aliased_string(
 
 fn both_error(d: &mut Decoder, key: &KeyPath, node: &Node, name: &str, alias: &str) {
     d.error(
-        "conflicting-keys",
-        key,
-        node.span,
+        Code::ConflictingKeys,
         format!("a route cannot define both `{name}` and `{alias}`"),
-        format!("`{alias}` here repeats `{name}`"),
-        format!("keep `{name}` and delete `{alias}`"),
-    );
+    )
+    .key(key)
+    .at(node.span, format!("`{alias}` here repeats `{name}`"))
+    .help(format!("keep `{name}` and delete `{alias}`"));
 }
 
 /// Low-level route headers: an object of name -> value.
@@ -378,13 +375,12 @@ fn parse_condition(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<RawCo
                     .map(|s| format!("did you mean `{s}`?"))
                     .unwrap_or_else(|| "use `host`, `header`, `cookie` or `query`".to_string());
                 d.error(
-                    "invalid-value",
-                    &path.key("type"),
-                    t.span,
+                    Code::InvalidValue,
                     format!("unknown condition type `{other}`"),
-                    "expected host, header, cookie or query",
-                    hint,
-                );
+                )
+                .key(path.key("type"))
+                .at(t.span, "expected host, header, cookie or query")
+                .help(hint);
                 return None;
             }
         };
@@ -397,14 +393,12 @@ fn parse_condition(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<RawCo
     fields.finish(d, "a condition");
     let kind = kind?;
     match (kind, &key) {
-        (ConditionKind::Host, Some(k)) => d.error(
-            "unknown-key",
-            &path.key("key"),
-            k.span,
-            "a `host` condition has no `key`",
-            "not used by host conditions",
-            "put the host pattern in `value` and delete `key`",
-        ),
+        (ConditionKind::Host, Some(k)) => {
+            d.error(Code::UnknownKey, "a `host` condition has no `key`")
+                .key(path.key("key"))
+                .at(k.span, "not used by host conditions")
+                .help("put the host pattern in `value` and delete `key`");
+        }
         (ConditionKind::Host, None) if value.is_none() => {
             missing_field(&fields_stub(node, path), d, "value")
         }
@@ -485,7 +479,7 @@ fn parse_condition_value(
     };
     if members.is_empty() {
         d.report(
-            Diagnostic::error("empty-condition", format!("`{path}` sets no operator"))
+            Diagnostic::error(Code::EmptyCondition, format!("`{path}` sets no operator"))
                 .key(path.as_str())
                 .at(d.file, node.span, "matches nothing")
                 .help("set at least one of eq, neq, inc, ninc, pre, suf, re, gt, gte, lt, lte"),

@@ -4,6 +4,7 @@ use super::decode::{Decoder, KeyPath, Spanned};
 use super::decode::{missing_field, optional_string, required_string};
 use super::raw::{RawBinding, RawBuildSettings, RawCommand, RawService};
 use super::routing::parse_routing;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::naming::is_valid_env_name;
 use crate::read::{Member, Node};
@@ -116,7 +117,7 @@ fn reject_legacy_service_keys(fields: &mut super::decode::Fields, d: &mut Decode
         if let Some(member) = fields.take(name) {
             d.report(
                 Diagnostic::error(
-                    "legacy-service-key",
+                    Code::LegacyServiceKey,
                     format!("`{name}` is not a key of the current `services` form"),
                 )
                 .key(fields.path.key(name).as_str())
@@ -137,16 +138,18 @@ fn parse_bindings(node: &Node, path: &KeyPath, d: &mut Decoder) -> Vec<RawBindin
     };
     if items.len() > MAX_BINDINGS {
         d.error(
-            "too-many-bindings",
-            path,
-            items[MAX_BINDINGS].span,
+            Code::TooManyBindings,
             format!(
                 "`{path}` has {} bindings; a service may have at most {MAX_BINDINGS}",
                 items.len()
             ),
+        )
+        .key(path)
+        .at(
+            items[MAX_BINDINGS].span,
             format!("binding {} is over the limit", MAX_BINDINGS + 1),
-            "split the service, or drop bindings it does not call",
-        );
+        )
+        .help("split the service, or drop bindings it does not call");
     }
     items
         .iter()
@@ -187,7 +190,7 @@ fn check_binding_envs(caller: &str, bindings: &[RawBinding], d: &mut Decoder) {
         if let Some(service) = binding.service.as_ref().filter(|s| s.value == caller) {
             d.report(
                 Diagnostic::warning(
-                    "self-binding",
+                    Code::SelfBinding,
                     format!("service `{caller}` binds to itself"),
                 )
                 .key(binding.path.key("service").as_str())
@@ -199,22 +202,24 @@ fn check_binding_envs(caller: &str, bindings: &[RawBinding], d: &mut Decoder) {
         let key = binding.path.key("env");
         if !is_valid_env_name(&env.value) {
             d.error(
-                "invalid-env-name",
-                &key,
-                env.span,
+                Code::InvalidEnvName,
                 format!("`{}` is not a valid environment variable name", env.value),
-                "invalid name",
-                "use letters, digits and `_`, not starting with a digit, e.g. `BACKEND_URL`",
-            );
+            )
+            .key(&key)
+            .at(env.span, "invalid name")
+            .help("use letters, digits and `_`, not starting with a digit, e.g. `BACKEND_URL`");
         } else if is_reserved_env(&env.value) {
-            d.error("reserved-env-name", &key, env.span, format!("binding env `{}` is reserved", env.value), "set by the platform", "`PORT` and `VERCEL_*` are injected into every service; choose another name, e.g. `BACKEND_URL`");
+            d.error(Code::ReservedEnvName, format!("binding env `{}` is reserved", env.value))
+                .key(&key)
+                .at(env.span, "set by the platform")
+                .help("`PORT` and `VERCEL_*` are injected into every service; choose another name, e.g. `BACKEND_URL`");
         }
         match first_use.get(env.value.as_str()) {
             Some(first) => {
                 let first_span = first.env.as_ref().map_or(first.span, |e| e.span);
                 d.report(
                     Diagnostic::error(
-                        "duplicate-env",
+                        Code::DuplicateEnv,
                         format!("service `{caller}` binds `{}` twice", env.value),
                     )
                     .key(key.as_str())
@@ -264,12 +269,11 @@ fn expect_literal(d: &mut Decoder, node: &Node, path: &KeyPath, expected: &str, 
     };
     if value.value != expected {
         d.error(
-            "invalid-value",
-            path,
-            value.span,
+            Code::InvalidValue,
             format!("`{path}` is `{}`; it must be `{expected}`", value.value),
-            format!("expected `{expected}`"),
-            format!("{why}: write `\"{expected}\"`"),
-        );
+        )
+        .key(path)
+        .at(value.span, format!("expected `{expected}`"))
+        .help(format!("{why}: write `\"{expected}\"`"));
     }
 }

@@ -3,6 +3,7 @@
 
 use super::decode::optional_string;
 use super::decode::{Decoder, Fields, KeyPath, Spanned};
+use crate::diag::Code;
 use crate::read::Node;
 
 #[derive(Debug, Clone, Default)]
@@ -145,24 +146,19 @@ fn settable_env_name(
 ) -> bool {
     if !crate::naming::is_valid_env_name(name) {
         d.error(
-            "invalid-env-name",
-            key,
-            span,
+            Code::InvalidEnvName,
             format!("`{name}` is not a valid environment variable name"),
-            "invalid name",
-            "use letters, digits and `_`, not starting with a digit, e.g. `API_URL`",
-        );
+        )
+        .key(key)
+        .at(span, "invalid name")
+        .help("use letters, digits and `_`, not starting with a digit, e.g. `API_URL`");
         return false;
     }
     if super::service::is_set_by_svc(name) {
-        d.error(
-            "reserved-env-name",
-            key,
-            span,
-            format!("`{name}` is set by svc"),
-            "reserved",
-            "`PORT` comes from the service's `port` setting, and the route prefix variables from the legacy form's `routePrefix`: set those, or choose another name",
-        );
+        d.error(Code::ReservedEnvName, format!("`{name}` is set by svc"))
+            .key(key)
+            .at(span, "reserved")
+            .help("`PORT` comes from the service's `port` setting, and the route prefix variables from the legacy form's `routePrefix`: set those, or choose another name");
         return false;
     }
     true
@@ -185,13 +181,12 @@ fn parse_secrets(node: &Node, path: &KeyPath, d: &mut Decoder) -> Vec<Spanned<St
         }
         if names.iter().any(|n| n.value == name.value) {
             d.error(
-                "duplicate-env",
-                &key,
-                name.span,
+                Code::DuplicateEnv,
                 format!("`{}` is listed twice", name.value),
-                "again",
-                "list each secret once",
-            );
+            )
+            .key(&key)
+            .at(name.span, "again")
+            .help("list each secret once");
             continue;
         }
         names.push(name);
@@ -265,15 +260,14 @@ fn report_port_clash(compose: &RawComposeSettings, tls: bool, path: &KeyPath, d:
         (None, None) => return,
     };
     d.error(
-        "invalid-value",
-        &path.key(key),
-        span,
+        Code::InvalidValue,
         format!("HTTP and HTTPS would both be published on host port {http}"),
-        "published twice",
-        format!(
+    )
+    .key(path.key(key))
+    .at(span, "published twice")
+    .help(format!(
             "give HTTP and HTTPS different host ports (`host_port` defaults to {DEFAULT_HTTP_PORT}, `https_port` to {DEFAULT_HTTPS_PORT}), or 0 for either to let the engine pick"
-        ),
-    );
+        ));
 }
 
 fn parse_tls(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<RawTls> {
@@ -353,14 +347,10 @@ fn parse_base_images(
                     Some(s) => format!("did you mean `{s}`?"),
                     None => format!("the kinds are {}", BASE_IMAGE_KINDS.join(", ")),
                 };
-                d.error(
-                    "unknown-key",
-                    &key,
-                    m.key_span,
-                    format!("`{}` is not a kind of base image", m.key),
-                    "unknown base image",
-                    help,
-                );
+                d.error(Code::UnknownKey, format!("`{}` is not a kind of base image", m.key))
+                    .key(&key)
+                    .at(m.key_span, "unknown base image")
+                    .help(help);
                 return None;
             }
             let value = d.string(&m.value, &key, 1, 512)?;
@@ -501,13 +491,12 @@ fn parse_compose(node: &Node, path: &KeyPath, d: &mut Decoder) -> RawComposeSett
     report_port_clash(&compose, fields.has("tls"), path, d);
     if let (Some(port), false) = (&compose.https_port, fields.has("tls")) {
         d.error(
-            "invalid-value",
-            &path.key("https_port"),
-            port.span,
+            Code::InvalidValue,
             format!("`{path}.https_port` is set, but there is no `{path}.tls`"),
-            "nothing listens for HTTPS",
-            "add `tls: {certificate: <file>, key: <file>}`, or remove `https_port`",
-        );
+        )
+        .key(path.key("https_port"))
+        .at(port.span, "nothing listens for HTTPS")
+        .help("add `tls: {certificate: <file>, key: <file>}`, or remove `https_port`");
     }
     fields.finish(d, "the `compose` section of svc.yaml");
     compose
@@ -617,13 +606,12 @@ fn checked(
         return Some(value);
     }
     d.error(
-        "invalid-value",
-        path,
-        value.span,
+        Code::InvalidValue,
         format!("`{path}` is `{}`, which is not {expected}", value.value),
-        "invalid value",
-        format!("write {expected}"),
-    );
+    )
+    .key(path)
+    .at(value.span, "invalid value")
+    .help(format!("write {expected}"));
     None
 }
 

@@ -7,6 +7,7 @@ use super::raw::{
 };
 use super::routing::parse_routing;
 use super::service::parse_service;
+use crate::diag::Code;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::read::Node;
 use crate::source::Span;
@@ -161,7 +162,7 @@ fn parse_services_key(fields: &mut Fields, d: &mut Decoder) -> Option<RawService
     if let (Some(current), Some(alias)) = (current, alias) {
         d.report(
             Diagnostic::error(
-                "services-and-alias",
+                Code::ServicesAndAlias,
                 "`services` and `experimentalServicesV2` are both set",
             )
             .key("experimentalServicesV2")
@@ -222,7 +223,7 @@ fn parse_legacy(
     if let (Some(groups), None) = (groups, legacy) {
         d.report(
             Diagnostic::error(
-                "service-groups-without-services",
+                Code::ServiceGroupsWithoutServices,
                 "`experimentalServiceGroups` needs `experimentalServices`",
             )
             .key("experimentalServiceGroups")
@@ -238,7 +239,7 @@ fn parse_legacy(
     if let Some(current) = services {
         d.report(
             Diagnostic::error(
-                "services-and-legacy",
+                Code::ServicesAndLegacy,
                 format!("`{}` and `experimentalServices` are both set", current.key),
             )
             .key("experimentalServices")
@@ -266,7 +267,7 @@ fn reject_build_settings(fields: &mut Fields, d: &mut Decoder, form: Option<&'st
         }
         d.report(
             Diagnostic::error(
-                "top-level-build-setting",
+                Code::TopLevelBuildSetting,
                 format!("top-level `{name}` is not allowed with `{form}`"),
             )
             .key(*name)
@@ -278,7 +279,7 @@ fn reject_build_settings(fields: &mut Fields, d: &mut Decoder, form: Option<&'st
     }
     if let (Some(member), Some(form)) = (fields.take("builds"), form) {
         d.report(
-            Diagnostic::error("services-and-builds", format!("`builds` cannot be used with `{form}`"))
+            Diagnostic::error(Code::ServicesAndBuilds, format!("`builds` cannot be used with `{form}`"))
                 .key("builds")
                 .at(d.file, member.key_span, "legacy builds")
                 .help("describe each part of the project as a service (`root`, `framework`, `entrypoint`) and delete `builds`"),
@@ -298,7 +299,7 @@ fn note_ignored_keys(fields: &mut Fields, d: &mut Decoder) {
     names.sort_unstable();
     d.report(
         Diagnostic::note(
-            "ignored-keys",
+            Code::IgnoredKeys,
             format!(
                 "ignoring top-level keys that do not affect services: {}",
                 names
@@ -336,24 +337,22 @@ fn parse_cron(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<RawCron> {
             .find(|c| c.is_whitespace() || c.is_control() || *c == '#')
     {
         d.error(
-            "invalid-cron-path",
-            &path.key("path"),
-            p.span,
+            Code::InvalidCronPath,
             format!("cron path `{}` cannot be requested", p.value.escape_debug()),
-            format!("{:?} cannot appear in a request path", c),
-            "percent-encode it, e.g. a space as `%20` (a `#` fragment is never sent: drop it)",
-        );
+        )
+        .key(path.key("path"))
+        .at(p.span, format!("{:?} cannot appear in a request path", c))
+        .help("percent-encode it, e.g. a space as `%20` (a `#` fragment is never sent: drop it)");
     } else if let Some(p) = &cron_path
         && !p.value.starts_with('/')
     {
         d.error(
-            "invalid-cron-path",
-            &path.key("path"),
-            p.span,
+            Code::InvalidCronPath,
             format!("cron path `{}` must start with `/`", p.value),
-            "not an absolute path",
-            format!("write it as `/{}`", p.value),
-        );
+        )
+        .key(path.key("path"))
+        .at(p.span, "not an absolute path")
+        .help(format!("write it as `/{}`", p.value));
     }
     Some(RawCron {
         path_key: path.clone(),

@@ -4,6 +4,7 @@
 use super::decode::required_string;
 use super::decode::{Decoder, KeyPath, Spanned};
 use super::raw::{RawTransform, RawTransformKey};
+use crate::diag::Code;
 use crate::limits::MAX_PATTERN;
 use crate::read::{Node, NodeKind};
 
@@ -63,18 +64,17 @@ fn parse_transform(
     };
     if !allowed.contains(&kind.value.as_str()) {
         d.error(
-            "invalid-value",
-            &path.key("type"),
-            kind.span,
+            Code::InvalidValue,
             format!("`{}` is `{}`", path.key("type"), kind.value),
-            format!("expected {}", allowed.join(", ")),
-            if on_rewrite {
-                "a rewrite's transforms set `request.path`; other kinds belong on a low-level route"
-                    .to_string()
-            } else {
-                format!("use one of {}", KINDS.join(", "))
-            },
-        );
+        )
+        .key(path.key("type"))
+        .at(kind.span, format!("expected {}", allowed.join(", ")))
+        .help(if on_rewrite {
+            "a rewrite's transforms set `request.path`; other kinds belong on a low-level route"
+                .to_string()
+        } else {
+            format!("use one of {}", KINDS.join(", "))
+        });
         return None;
     }
     if !OPS.contains(&op.value.as_str()) || (kind.value == "request.path" && op.value != "set") {
@@ -84,48 +84,40 @@ fn parse_transform(
             "set, append or delete"
         };
         d.error(
-            "invalid-value",
-            &path.key("op"),
-            op.span,
+            Code::InvalidValue,
             format!("`{}` is `{}`", path.key("op"), op.value),
-            format!("expected {expected}"),
-            format!("`{}` takes {expected}", kind.value),
-        );
+        )
+        .key(path.key("op"))
+        .at(op.span, format!("expected {expected}"))
+        .help(format!("`{}` takes {expected}", kind.value));
         return None;
     }
     let args = args.map(|a| a.value).unwrap_or_default();
     if op.value != "delete" && args.is_empty() {
-        d.error(
-            "missing-key",
-            &path.key("args"),
-            node.span.start_only(),
-            format!("`{path}` is missing `args`"),
-            "`set` and `append` need the value",
-            format!("add `\"args\": \"<value>\"` to `{path}`"),
-        );
+        d.error(Code::MissingKey, format!("`{path}` is missing `args`"))
+            .key(path.key("args"))
+            .at(node.span.start_only(), "`set` and `append` need the value")
+            .help(format!("add `\"args\": \"<value>\"` to `{path}`"));
         return None;
     }
     if kind.value == "request.path" {
         if let Some(key) = &key {
             d.error(
-                "invalid-value",
-                &path.key("target"),
-                key.span(),
+                Code::InvalidValue,
                 format!("`{}` cannot have a `target`", kind.value),
-                "the path has no keys",
-                format!("remove `target` from `{path}`"),
-            );
+            )
+            .key(path.key("target"))
+            .at(key.span(), "the path has no keys")
+            .help(format!("remove `target` from `{path}`"));
             return None;
         }
     } else if key.is_none() {
-        d.error(
-            "missing-key",
-            &path.key("target"),
-            node.span.start_only(),
-            format!("`{path}` is missing `target`"),
-            "which header or query key?",
-            format!("add `\"target\": {{ \"key\": \"<name>\" }}` to `{path}`"),
-        );
+        d.error(Code::MissingKey, format!("`{path}` is missing `target`"))
+            .key(path.key("target"))
+            .at(node.span.start_only(), "which header or query key?")
+            .help(format!(
+                "add `\"target\": {{ \"key\": \"<name>\" }}` to `{path}`"
+            ));
         return None;
     }
     Some(RawTransform {

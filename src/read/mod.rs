@@ -10,6 +10,7 @@ mod yaml;
 
 pub use node::{Member, Node, NodeKind};
 
+use crate::diag::Code;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::limits;
 use crate::source::{FileId, SourceFile, Syntax};
@@ -158,7 +159,7 @@ fn source_from_vec(path: &Path, mut bytes: Vec<u8>) -> Result<SourceFile, ReadEr
 pub fn parse_tree(file: &SourceFile, id: FileId, diags: &mut Diagnostics) -> Option<Node> {
     if let Some(at) = file.invalid_utf8_at {
         diags.push(
-            Diagnostic::error("not-utf8", "the file is not valid UTF-8")
+            Diagnostic::error(Code::NotUtf8, "the file is not valid UTF-8")
                 .at(
                     id,
                     crate::source::Span::new(at, at + 1),
@@ -180,7 +181,7 @@ pub fn parse_tree(file: &SourceFile, id: FileId, diags: &mut Diagnostics) -> Opt
                 Syntax::Yaml => "YAML",
             };
             diags.push(
-                Diagnostic::error("syntax", format!("invalid {kind}: {}", error.message))
+                Diagnostic::error(Code::Syntax, format!("invalid {kind}: {}", error.message))
                     .at(id, error.span, error.label)
                     .help(error.help),
             );
@@ -220,6 +221,6 @@ mod tests {
         assert_eq!(file.text, "{\"a\": \"\u{FFFD}\"}");
         let mut diags = Diagnostics::default();
         assert!(parse_tree(&file, FileId::default(), &mut diags).is_none());
-        assert_eq!(diags.iter().next().map(|d| d.code), Some("not-utf8"));
+        assert_eq!(diags.iter().next().map(|d| d.code), Some(Code::NotUtf8));
     }
 }

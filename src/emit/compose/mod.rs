@@ -15,6 +15,7 @@ mod tls;
 pub use addresses::{Pool, default_pool};
 
 use crate::check::Checked;
+use crate::diag::Code;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::emit::Artifacts;
 use crate::emit::gateway::Limits;
@@ -48,6 +49,8 @@ pub struct Options {
     pub bind_address: String,
     /// `None`: [`default_pool`], picked from the name and sized to the project.
     pub subnet_pool: Option<String>,
+    /// Where svc.yaml sets it.
+    pub subnet_pool_origin: Option<crate::ir::Origin>,
     /// Runs the schedules: busybox's crond and wget.
     pub scheduler_image: String,
     /// The origin the stack is reached at, for injected public URLs.
@@ -96,6 +99,7 @@ impl Options {
         });
         Options {
             subnet_pool: settings.subnet_pool.clone(),
+            subnet_pool_origin: settings.subnet_pool_origin,
             public_url,
             name,
             gateway_image: settings
@@ -201,17 +205,22 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
         Some(cidr) => Pool::parse(cidr),
         None => Ok(default_pool(&options.name, ids.len())),
     };
-    let layout = match pool.and_then(|pool| allocate(pool, &ids).map(|layout| (pool, layout))) {
-        Ok((pool, layout)) => {
-            reject_pool_destinations(project, pool, &mut diags);
-            layout
-        }
+    if let Ok(pool) = pool {
+        reject_pool_destinations(project, pool, &mut diags);
+    }
+    let layout = match pool.and_then(|pool| allocate(pool, &ids)) {
+        Ok(layout) => layout,
         Err(reason) => {
-            diags.push(
-                Diagnostic::error("compose-addresses", format!("cannot lay out the compose networks: {reason}"))
-                    .key("compose.subnet_pool")
-                    .help("set `compose.subnet_pool` in svc.yaml to a larger free block, e.g. `10.213.0.0/16`"),
-            );
+            let mut diagnostic = Diagnostic::error(
+                Code::ComposeAddresses,
+                format!("cannot lay out the compose networks: {reason}"),
+            )
+            .key("compose.subnet_pool")
+            .help("set `compose.subnet_pool` in svc.yaml to a larger free block, e.g. `10.213.0.0/16`");
+            if let Some(origin) = options.subnet_pool_origin {
+                diagnostic = diagnostic.at(origin.file, origin.span, "too small for the networks");
+            }
+            diags.push(diagnostic);
             return Err(diags);
         }
     };
@@ -259,7 +268,7 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
         Ok(()) => Ok(Artifacts::single(FILE_NAME, yaml)),
         Err(error) => {
             diags.push(Diagnostic::error(
-                "compose-serialize",
+                Code::ComposeSerialize,
                 format!("cannot write compose.yaml: {error}"),
             ));
             Err(diags)
@@ -312,7 +321,7 @@ fn reject_pool_destinations(project: &Project, pool: Pool, diags: &mut Diagnosti
             };
             if pool.contains(address) {
                 diags.push(
-                    Diagnostic::error("compose-internal-destination", format!("`{url}` points into the compose networks ({pool})"))
+                    Diagnostic::error(Code::ComposeInternalDestination, format!("`{url}` points into the compose networks ({pool})"))
                         .key(format!("{}.{key}", origin.key))
                         .at(origin.at.file, origin.at.span, "an address of a service network")
                         .help("route to a service with a service destination; public requests must not reach service networks by address"),
@@ -477,7 +486,7 @@ fn image_or_build(
         ImageSource::Image(image) => Ok((Some(literal(image)), None)),
         ImageSource::Recipe(recipe) => {
             let dockerfile = crate::emit::dockerfile::render(service, recipe).map_err(|e| {
-                Box::new(Diagnostic::error("compose-internal", e).key(&service.key))
+                Box::new(Diagnostic::error(Code::ComposeInternal, e).key(&service.key))
             })?;
             let args = service
                 .build_args()

@@ -9,6 +9,7 @@
 use super::conditions::{ARGS, LOOKUP, MATCH, PHASE, PathTest, match_rule, set};
 use super::dest::{self, Captures, Kind, Url};
 use super::host::Options;
+use crate::diag::Code;
 use crate::diag::Diagnostic;
 use crate::emit::nginx_conf::{self, Arg, Item, Part, comment, if_block, simple};
 use crate::ir::{
@@ -222,7 +223,7 @@ impl<'o> Program<'o> {
                 self.items.extend(items);
             }
             Err(reason) => self.errors.push(
-                Diagnostic::error("nginx-untranslatable", format!("`{}` cannot be translated to nginx exactly: {reason}", origin.key))
+                Diagnostic::error(Code::NginxUntranslatable, format!("`{}` cannot be translated to nginx exactly: {reason}", origin.key))
                     .key(origin.key.clone())
                     .at(origin.at.file, origin.at.span, "this rule")
                     .help("svc never approximates a routing rule; rewrite it with the supported forms (see docs/nginx.md)"),

@@ -14,6 +14,7 @@ mod services;
 mod start_order;
 
 use crate::check::Checked;
+use crate::diag::Code;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::emit::Artifacts;
 use crate::emit::gateway::{Ecs, Gateway, Host, Limits};
@@ -67,7 +68,7 @@ pub const TARGET: crate::emit::registry::Target = crate::emit::registry::Target 
 pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, Diagnostics> {
     let internal = |reason: String| {
         let mut diags = Diagnostics::default();
-        diags.push(Diagnostic::error("terraform-internal", reason));
+        diags.push(Diagnostic::error(Code::TerraformInternal, reason));
         diags
     };
     let schedules = schedules::blocks(project).map_err(internal)?;

@@ -3,6 +3,10 @@
 //! Stages push diagnostics into a [`Diagnostics`] sink and keep going, so one run reports every
 //! problem. Rendering lives in [`crate::render`].
 
+mod catalogue;
+
+pub use catalogue::{Cause, Code, DOCS};
+
 use crate::source::{FileId, Span};
 use serde::Serialize;
 
@@ -26,7 +30,7 @@ pub struct Label {
 pub struct Diagnostic {
     pub severity: Severity,
     /// Stable kebab-case identifier, e.g. `unknown-service`.
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     /// The user's key the problem is about, as a path: `services.web.bindings[0].service`.
     pub key: Option<String>,
@@ -37,7 +41,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(severity: Severity, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(severity: Severity, code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             severity,
             code,
@@ -49,15 +53,15 @@ impl Diagnostic {
         }
     }
 
-    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
         Self::new(Severity::Error, code, message)
     }
 
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
         Self::new(Severity::Warning, code, message)
     }
 
-    pub fn note(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn note(code: Code, message: impl Into<String>) -> Self {
         Self::new(Severity::Note, code, message)
     }
 
@@ -91,6 +95,59 @@ impl Diagnostic {
 
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+}
+
+/// An error about one place in one file, built a part at a time and added to its sink when
+/// dropped, so a report cannot be built and then lost:
+/// `d.error(Code::MissingKey, "...").key(&path).at(span, "label").help("how to fix it");`
+pub struct Report<'s> {
+    sink: &'s mut Diagnostics,
+    file: FileId,
+    diagnostic: Option<Diagnostic>,
+}
+
+impl<'s> Report<'s> {
+    pub fn error(
+        sink: &'s mut Diagnostics,
+        file: FileId,
+        code: Code,
+        message: impl Into<String>,
+    ) -> Self {
+        Report {
+            sink,
+            file,
+            diagnostic: Some(Diagnostic::error(code, message)),
+        }
+    }
+
+    fn with(mut self, change: impl FnOnce(Diagnostic) -> Diagnostic) -> Self {
+        self.diagnostic = self.diagnostic.take().map(change);
+        self
+    }
+
+    /// The user's key it is about.
+    pub fn key(self, key: impl std::fmt::Display) -> Self {
+        self.with(|d| d.key(key.to_string()))
+    }
+
+    /// Where in the file, with the label shown under the snippet.
+    pub fn at(self, span: Span, label: impl Into<String>) -> Self {
+        let file = self.file;
+        self.with(|d| d.at(file, span, label))
+    }
+
+    /// How to fix it.
+    pub fn help(self, help: impl Into<String>) -> Self {
+        self.with(|d| d.help(help))
+    }
+}
+
+impl Drop for Report<'_> {
+    fn drop(&mut self) {
+        if let Some(diagnostic) = self.diagnostic.take() {
+            self.sink.push(diagnostic);
+        }
     }
 }
 
@@ -253,13 +310,13 @@ mod tests {
     fn past_the_cap_errors_displace_warnings_and_everything_is_counted() {
         let mut diags = Diagnostics::default();
         for _ in 0..MAX_KEPT {
-            diags.push(Diagnostic::warning("w", "a warning"));
+            diags.push(Diagnostic::warning(Code::SelfBinding, "a warning"));
         }
-        diags.push(Diagnostic::error("e", "an error"));
-        diags.push(Diagnostic::warning("w", "one more"));
+        diags.push(Diagnostic::error(Code::Syntax, "an error"));
+        diags.push(Diagnostic::warning(Code::SelfBinding, "one more"));
         assert!(diags.has_errors());
         assert_eq!(diags.iter().count(), MAX_KEPT);
-        assert!(diags.iter().any(|d| d.code == "e"));
+        assert!(diags.iter().any(|d| d.code == Code::Syntax));
         assert_eq!(diags.error_count(), 1);
         assert_eq!(diags.warning_count(), MAX_KEPT + 1);
         assert_eq!(diags.omitted(), 2);
