@@ -91,7 +91,11 @@ catalogue! {
     InvalidType = "invalid-type", Config: "A key holds the wrong kind of value (a string for an object, ...).";
     MissingKey = "missing-key", Config: "A required key is absent.";
     UnknownKey = "unknown-key", Config: "A key the config format does not have (often a misspelling).";
-    InvalidValue = "invalid-value", Config: "A value outside what its key accepts.";
+    InvalidValue = "invalid-value", Config: "A value not of the form its key takes (an address, an image name, ...).";
+    UnknownChoice = "unknown-choice", Config: "A value that is not one of the few its key allows (a route phase, a service type, a condition type, ...).";
+    InvalidPath = "invalid-path", Config: "A value that must be a request path and is not one.";
+    RequiresKey = "requires-key", Config: "A key that means nothing without another, which is absent.";
+    PortClash = "port-clash", Config: "Two listeners published on one host port.";
     InvalidNumber = "invalid-number", Config: "A number outside its key's range, or not a whole number.";
     InvalidLength = "invalid-length", Config: "A string or list longer or shorter than its key allows.";
     ConflictingKeys = "conflicting-keys", Config: "Two keys that cannot be set together.";

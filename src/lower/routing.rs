@@ -244,7 +244,7 @@ impl Lowerer<'_> {
                     let args = Spanned::new(t.args.join(""), t.span);
                     if !valid_request_path(&args.value) {
                         self.error(
-                            Code::InvalidValue,
+                            Code::InvalidPath,
                             format!("`{}` is `{}`, which is not a path", t.path.key("args"), args.value),
                         )
                         .key(t.path.key("args"))
@@ -298,7 +298,7 @@ impl Lowerer<'_> {
             None => format!("use one of: {}", HANDLES.join(", ")),
         };
         self.error(
-            Code::InvalidValue,
+            Code::UnknownChoice,
             format!("unknown route phase `{}`", handle.value),
         )
         .key(path.key("handle"))

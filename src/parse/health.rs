@@ -92,7 +92,7 @@ fn http_path(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<Spanned<Str
         return Some(value);
     }
     d.error(
-        Code::InvalidValue,
+        Code::InvalidPath,
         format!("`{path}` is `{}`, which is not a request path", value.value),
     )
     .key(path)

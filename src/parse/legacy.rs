@@ -140,7 +140,7 @@ fn parse_kind(fields: &mut Fields, d: &mut Decoder) -> (Spanned<LegacyKind>, boo
                 None => "use one of: web, worker, cron, job".to_string(),
             };
             d.error(
-                Code::InvalidValue,
+                Code::UnknownChoice,
                 format!("unknown service type `{other}`"),
             )
             .key(&path)
@@ -159,10 +159,13 @@ fn parse_trigger(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<Spanned
         "queue" => LegacyTrigger::Queue,
         "workflow" => LegacyTrigger::Workflow,
         other => {
-            d.error(Code::InvalidValue, format!("unknown job trigger `{other}`"))
-                .key(path)
-                .at(name.span, "not a trigger")
-                .help("use one of: schedule, queue, workflow");
+            d.error(
+                Code::UnknownChoice,
+                format!("unknown job trigger `{other}`"),
+            )
+            .key(path)
+            .at(name.span, "not a trigger")
+            .help("use one of: schedule, queue, workflow");
             return None;
         }
     };

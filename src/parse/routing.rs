@@ -119,7 +119,7 @@ fn parse_service_destination(
         && kind.value != "service"
     {
         d.error(
-            Code::InvalidValue,
+            Code::UnknownChoice,
             format!(
                 "`{}` is `{}`; it must be `service`",
                 path.key("type"),
@@ -375,7 +375,7 @@ fn parse_condition(node: &Node, path: &KeyPath, d: &mut Decoder) -> Option<RawCo
                     .map(|s| format!("did you mean `{s}`?"))
                     .unwrap_or_else(|| "use `host`, `header`, `cookie` or `query`".to_string());
                 d.error(
-                    Code::InvalidValue,
+                    Code::UnknownChoice,
                     format!("unknown condition type `{other}`"),
                 )
                 .key(path.key("type"))

@@ -269,7 +269,7 @@ fn expect_literal(d: &mut Decoder, node: &Node, path: &KeyPath, expected: &str, 
     };
     if value.value != expected {
         d.error(
-            Code::InvalidValue,
+            Code::UnknownChoice,
             format!("`{path}` is `{}`; it must be `{expected}`", value.value),
         )
         .key(path)

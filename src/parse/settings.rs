@@ -260,7 +260,7 @@ fn report_port_clash(compose: &RawComposeSettings, tls: bool, path: &KeyPath, d:
         (None, None) => return,
     };
     d.error(
-        Code::InvalidValue,
+        Code::PortClash,
         format!("HTTP and HTTPS would both be published on host port {http}"),
     )
     .key(path.key(key))
@@ -491,7 +491,7 @@ fn parse_compose(node: &Node, path: &KeyPath, d: &mut Decoder) -> RawComposeSett
     report_port_clash(&compose, fields.has("tls"), path, d);
     if let (Some(port), false) = (&compose.https_port, fields.has("tls")) {
         d.error(
-            Code::InvalidValue,
+            Code::RequiresKey,
             format!("`{path}.https_port` is set, but there is no `{path}.tls`"),
         )
         .key(path.key("https_port"))

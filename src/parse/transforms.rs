@@ -64,7 +64,7 @@ fn parse_transform(
     };
     if !allowed.contains(&kind.value.as_str()) {
         d.error(
-            Code::InvalidValue,
+            Code::UnknownChoice,
             format!("`{}` is `{}`", path.key("type"), kind.value),
         )
         .key(path.key("type"))
@@ -84,7 +84,7 @@ fn parse_transform(
             "set, append or delete"
         };
         d.error(
-            Code::InvalidValue,
+            Code::UnknownChoice,
             format!("`{}` is `{}`", path.key("op"), op.value),
         )
         .key(path.key("op"))
@@ -103,7 +103,7 @@ fn parse_transform(
     if kind.value == "request.path" {
         if let Some(key) = &key {
             d.error(
-                Code::InvalidValue,
+                Code::ConflictingKeys,
                 format!("`{}` cannot have a `target`", kind.value),
             )
             .key(path.key("target"))
