@@ -11,6 +11,7 @@ pub mod nginx;
 pub mod nginx_conf;
 pub mod registry;
 pub mod request;
+pub mod target;
 pub mod terraform;
 
 use std::collections::BTreeMap;

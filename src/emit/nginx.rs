@@ -5,7 +5,7 @@ use crate::check::Checked;
 use crate::diag::Diagnostics;
 use crate::emit::Artifacts;
 use crate::emit::gateway::{Gateway, Host, Limits, Standalone};
-use crate::emit::registry::Target;
+use crate::emit::target::Target;
 use crate::ir::Project;
 
 pub const FILE_NAME: &str = "nginx.conf";

@@ -172,7 +172,7 @@ fn network_name(service: &Service) -> String {
 
 /// The compose target in the registry. It starts first among several: its many allocations
 /// reuse the memory the front half of the pipeline freed on the calling thread.
-pub const TARGET: crate::emit::registry::Target = crate::emit::registry::Target {
+pub const TARGET: crate::emit::target::Target = crate::emit::target::Target {
     name: "compose",
     start_rank: 0,
     emit: |run| {

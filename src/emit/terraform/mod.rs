@@ -50,7 +50,7 @@ pub struct Options {
 }
 
 /// The terraform target in the registry: the longest, so it starts on the second thread.
-pub const TARGET: crate::emit::registry::Target = crate::emit::registry::Target {
+pub const TARGET: crate::emit::target::Target = crate::emit::target::Target {
     name: "terraform",
     start_rank: 1,
     emit: |run| {

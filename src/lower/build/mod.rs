@@ -25,6 +25,13 @@ pub struct Input<'a> {
 }
 
 impl Input<'_> {
+    /// The server a static site runs in.
+    pub fn static_server(&self) -> crate::ir::StaticServer {
+        crate::ir::StaticServer {
+            image: self.images.get("static", ""),
+        }
+    }
+
     /// The service's root, relative to the project.
     fn root(&self) -> &str {
         &self.service.root

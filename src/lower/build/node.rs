@@ -605,7 +605,7 @@ pub fn next(input: &Input) -> Result<Recipe, Unbuildable> {
             .output_directory
             .clone()
             .unwrap_or_else(|| "out".to_string());
-        return Ok(super::site::built(
+        return Ok(built_site(
             input,
             project,
             crate::ir::OutputDir::Fixed(output),
@@ -802,6 +802,20 @@ fn find_entry(tree: Tree, workdir: &str, package: Option<&Value>) -> Result<Stri
         ))
         .fix("set `entrypoint` to the server's file, e.g. `index.js` or `src/server.ts`")
     })
+}
+
+/// A site a Node build writes into `output`, served by the static server (a static export, or a
+/// `buildCommand` with no framework).
+pub fn built_site(input: &Input, project: Project, output: crate::ir::OutputDir) -> Recipe {
+    recipe_in(
+        &project.context,
+        &project.workdir,
+        RecipeKind::Site {
+            node: project.node,
+            output,
+            server: input.static_server(),
+        },
+    )
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 use super::files::join;
 use super::node::{first_script, run_script};
 use super::{Input, recipe_in};
-use crate::ir::{OutputDir, Recipe, RecipeKind, StaticServer, Unbuildable};
+use crate::ir::{OutputDir, Recipe, RecipeKind, Unbuildable};
 use crate::lower::detect::{self, Output};
 
 /// Frontend presets whose Vercel builder does more than write static files (a server, or the
@@ -99,7 +99,7 @@ pub fn framework_site(input: &Input, framework: &str) -> Result<Recipe, Unbuilda
             None => OutputDir::Fixed("public".to_string()),
         },
     };
-    Ok(built(input, project, output))
+    Ok(super::node::built_site(input, project, output))
 }
 
 /// Astro renders on a server when its config names an adapter or a server output; otherwise
@@ -122,25 +122,6 @@ fn astro_renders_on_a_server(input: &Input, dir: &str) -> bool {
     })
 }
 
-/// A site a Node build writes into `output`, served by the static server.
-pub fn built(input: &Input, project: super::node::Project, output: OutputDir) -> Recipe {
-    recipe_in(
-        &project.context,
-        &project.workdir,
-        RecipeKind::Site {
-            node: project.node,
-            output,
-            server: server(input),
-        },
-    )
-}
-
-fn server(input: &Input) -> StaticServer {
-    StaticServer {
-        image: input.images.get("static", ""),
-    }
-}
-
 /// No framework and no runtime: `buildCommand` builds with Node into `outputDirectory`
 /// (`public` by default, as Vercel's static builder has it); without one, the files of
 /// `outputDirectory` or of the root are served as they are, when the root is a site.
@@ -154,7 +135,11 @@ pub fn plain(input: &Input) -> Result<Recipe, Unbuildable> {
             .output_directory
             .clone()
             .unwrap_or_else(|| "public".to_string());
-        return Ok(built(input, project, OutputDir::Fixed(output)));
+        return Ok(super::node::built_site(
+            input,
+            project,
+            OutputDir::Fixed(output),
+        ));
     }
     if build.output_directory.is_none()
         && let Some((code, frameworks)) = code_in(input, &dir)
@@ -174,7 +159,7 @@ pub fn plain(input: &Input) -> Result<Recipe, Unbuildable> {
         &dir,
         RecipeKind::Files {
             dir: served,
-            server: server(input),
+            server: input.static_server(),
         },
     ))
 }
