@@ -8,6 +8,16 @@ use std::collections::BTreeMap;
 pub struct TargetSettings {
     pub nginx: NginxSettings,
     pub compose: ComposeSettings,
+    pub kubernetes: KubernetesSettings,
+}
+
+/// svc.yaml `kubernetes:`; every field is optional and the target supplies defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KubernetesSettings {
+    pub namespace: Option<String>,
+    pub public_url: Option<String>,
+    pub gateway_image: Option<String>,
+    pub scheduler_image: Option<String>,
 }
 
 /// svc.yaml `compose:`; every field is optional and the target supplies defaults.

@@ -170,4 +170,6 @@ catalogue! {
     ComposeInternal = "compose-internal", Internal: "A bug: the compose target built a value it cannot write.";
     ComposeSerialize = "compose-serialize", Internal: "A bug: compose.yaml could not be serialised.";
     TerraformInternal = "terraform-internal", Internal: "A bug: the terraform target built an invalid expression.";
+    KubernetesReservedName = "kubernetes-reserved-name", Config: "A service whose Kubernetes name is one svc's own objects take.";
+    KubernetesInternal = "kubernetes-internal", Internal: "A bug: the manifests could not be serialised.";
 }

@@ -4,9 +4,11 @@
 //! cannot express exactly is reported as a diagnostic, never approximated.
 
 pub mod compose;
+pub mod container;
 pub mod dockerfile;
 pub mod gateway;
 pub mod health;
+pub mod kubernetes;
 pub mod nginx;
 pub mod nginx_conf;
 pub mod registry;

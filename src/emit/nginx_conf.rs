@@ -322,6 +322,21 @@ impl Printer {
     }
 }
 
+/// Where nginx keeps request bodies and buffered responses, all under `/tmp`, for an nginx
+/// whose root file system is read-only.
+pub fn temp_paths_under_tmp() -> Vec<Item> {
+    [
+        ("client_body_temp_path", "client_body"),
+        ("proxy_temp_path", "proxy"),
+        ("fastcgi_temp_path", "fastcgi"),
+        ("uwsgi_temp_path", "uwsgi"),
+        ("scgi_temp_path", "scgi"),
+    ]
+    .into_iter()
+    .map(|(name, dir)| simple(name, vec![Arg::text(format!("/tmp/{dir}"))]))
+    .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

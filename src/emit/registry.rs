@@ -4,10 +4,15 @@
 
 pub use super::target::{Run, Target};
 
-use super::{compose, nginx, terraform};
+use super::{compose, kubernetes, nginx, terraform};
 
 /// Every target, in name order: the order `all` emits and reports in.
-pub const TARGETS: &[Target] = &[compose::TARGET, nginx::TARGET, terraform::TARGET];
+pub const TARGETS: &[Target] = &[
+    compose::TARGET,
+    kubernetes::TARGET,
+    nginx::TARGET,
+    terraform::TARGET,
+];
 
 /// The target called `name`.
 pub fn named(name: &str) -> Option<Target> {

@@ -20,7 +20,7 @@ use crate::limits::MAX_BINDINGS;
 use crate::parse::decode::KeyPath;
 use crate::parse::raw::RawConfig;
 use crate::parse::settings::RawSettings;
-use crate::settings::{ComposeSettings, NginxSettings, TargetSettings};
+use crate::settings::{ComposeSettings, KubernetesSettings, NginxSettings, TargetSettings};
 use crate::source::FileId;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -86,6 +86,7 @@ pub fn lower_target_settings(
         );
     }
     let compose = &input.settings.compose;
+    let kubernetes = &input.settings.kubernetes;
     TargetSettings {
         compose: ComposeSettings {
             name: value(&compose.name),
@@ -113,6 +114,12 @@ pub fn lower_target_settings(
             proxy_connect_timeout: value(&raw.proxy_connect_timeout),
             proxy_read_timeout: value(&raw.proxy_read_timeout),
             proxy_send_timeout: value(&raw.proxy_send_timeout),
+        },
+        kubernetes: KubernetesSettings {
+            namespace: value(&kubernetes.namespace),
+            public_url: value(&kubernetes.public_url),
+            gateway_image: value(&kubernetes.gateway_image),
+            scheduler_image: value(&kubernetes.scheduler_image),
         },
     }
 }

@@ -11,7 +11,17 @@ pub struct RawSettings {
     pub services: Vec<RawServiceSettings>,
     pub nginx: RawNginxSettings,
     pub compose: RawComposeSettings,
+    pub kubernetes: RawKubernetesSettings,
     pub build: RawBuildSettings,
+}
+
+/// The `kubernetes:` section.
+#[derive(Debug, Clone, Default)]
+pub struct RawKubernetesSettings {
+    pub namespace: Option<Spanned<String>>,
+    pub public_url: Option<Spanned<String>>,
+    pub gateway_image: Option<Spanned<String>>,
+    pub scheduler_image: Option<Spanned<String>>,
 }
 
 /// The `build:` section: where the base images of the Dockerfiles svc writes come from.
@@ -101,6 +111,9 @@ pub fn parse_settings(node: &Node, d: &mut Decoder) -> RawSettings {
     }
     if let Some((value, path)) = fields.field("compose") {
         settings.compose = parse_compose(value, &path, d);
+    }
+    if let Some((value, path)) = fields.field("kubernetes") {
+        settings.kubernetes = parse_kubernetes(value, &path, d);
     }
     if let Some((value, path)) = fields.field("build") {
         settings.build = parse_build(value, &path, d);
@@ -500,6 +513,65 @@ fn parse_compose(node: &Node, path: &KeyPath, d: &mut Decoder) -> RawComposeSett
     }
     fields.finish(d, "the `compose` section of svc.yaml");
     compose
+}
+
+fn parse_kubernetes(node: &Node, path: &KeyPath, d: &mut Decoder) -> RawKubernetesSettings {
+    let Some(mut fields) = d.object(node, path) else {
+        return RawKubernetesSettings::default();
+    };
+    let kubernetes = RawKubernetesSettings {
+        namespace: checked_string(
+            &mut fields,
+            d,
+            path,
+            "namespace",
+            1,
+            63,
+            is_dns_label,
+            "a namespace name: lowercase letters, digits and `-`, starting and ending with a letter or digit",
+        ),
+        public_url: checked_string(
+            &mut fields,
+            d,
+            path,
+            "public_url",
+            8,
+            255,
+            is_base_url,
+            "an origin such as `https://shop.example.com`, without a path",
+        ),
+        gateway_image: checked_string(
+            &mut fields,
+            d,
+            path,
+            "gateway_image",
+            1,
+            255,
+            is_image_reference,
+            "an image reference of an nginx that runs unprivileged, such as `nginxinc/nginx-unprivileged:1.27.5-alpine`",
+        ),
+        scheduler_image: checked_string(
+            &mut fields,
+            d,
+            path,
+            "scheduler_image",
+            1,
+            255,
+            is_image_reference,
+            "an image reference with busybox's wget, such as `busybox:1.37.0`",
+        ),
+    };
+    fields.finish(d, "the `kubernetes` section of svc.yaml");
+    kubernetes
+}
+
+/// A DNS label (RFC 1123), as Kubernetes names namespaces.
+fn is_dns_label(s: &str) -> bool {
+    s.len() <= 63
+        && s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && s.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// `http(s)://host[:port]`: the origin a deployment is reached at, with no path or query.

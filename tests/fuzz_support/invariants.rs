@@ -77,10 +77,18 @@ fn check_file(path: &str, content: &str, meant: Option<&[nginx_tokens::Directive
             panic!("{path} does not parse as HCL: {e}\n{content}");
         }
     } else if path.ends_with(".yaml") {
-        let doc: Value = serde_saphyr::from_str(content)
+        // A compose file is one document; a Kubernetes manifest may hold several.
+        let docs: Vec<Value> = serde_saphyr::from_multiple(content)
             .unwrap_or_else(|e| panic!("{path} does not parse as YAML: {e}\n{content}"));
-        for config in gateway_configs(&doc) {
-            if let Err(e) = nginx_tokens::read(&config.replace("$$", "$")) {
+        for doc in &docs {
+            for config in gateway_configs(doc) {
+                if let Err(e) = nginx_tokens::read(&config.replace("$$", "$")) {
+                    panic!("the gateway config in {path} does not read as nginx: {e}\n{config}");
+                }
+            }
+            if let Some(config) = doc.pointer("/data/nginx.conf").and_then(Value::as_str)
+                && let Err(e) = nginx_tokens::read(config)
+            {
                 panic!("the gateway config in {path} does not read as nginx: {e}\n{config}");
             }
         }

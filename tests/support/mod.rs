@@ -22,8 +22,11 @@ pub fn find_tool(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain(["/usr/sbin", "/usr/local/sbin", "/sbin"].map(PathBuf::from))
-        // The scanners' virtual environment, where .ci/run installs them.
-        .chain([PathBuf::from("target/scanners/bin")])
+        // The virtual environments .ci/run installs the scanners and the Kubernetes checkers in.
+        .chain([
+            PathBuf::from("target/scanners/bin"),
+            PathBuf::from("target/kubernetes/bin"),
+        ])
         .map(|dir| dir.join(name))
         .find(|candidate| candidate.is_file())
 }

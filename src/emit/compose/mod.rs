@@ -353,7 +353,7 @@ fn app_service(
         );
     }
     let runs_once = !service.workload.is_long_running();
-    let writable = runtime::writable_dirs(service);
+    let writable = crate::emit::container::writable_dirs(service);
     Ok(model::Service {
         image,
         build,

@@ -8,6 +8,7 @@
 //! so no command, path or name from a project can end an instruction or start another. Values
 //! printed bare (`WORKDIR`, `ARG` and `ENV` names) are svc's own or checked to be plain.
 
+pub mod builds;
 mod static_site;
 pub use static_site::{REWRITTEN_PATH_HEADER, config as static_server_config};
 

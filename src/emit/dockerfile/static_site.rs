@@ -203,7 +203,7 @@ pub fn config(port: u16, clean_urls: bool) -> String {
                 simple("server_tokens", vec![Arg::Word("off")]),
                 simple("disable_symlinks", vec![Arg::Word("on")]),
                 ])
-                .chain(temp_paths_under_tmp())
+                .chain(crate::emit::nginx_conf::temp_paths_under_tmp())
                 .chain([
                 block(
                     "server",
@@ -249,19 +249,4 @@ pub fn config(port: u16, clean_urls: bool) -> String {
         ),
     ];
     print(&items)
-}
-
-/// Where nginx keeps request bodies and buffered responses, all under `/tmp`, for an nginx
-/// whose root file system is read-only.
-fn temp_paths_under_tmp() -> Vec<Item> {
-    [
-        ("client_body_temp_path", "client_body"),
-        ("proxy_temp_path", "proxy"),
-        ("fastcgi_temp_path", "fastcgi"),
-        ("uwsgi_temp_path", "uwsgi"),
-        ("scgi_temp_path", "scgi"),
-    ]
-    .into_iter()
-    .map(|(name, dir)| simple(name, vec![Arg::text(format!("/tmp/{dir}"))]))
-    .collect()
 }

@@ -44,7 +44,24 @@ pub enum Host {
     Compose(Compose),
     /// An ECS task behind a load balancer, reaching services through Service Connect.
     Ecs(Ecs),
+    /// A pod of an unprivileged nginx behind a Kubernetes Service, reaching each service by
+    /// its cluster DNS name.
+    Kubernetes(Kubernetes),
 }
+
+/// The Kubernetes gateway: listens on `port` as an unprivileged user, with its pid file and
+/// buffers under `/tmp` (its root file system is read-only), answers the kubelet's probes at
+/// `health_path`, and resolves `<service>.<namespace>.svc.cluster.local` through the cluster's
+/// DNS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kubernetes {
+    pub port: u16,
+    pub namespace: String,
+    pub health_path: String,
+}
+
+/// The cluster's DNS service, which nginx asks for service names at request time.
+pub const KUBE_DNS: &str = "kube-dns.kube-system.svc.cluster.local";
 
 /// nginx on a host of the user's, configured by svc.yaml `nginx:`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,6 +183,8 @@ pub(super) struct Options {
     /// health checks (so the gateway's health does not hang on one service's).
     pub health_path: Option<String>,
     pub tls: Option<Tls>,
+    /// Runs as an unprivileged user on a read-only root: the pid file and buffers in `/tmp`.
+    pub unprivileged: bool,
     pub limits: Limits,
     /// CA bundle that verifies the external HTTPS origins of string rewrites.
     pub trusted_certificates: String,
@@ -181,6 +200,7 @@ impl Options {
             behind_proxy: false,
             health_path: None,
             tls: None,
+            unprivileged: false,
             limits: limits.clone(),
             trusted_certificates: CA_BUNDLE.to_string(),
         };
@@ -211,6 +231,25 @@ impl Options {
                 options.static_upstreams = true;
                 options.behind_proxy = true;
                 options.health_path = Some(ecs.health_path.clone());
+            }
+            Host::Kubernetes(kubernetes) => {
+                options.listens = vec![Listen {
+                    address: None,
+                    port: kubernetes.port,
+                    tls: false,
+                }];
+                options.resolver = Some(KUBE_DNS.to_string());
+                options.upstreams = project
+                    .services
+                    .values()
+                    .map(|s| {
+                        let host =
+                            format!("{}.{}.svc.cluster.local", s.hostname, kubernetes.namespace);
+                        (s.name.clone(), format!("{host}:{}", s.port))
+                    })
+                    .collect();
+                options.health_path = Some(kubernetes.health_path.clone());
+                options.unprivileged = true;
             }
         }
         options

@@ -19,8 +19,8 @@ mod transforms;
 
 pub use grants::Grant;
 pub use host::{
-    CA_BUNDLE, Compose, DOCKER_RESOLVER, Ecs, Host, Limits, Listen, Standalone, Tls,
-    hostname_upstreams,
+    CA_BUNDLE, Compose, DOCKER_RESOLVER, Ecs, Host, KUBE_DNS, Kubernetes, Limits, Listen,
+    Standalone, Tls, hostname_upstreams,
 };
 
 use crate::check::Checked;
@@ -64,7 +64,7 @@ impl Gateway {
             // Compose interpolates config content, so it reads `$$` as one `$`.
             dollars: match host {
                 Host::Compose(_) => Dollars::Doubled,
-                Host::Standalone(_) | Host::Ecs(_) => Dollars::AsWritten,
+                Host::Standalone(_) | Host::Ecs(_) | Host::Kubernetes(_) => Dollars::AsWritten,
             },
         })
     }
@@ -78,9 +78,10 @@ impl Gateway {
     /// time, so thousands are never all held as data at once.
     pub fn print(self) -> String {
         let dollars = self.dollars;
+        let unprivileged = self.options.unprivileged;
         let (public_server, http, extra_listeners, servers) = self.into_parts();
         let mut printer = nginx_conf::Printer::new(dollars);
-        let (config, http) = parts(public_server, http, extra_listeners);
+        let (config, http) = parts(public_server, http, extra_listeners, unprivileged);
         printer.items(&config, 0);
         printer.open_block("http", 0);
         printer.items(&http, 1);
@@ -101,8 +102,9 @@ impl Gateway {
 
     /// The whole config as data, for tests that read what svc meant to write.
     pub fn config(self) -> Vec<Item> {
+        let unprivileged = self.options.unprivileged;
         let (public_server, http, extra_listeners, servers) = self.into_parts();
-        let (mut config, mut http) = parts(public_server, http, extra_listeners);
+        let (mut config, mut http) = parts(public_server, http, extra_listeners, unprivileged);
         http.extend(servers.flatten());
         config.push(block("http", vec![], http));
         config
@@ -183,6 +185,7 @@ fn parts(
     public_server: Vec<Item>,
     mut http: Vec<Item>,
     extra_listeners: u64,
+    unprivileged: bool,
 ) -> (Vec<Item>, Vec<Item>) {
     // Every listening socket takes a connection slot in each worker, and a proxied request
     // two more: leave room for traffic on top of the listeners.
@@ -191,7 +194,17 @@ fn parts(
     http.push(Item::Blank);
     http.push(comment("the public entry: Vercel's routing table"));
     http.push(block("server", vec![], public_server));
-    let before_http = vec![
+    if unprivileged {
+        let mut temp = nginx_conf::temp_paths_under_tmp();
+        temp.push(Item::Blank);
+        http.splice(0..0, temp);
+    }
+    let mut before_http = Vec::new();
+    if unprivileged {
+        // An unprivileged nginx on a read-only root writes only under `/tmp`.
+        before_http.push(simple("pid", vec![Arg::text("/tmp/nginx.pid")]));
+    }
+    before_http.extend([
         simple("worker_processes", vec![Arg::Word("auto")]),
         simple("worker_rlimit_nofile", vec![Arg::Number(2 * connections)]),
         Item::Blank,
@@ -201,7 +214,7 @@ fn parts(
             vec![simple("worker_connections", vec![Arg::Number(connections)])],
         ),
         Item::Blank,
-    ];
+    ]);
     (before_http, http)
 }
 

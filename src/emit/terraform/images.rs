@@ -2,81 +2,14 @@
 //! generates (under `dockerfiles/`), a README with one build command per service, and an output
 //! listing them.
 
+pub use crate::emit::dockerfile::builds::dockerfiles;
+
 use super::hcl::{block, object, string};
-use crate::ir::{ImageSource, Project, Service};
+use crate::emit::dockerfile::builds::{Source, build_command, source};
+use crate::ir::Project;
 use ::hcl::{Block, Expression};
-use std::collections::BTreeMap;
 
 pub const README: &str = "README.md";
-
-/// How one service's image comes to be.
-enum Source {
-    /// svc.yaml names a built image.
-    Image(String),
-    /// A Dockerfile (the service's own, or one svc generated) and the context it builds from,
-    /// both as seen from the module's directory, with the build's arguments.
-    Dockerfile {
-        file: String,
-        context: String,
-        generated: bool,
-        args: Vec<(String, String)>,
-    },
-    /// svc cannot tell how to build it.
-    Unbuildable(String),
-}
-
-fn source(service: &Service, project_dir: &str) -> Source {
-    let args = || {
-        service
-            .build_args()
-            .map(|(name, value)| (name.to_string(), build_arg(value)))
-            .collect()
-    };
-    match service.image_source() {
-        ImageSource::Dockerfile(path) => {
-            let root = context(project_dir, &service.root);
-            Source::Dockerfile {
-                file: context(&root, path),
-                context: root,
-                generated: false,
-                args: args(),
-            }
-        }
-        ImageSource::Image(image) => Source::Image(image.to_string()),
-        ImageSource::Recipe(recipe) => Source::Dockerfile {
-            file: dockerfile_path(service),
-            context: context(project_dir, &recipe.context),
-            generated: true,
-            args: args(),
-        },
-        ImageSource::Unbuildable(why) => Source::Unbuildable(why.reason.clone()),
-    }
-}
-
-fn dockerfile_path(service: &Service) -> String {
-    format!("dockerfiles/{}.Dockerfile", service.name)
-}
-
-/// The generated Dockerfiles, by path in the module.
-pub fn dockerfiles(project: &Project) -> Result<BTreeMap<String, String>, String> {
-    let mut files = BTreeMap::new();
-    for service in project.services.values() {
-        if let ImageSource::Recipe(recipe) = service.image_source() {
-            let text = crate::emit::dockerfile::render(service, recipe)?;
-            files.insert(dockerfile_path(service), text);
-        }
-    }
-    Ok(files)
-}
-
-/// `root` as seen from the module's directory.
-fn context(project_dir: &str, root: &str) -> String {
-    match (project_dir.trim_end_matches('/'), root) {
-        ("", root) => root.to_string(),
-        (dir, ".") => dir.to_string(),
-        (dir, root) => format!("{dir}/{root}"),
-    }
-}
 
 /// One build command per service, run from the module's directory.
 pub fn readme(project: &Project, project_dir: &str) -> String {
@@ -105,18 +38,9 @@ pub fn readme(project: &Project, project_dir: &str) -> String {
                 } else {
                     "the service brings its own Dockerfile"
                 };
-                let args: String = args
-                    .iter()
-                    .map(|(name, value)| {
-                        format!(" --build-arg {}", shell_word(&format!("{name}={value}")))
-                    })
-                    .collect();
-                text.push_str(&format!(
-                    "{note}:\n\n```sh\ndocker build --platform linux/amd64{args} -f {} -t {} {}\n```\n",
-                    shell_word(&file),
-                    shell_word(&format!("{}:latest", service.hostname)),
-                    shell_word(&ctx),
-                ));
+                let tag = format!("{}:latest", service.hostname);
+                let command = build_command(&file, &ctx, &args, Some("linux/amd64"), &tag);
+                text.push_str(&format!("{note}:\n\n```sh\n{command}\n```\n"));
             }
             Source::Unbuildable(reason) => {
                 text.push_str(&format!(
@@ -126,27 +50,6 @@ pub fn readme(project: &Project, project_dir: &str) -> String {
         }
     }
     text
-}
-
-/// A build argument's value for the README: a public URL is the deployment's origin, known
-/// only once it exists, so the README leaves a placeholder for it.
-fn build_arg(value: &crate::ir::EnvValue) -> String {
-    match value {
-        crate::ir::EnvValue::Literal(text) => text.clone(),
-        crate::ir::EnvValue::PublicUrl(url) => url.under("https://<public host>"),
-    }
-}
-
-/// `'...'` when a word holds anything a shell would read.
-fn shell_word(word: &str) -> String {
-    let plain = word
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_./:@=".contains(c));
-    if plain && !word.is_empty() {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
-    }
 }
 
 /// `image_builds`: for each service, in name order, the Dockerfile and context to build, or
