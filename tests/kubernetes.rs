@@ -34,20 +34,10 @@ fn emit(example: &Path, out: &Path) {
 }
 
 fn yaml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(current) = pending.pop() {
-        for entry in std::fs::read_dir(&current).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml") {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    found
+    support::files_under(dir)
+        .into_iter()
+        .filter(|path| path.extension().is_some_and(|e| e == "yaml"))
+        .collect()
 }
 
 #[test]

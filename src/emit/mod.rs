@@ -31,3 +31,16 @@ impl Artifacts {
         Artifacts { files }
     }
 }
+
+/// FNV-1a, stable across platforms and releases (unlike std's hasher), then mixed so that names
+/// differing in one character land far apart in the low bits too.
+pub fn stable_hash(text: &str) -> u64 {
+    let fnv = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    // splitmix64's finaliser.
+    let mut z = fnv;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}

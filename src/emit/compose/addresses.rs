@@ -113,26 +113,13 @@ pub fn default_pool(name: &str, networks: usize) -> Pool {
             prefix: space_prefix,
         };
     }
-    let hash = stable_hash(name);
+    let hash = crate::emit::stable_hash(name);
     let slots = 1u64 << (prefix - space_prefix);
     let block = 1u64 << (32 - prefix);
     Pool {
         base: space + ((hash % slots) * block) as u32,
         prefix,
     }
-}
-
-/// FNV-1a, stable across platforms and releases (unlike std's hasher), then mixed so that names
-/// differing in one character land far apart in the low bits too.
-fn stable_hash(text: &str) -> u64 {
-    let fnv = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    // splitmix64's finaliser.
-    let mut z = fnv;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 pub fn allocate(pool: Pool, services: &[ServiceId]) -> Result<Layout, String> {

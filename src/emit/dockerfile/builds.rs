@@ -118,3 +118,42 @@ pub fn build_command(
         shell_word(context),
     )
 }
+
+/// A README's section per service, in name order: the image svc.yaml names, or the `docker
+/// build` line (for `platform`, tagged `tag`), or why svc cannot build it.
+pub fn build_sections(
+    project: &Project,
+    project_dir: &str,
+    platform: Option<&str>,
+    tag: impl Fn(&Service) -> String,
+) -> String {
+    let mut text = String::new();
+    for service in project.services.values() {
+        text.push_str(&format!("\n## `{}`\n\n", service.name));
+        match source(service, project_dir) {
+            Source::Image(image) => {
+                text.push_str(&format!("svc.yaml names a built image: `{image}`.\n"));
+            }
+            Source::Dockerfile {
+                file,
+                context,
+                generated,
+                args,
+            } => {
+                let note = if generated {
+                    "svc generated its Dockerfile from the service's framework"
+                } else {
+                    "the service brings its own Dockerfile"
+                };
+                let command = build_command(&file, &context, &args, platform, &tag(service));
+                text.push_str(&format!("{note}:\n\n```sh\n{command}\n```\n"));
+            }
+            Source::Unbuildable(reason) => {
+                text.push_str(&format!(
+                    "svc cannot build it ({reason}): bring an image of your own.\n"
+                ));
+            }
+        }
+    }
+    text
+}

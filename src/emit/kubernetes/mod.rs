@@ -284,7 +284,7 @@ fn gateway_manifests(project: &Checked<Project>, options: &Options) -> Result<St
         health_path: HEALTH_PATH.to_string(),
     });
     let config = Gateway::build(project, &host, &options.gateway)?.print();
-    let checksum = format!("{:016x}", fnv1a(config.as_bytes()));
+    let checksum = format!("{:016x}", crate::emit::stable_hash(&config));
     let config_map = Object {
         api_version: "v1",
         kind: "ConfigMap",
@@ -297,13 +297,6 @@ fn gateway_manifests(project: &Checked<Project>, options: &Options) -> Result<St
     let service = workload::gateway_service(options);
     let policy = policy::gateway(project, options);
     yaml(&[&config_map, &deployment, &service, &policy])
-}
-
-/// FNV-1a: a stable digest of the gateway's config, so a new config rolls its pods.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 /// The URL a binding's env holds: the target's Service by its cluster DNS name.

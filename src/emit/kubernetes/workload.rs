@@ -12,7 +12,7 @@ use super::{
     metadata, policy, selector, yaml,
 };
 use crate::diag::Diagnostics;
-use crate::emit::dockerfile::builds::{Source, build_command, source};
+use crate::emit::dockerfile::builds::build_sections;
 use crate::ir::{
     CRON_SECRET, Call, Command, CronSecret, EnvValue, HealthCheck, Project, Schedule, Service,
     Trigger, Workload,
@@ -51,7 +51,13 @@ pub fn service_manifests(
             for (i, schedule) in schedules.iter().enumerate() {
                 let name = format!("{}-schedule-{i}", service.hostname);
                 let pod = pod(project, service, options, Some("Never"));
-                objects.push(Box::new(cron_job(&name, service, schedule, pod, options)));
+                objects.push(Box::new(cron_job(
+                    &name,
+                    &service.hostname,
+                    schedule,
+                    pod,
+                    options,
+                )));
             }
         }
         Workload::Job { .. } => objects.push(Box::new(job(project, service, options))),
@@ -111,18 +117,8 @@ fn job(project: &Project, service: &Service, options: &Options) -> Object<Spec<J
     }
 }
 
-fn cron_job(
-    name: &str,
-    runs_as: &Service,
-    schedule: &Schedule,
-    pod: PodSpec,
-    options: &Options,
-) -> Object<Spec<CronJobSpec>> {
-    cron_job_for(name, &runs_as.hostname, schedule, pod, options)
-}
-
 /// A CronJob whose pods carry the label `pod_name`, so its policies apply to them.
-fn cron_job_for(
+fn cron_job(
     name: &str,
     pod_name: &str,
     schedule: &Schedule,
@@ -534,7 +530,7 @@ pub fn schedules(project: &Project, options: &Options) -> Result<Option<String>,
             volumes: Vec::new(),
         };
         let name = format!("{SCHEDULER}-{i}");
-        objects.push(Box::new(cron_job_for(
+        objects.push(Box::new(cron_job(
             &name,
             SCHEDULER,
             scheduled.schedule,
@@ -560,32 +556,11 @@ pub fn images_readme(project: &Project, options: &Options) -> String {
          `<service>-secrets`, which you create: see docs/kubernetes.md.\n",
         ns = options.namespace
     );
-    for service in project.services.values() {
-        text.push_str(&format!("\n## `{}`\n\n", service.name));
-        match source(service, &options.project_dir) {
-            Source::Image(image) => {
-                text.push_str(&format!("svc.yaml names a built image: `{image}`.\n"));
-            }
-            Source::Dockerfile {
-                file,
-                context,
-                generated,
-                args,
-            } => {
-                let note = if generated {
-                    "svc generated its Dockerfile from the service's framework"
-                } else {
-                    "the service brings its own Dockerfile"
-                };
-                let command = build_command(&file, &context, &args, None, &image(service, options));
-                text.push_str(&format!("{note}:\n\n```sh\n{command}\n```\n"));
-            }
-            Source::Unbuildable(reason) => {
-                text.push_str(&format!(
-                    "svc cannot build it ({reason}): bring an image of your own.\n"
-                ));
-            }
-        }
-    }
+    text.push_str(&build_sections(
+        project,
+        &options.project_dir,
+        None,
+        |service| image(service, options),
+    ));
     text
 }

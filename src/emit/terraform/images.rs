@@ -5,7 +5,7 @@
 pub use crate::emit::dockerfile::builds::dockerfiles;
 
 use super::hcl::{block, object, string};
-use crate::emit::dockerfile::builds::{Source, build_command, source};
+use crate::emit::dockerfile::builds::{Source, build_sections, source};
 use crate::ir::Project;
 use ::hcl::{Block, Expression};
 
@@ -20,35 +20,12 @@ pub fn readme(project: &Project, project_dir: &str) -> String {
          The output `image_builds` lists the same builds. Fargate runs linux/amd64 unless told\n\
          otherwise, hence `--platform`.\n",
     );
-    for service in project.services.values() {
-        let name = &service.name;
-        text.push_str(&format!("\n## `{name}`\n\n"));
-        match source(service, project_dir) {
-            Source::Image(image) => {
-                text.push_str(&format!("svc.yaml names a built image: `{image}`.\n"));
-            }
-            Source::Dockerfile {
-                file,
-                context: ctx,
-                generated,
-                args,
-            } => {
-                let note = if generated {
-                    "svc generated its Dockerfile from the service's framework"
-                } else {
-                    "the service brings its own Dockerfile"
-                };
-                let tag = format!("{}:latest", service.hostname);
-                let command = build_command(&file, &ctx, &args, Some("linux/amd64"), &tag);
-                text.push_str(&format!("{note}:\n\n```sh\n{command}\n```\n"));
-            }
-            Source::Unbuildable(reason) => {
-                text.push_str(&format!(
-                    "svc cannot build it ({reason}): bring an image of your own.\n"
-                ));
-            }
-        }
-    }
+    text.push_str(&build_sections(
+        project,
+        project_dir,
+        Some("linux/amd64"),
+        |service| format!("{}:latest", service.hostname),
+    ));
     text
 }
 
