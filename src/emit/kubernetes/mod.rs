@@ -264,10 +264,18 @@ fn namespace(options: &Options) -> Result<String, Diagnostics> {
         kind: "Namespace",
         metadata: Metadata {
             name: options.namespace.clone(),
-            labels: BTreeMap::from([(
-                "app.kubernetes.io/managed-by".to_string(),
-                "svc".to_string(),
-            )]),
+            // Every pod svc writes meets the "restricted" Pod Security Standard; the namespace
+            // holds any other pod to it too.
+            labels: BTreeMap::from([
+                (
+                    "app.kubernetes.io/managed-by".to_string(),
+                    "svc".to_string(),
+                ),
+                (
+                    "pod-security.kubernetes.io/enforce".to_string(),
+                    "restricted".to_string(),
+                ),
+            ]),
             ..Metadata::default()
         },
         body: Empty {},

@@ -284,6 +284,8 @@ pub struct Peer {
 #[derive(Serialize)]
 pub struct IpBlock {
     pub cidr: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub except: Vec<&'static str>,
 }
 
 #[derive(Serialize)]

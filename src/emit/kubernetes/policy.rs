@@ -37,10 +37,14 @@ fn tcp(port: u16) -> PolicyPort {
     }
 }
 
-/// Anywhere outside the cluster's policies: the internet, and addresses no pod has.
+/// The internet: every address but link-local ones, where clouds answer a node's metadata and
+/// credentials (169.254.169.254), which no service of a Vercel project could reach there.
 fn anywhere() -> Peer {
     Peer {
-        ip_block: Some(IpBlock { cidr: "0.0.0.0/0" }),
+        ip_block: Some(IpBlock {
+            cidr: "0.0.0.0/0",
+            except: vec!["169.254.0.0/16"],
+        }),
         ..Peer::default()
     }
 }
