@@ -377,10 +377,22 @@ impl Stack {
                 "local",
             ])
             .output();
+        // The engine may still hold an endpoint of a container it has just removed; a network
+        // with one cannot be removed yet, so ask again for a while rather than leave it behind
+        // on an engine other stacks share.
         let label = format!("label=com.docker.compose.project={}", self.options.name);
-        let _ = Command::new("docker")
-            .args(["network", "prune", "-f", "--filter", &label])
-            .output();
+        for _ in 0..20 {
+            let _ = Command::new("docker")
+                .args(["network", "prune", "-f", "--filter", &label])
+                .output();
+            let left = Command::new("docker")
+                .args(["network", "ls", "-q", "--filter", &label])
+                .output();
+            if left.is_ok_and(|out| out.stdout.iter().all(u8::is_ascii_whitespace)) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
     }
 }
 
