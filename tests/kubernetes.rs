@@ -201,22 +201,65 @@ fn network_policies_allow_exactly_the_grants() {
             "{name}: what the policies allow between pods, against the grants\n{}",
             lines.join("\n")
         );
-        // The internet reaches the gateway, on its port, and nothing else in the namespace.
-        let from_outside: Vec<&String> = lines
-            .iter()
-            .filter(|l| {
-                l.starts_with("0.0.0.0-255.255.255.255 => ")
-                    && l.contains(&format!(" => {namespace}/"))
-            })
-            .collect();
-        assert_eq!(
-            from_outside,
-            vec![&format!(
+        // From outside the namespace (the internet, other namespaces' pods), only the gateway
+        // is reached, on its port.
+        let inside = format!(" => {namespace}/");
+        for line in lines.iter().filter(|l| l.contains(&inside)) {
+            if line.starts_with(&format!("{namespace}/")) {
+                continue;
+            }
+            assert!(
+                line.ends_with(&format!(
+                    "{namespace}/svc-gateway[Deployment] : {}",
+                    tcp(8080)
+                )),
+                "{name}: reached from outside the namespace: {line}"
+            );
+        }
+        assert!(
+            lines.contains(&format!(
                 "0.0.0.0-255.255.255.255 => {namespace}/svc-gateway[Deployment] : {}",
                 tcp(8080)
-            )],
-            "{name}"
+            )),
+            "{name}: the internet does not reach the gateway"
         );
+        // A service reaches the internet exactly when svc.yaml's `egress` lets it.
+        let reaching_internet: BTreeSet<String> = lines
+            .iter()
+            .filter_map(|l| {
+                let (src, rest) = l.split_once(" => ")?;
+                rest.starts_with(|c: char| c.is_ascii_digit())
+                    .then(|| role(src, &namespace))
+                    .flatten()
+            })
+            .collect();
+        for service in project.services.values() {
+            assert_eq!(
+                reaching_internet.contains(&service.hostname),
+                service.egress,
+                "{name}: {} reaching the internet",
+                service.name
+            );
+        }
+        // Each binding's variable holds the target's Service name and port.
+        for binding in &project.bindings {
+            let caller = &project.services[&binding.caller];
+            let target = &project.services[&binding.target];
+            let url = format!(
+                "http://{}.{namespace}.svc.cluster.local:{}",
+                target.hostname, target.port
+            );
+            let manifest =
+                std::fs::read_to_string(out.join(format!("services/{}.yaml", caller.hostname)))
+                    .unwrap();
+            let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&manifest).unwrap();
+            assert!(
+                docs.iter().any(|doc| sets(doc, &binding.env, &url)),
+                "{name}: {} does not set {} to {url}",
+                caller.name,
+                binding.env
+            );
+        }
         // Every workload resolves names.
         for line in lines
             .iter()
@@ -232,4 +275,17 @@ fn network_policies_allow_exactly_the_grants() {
         }
     }
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Whether `doc` holds an env entry `{name: <name>, value: <value>}` anywhere.
+fn sets(doc: &serde_json::Value, name: &str, value: &str) -> bool {
+    match doc {
+        serde_json::Value::Object(map) => {
+            (map.get("name").and_then(|v| v.as_str()) == Some(name)
+                && map.get("value").and_then(|v| v.as_str()) == Some(value))
+                || map.values().any(|v| sets(v, name, value))
+        }
+        serde_json::Value::Array(items) => items.iter().any(|v| sets(v, name, value)),
+        _ => false,
+    }
 }

@@ -527,8 +527,8 @@ fn parse_kubernetes(node: &Node, path: &KeyPath, d: &mut Decoder) -> RawKubernet
             "namespace",
             1,
             63,
-            is_dns_label,
-            "a namespace name: lowercase letters, digits and `-`, starting and ending with a letter or digit",
+            is_own_namespace,
+            "a namespace of the project's own: lowercase letters, digits and `-`, starting and ending with a letter or digit, not `default` or `kube-*` (svc's default-deny policy selects every pod of it)",
         ),
         public_url: checked_string(
             &mut fields,
@@ -563,6 +563,11 @@ fn parse_kubernetes(node: &Node, path: &KeyPath, d: &mut Decoder) -> RawKubernet
     };
     fields.finish(d, "the `kubernetes` section of svc.yaml");
     kubernetes
+}
+
+/// A namespace svc may fill: a DNS label, and not one the cluster or other workloads use.
+fn is_own_namespace(s: &str) -> bool {
+    is_dns_label(s) && s != "default" && !s.starts_with("kube-")
 }
 
 /// A DNS label (RFC 1123), as Kubernetes names namespaces.

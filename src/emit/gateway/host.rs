@@ -185,6 +185,9 @@ pub(super) struct Options {
     pub tls: Option<Tls>,
     /// Runs as an unprivileged user on a read-only root: the pid file and buffers in `/tmp`.
     pub unprivileged: bool,
+    /// Worker processes, when not one per CPU of the machine (`auto`): a pod limited to part of
+    /// a node's CPUs would otherwise start one per CPU of the node.
+    pub worker_processes: Option<u64>,
     pub limits: Limits,
     /// CA bundle that verifies the external HTTPS origins of string rewrites.
     pub trusted_certificates: String,
@@ -201,6 +204,7 @@ impl Options {
             health_path: None,
             tls: None,
             unprivileged: false,
+            worker_processes: None,
             limits: limits.clone(),
             trusted_certificates: CA_BUNDLE.to_string(),
         };
@@ -250,6 +254,7 @@ impl Options {
                     .collect();
                 options.health_path = Some(kubernetes.health_path.clone());
                 options.unprivileged = true;
+                options.worker_processes = Some(1);
             }
         }
         options

@@ -78,10 +78,10 @@ impl Gateway {
     /// time, so thousands are never all held as data at once.
     pub fn print(self) -> String {
         let dollars = self.dollars;
-        let unprivileged = self.options.unprivileged;
+        let process = Process::of(&self.options);
         let (public_server, http, extra_listeners, servers) = self.into_parts();
         let mut printer = nginx_conf::Printer::new(dollars);
-        let (config, http) = parts(public_server, http, extra_listeners, unprivileged);
+        let (config, http) = parts(public_server, http, extra_listeners, process);
         printer.items(&config, 0);
         printer.open_block("http", 0);
         printer.items(&http, 1);
@@ -102,9 +102,9 @@ impl Gateway {
 
     /// The whole config as data, for tests that read what svc meant to write.
     pub fn config(self) -> Vec<Item> {
-        let unprivileged = self.options.unprivileged;
+        let process = Process::of(&self.options);
         let (public_server, http, extra_listeners, servers) = self.into_parts();
-        let (mut config, mut http) = parts(public_server, http, extra_listeners, unprivileged);
+        let (mut config, mut http) = parts(public_server, http, extra_listeners, process);
         http.extend(servers.flatten());
         config.push(block("http", vec![], http));
         config
@@ -180,12 +180,28 @@ fn routing_program<'o>(
     Ok(program)
 }
 
+/// How the nginx process runs, which its main context says.
+#[derive(Clone, Copy)]
+struct Process {
+    unprivileged: bool,
+    workers: Option<u64>,
+}
+
+impl Process {
+    fn of(options: &Options) -> Process {
+        Process {
+            unprivileged: options.unprivileged,
+            workers: options.worker_processes,
+        }
+    }
+}
+
 /// Everything before `http`, and the `http` block's own contents up to the public server.
 fn parts(
     public_server: Vec<Item>,
     mut http: Vec<Item>,
     extra_listeners: u64,
-    unprivileged: bool,
+    process: Process,
 ) -> (Vec<Item>, Vec<Item>) {
     // Every listening socket takes a connection slot in each worker, and a proxied request
     // two more: leave room for traffic on top of the listeners.
@@ -194,18 +210,24 @@ fn parts(
     http.push(Item::Blank);
     http.push(comment("the public entry: Vercel's routing table"));
     http.push(block("server", vec![], public_server));
-    if unprivileged {
+    if process.unprivileged {
         let mut temp = nginx_conf::temp_paths_under_tmp();
         temp.push(Item::Blank);
         http.splice(0..0, temp);
     }
     let mut before_http = Vec::new();
-    if unprivileged {
+    if process.unprivileged {
         // An unprivileged nginx on a read-only root writes only under `/tmp`.
         before_http.push(simple("pid", vec![Arg::text("/tmp/nginx.pid")]));
     }
     before_http.extend([
-        simple("worker_processes", vec![Arg::Word("auto")]),
+        simple(
+            "worker_processes",
+            vec![match process.workers {
+                Some(workers) => Arg::Number(workers),
+                None => Arg::Word("auto"),
+            }],
+        ),
         simple("worker_rlimit_nofile", vec![Arg::Number(2 * connections)]),
         Item::Blank,
         block(

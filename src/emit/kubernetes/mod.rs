@@ -86,14 +86,22 @@ impl Options {
     }
 }
 
-/// A directory name as a namespace: lowercase letters, digits and `-`, at most 63.
+/// A directory name as a namespace: lowercase letters, digits and `-`, at most 63, and never one
+/// the cluster or other workloads use (`default`, `kube-*`), which takes a `svc-` prefix.
 fn namespace_name(name: &str) -> String {
     let cleaned: String = name
         .to_ascii_lowercase()
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
-    let trimmed: String = cleaned.trim_matches('-').chars().take(63).collect();
+    let shared = |name: &str| name == "default" || name.starts_with("kube-");
+    let name = cleaned.trim_matches('-');
+    let name = if shared(name) {
+        format!("svc-{name}")
+    } else {
+        name.to_string()
+    };
+    let trimmed: String = name.chars().take(63).collect();
     match trimmed.trim_end_matches('-') {
         "" => "svc".to_string(),
         name => name.to_string(),
@@ -313,4 +321,18 @@ pub fn binding_url(target: &Service, options: &Options) -> String {
         "http://{}.{}.svc.cluster.local:{}",
         target.hostname, options.namespace, target.port
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::namespace_name;
+
+    #[test]
+    fn a_directory_name_becomes_a_namespace_of_the_projects_own() {
+        assert_eq!(namespace_name("My Shop"), "my-shop");
+        assert_eq!(namespace_name("default"), "svc-default");
+        assert_eq!(namespace_name("kube-system"), "svc-kube-system");
+        assert_eq!(namespace_name("--"), "svc");
+        assert_eq!(namespace_name(&"a".repeat(80)).len(), 63);
+    }
 }

@@ -297,6 +297,8 @@ pub struct PolicyPort {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CronJobSpec {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suspend: Option<bool>,
     pub schedule: String,
     pub time_zone: &'static str,
     pub concurrency_policy: &'static str,

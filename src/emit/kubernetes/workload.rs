@@ -14,8 +14,8 @@ use super::{
 use crate::diag::Diagnostics;
 use crate::emit::dockerfile::builds::build_sections;
 use crate::ir::{
-    CRON_SECRET, Call, Command, CronSecret, EnvValue, HealthCheck, Project, Schedule, Service,
-    Trigger, Workload,
+    CRON_SECRET, Call, Command, CronSecret, EnvValue, HealthCheck, Project, Service, Trigger,
+    Workload,
 };
 use std::collections::BTreeMap;
 
@@ -25,13 +25,21 @@ pub fn secret_name(service: &Service) -> String {
 }
 
 /// The image a service runs: svc.yaml's, or the one built from its Dockerfile under this name
-/// (docs/kubernetes.md says how to build, push and point kustomize at it).
+/// (docs/kubernetes.md says how to build, push and point kustomize at it). The name is in
+/// `.invalid`, a domain that never resolves: a manifest applied before its image is pointed at
+/// a registry fails to pull, rather than pulling a stranger's image of the same name.
 pub fn image(service: &Service, options: &Options) -> String {
     match service.image_source() {
         crate::ir::ImageSource::Image(image) => image.to_string(),
-        _ => format!("{}/{}:latest", options.namespace, service.hostname),
+        _ => format!(
+            "{UNBUILT}/{}/{}:latest",
+            options.namespace, service.hostname
+        ),
     }
 }
+
+/// The registry of images not yet built and pushed.
+pub const UNBUILT: &str = "svc.invalid";
 
 /// A service's objects: what runs it, its Service when it listens, and its NetworkPolicy.
 pub fn service_manifests(
@@ -42,25 +50,31 @@ pub fn service_manifests(
 ) -> Result<String, Diagnostics> {
     let mut objects: Vec<Box<dyn super::erased::Object>> = Vec::new();
     match &service.workload {
-        Workload::Web | Workload::Worker(_) | Workload::Cron { .. } => {
+        // A job fed by a queue consumes it all the time, as a worker does.
+        Workload::Web
+        | Workload::Worker(_)
+        | Workload::Cron { .. }
+        | Workload::Job {
+            trigger: Trigger::Queue(_),
+        } => {
             objects.push(Box::new(deployment(project, service, options)));
         }
         Workload::Job {
             trigger: Trigger::Schedule { schedules },
         } => {
             for (i, schedule) in schedules.iter().enumerate() {
-                let name = format!("{}-schedule-{i}", service.hostname);
+                let name = cron_job_name(&format!("{}-schedule-{i}", service.hostname));
                 let pod = pod(project, service, options, Some("Never"));
                 objects.push(Box::new(cron_job(
                     &name,
                     &service.hostname,
-                    schedule,
+                    schedule.crontab(),
                     pod,
                     options,
                 )));
             }
         }
-        Workload::Job { .. } => objects.push(Box::new(job(project, service, options))),
+        Workload::Job { .. } => objects.push(Box::new(started_by_hand(project, service, options))),
     }
     if service.workload.listens() {
         objects.push(Box::new(cluster_service(service, options)));
@@ -96,42 +110,60 @@ fn deployment(
     }
 }
 
-/// A job started by hand: it is applied suspended, and runs once when resumed
-/// (`kubectl patch job <name> -p '{"spec":{"suspend":false}}'`) or copied with `kubectl create
-/// job --from`.
-fn job(project: &Project, service: &Service, options: &Options) -> Object<Spec<JobSpec>> {
-    Object {
-        api_version: "batch/v1",
-        kind: "Job",
-        metadata: metadata(&service.hostname, options),
-        body: Spec {
-            spec: JobSpec {
-                suspend: Some(true),
-                backoff_limit: 0,
-                template: PodTemplate {
-                    metadata: pod_metadata(&service.hostname),
-                    spec: pod(project, service, options, Some("Never")),
-                },
-            },
-        },
+/// A job started by hand, as a suspended CronJob that never fires on its own: its template can
+/// change with each `kubectl apply` (a Job's cannot), and `kubectl create job <run>
+/// --from=cronjob/<name>` runs it once.
+fn started_by_hand(
+    project: &Project,
+    service: &Service,
+    options: &Options,
+) -> Object<Spec<CronJobSpec>> {
+    let pod = pod(project, service, options, Some("Never"));
+    let mut cron_job = cron_job(
+        &cron_job_name(&service.hostname),
+        &service.hostname,
+        NEVER.to_string(),
+        pod,
+        options,
+    );
+    cron_job.body.spec.suspend = Some(true);
+    cron_job
+}
+
+/// 31 February: a schedule that parses and never comes.
+const NEVER: &str = "0 0 31 2 *";
+
+/// A CronJob's name within the API's 52 characters (its Jobs' names add 11): a longer one keeps
+/// its start and a stable digest of the whole, so two never meet.
+fn cron_job_name(name: &str) -> String {
+    const MAX: usize = 52;
+    if name.len() <= MAX {
+        return name.to_string();
     }
+    let digest = format!("{:08x}", crate::emit::stable_hash(name) as u32);
+    let keep = name[..MAX - digest.len() - 1].trim_end_matches('-');
+    format!("{keep}-{digest}")
 }
 
 /// A CronJob whose pods carry the label `pod_name`, so its policies apply to them.
 fn cron_job(
     name: &str,
     pod_name: &str,
-    schedule: &Schedule,
+    schedule: String,
     pod: PodSpec,
     options: &Options,
 ) -> Object<Spec<CronJobSpec>> {
     Object {
         api_version: "batch/v1",
         kind: "CronJob",
-        metadata: metadata(name, options),
+        metadata: Metadata {
+            labels: labels(pod_name),
+            ..metadata(name, options)
+        },
         body: Spec {
             spec: CronJobSpec {
-                schedule: schedule.crontab(),
+                suspend: None,
+                schedule,
                 time_zone: "Etc/UTC",
                 concurrency_policy: "Forbid",
                 job_template: JobTemplate {
@@ -529,11 +561,11 @@ pub fn schedules(project: &Project, options: &Options) -> Result<Option<String>,
             containers: vec![container],
             volumes: Vec::new(),
         };
-        let name = format!("{SCHEDULER}-{i}");
+        let name = cron_job_name(&format!("{SCHEDULER}-{i}"));
         objects.push(Box::new(cron_job(
             &name,
             SCHEDULER,
-            scheduled.schedule,
+            scheduled.schedule.crontab(),
             pod,
             options,
         )));
@@ -551,7 +583,7 @@ pub fn images_readme(project: &Project, options: &Options) -> String {
     let mut text = format!(
         "\nThe manifests run one image per service. Build each one, push it to a registry your\n\
          cluster pulls from, and point the manifests at it with kustomize, e.g.\n\
-         `kustomize edit set image {ns}/web=registry.example.com/web:1.0.0`, then\n\
+         `kustomize edit set image {UNBUILT}/{ns}/web=registry.example.com/web:1.0.0`, then\n\
          `kubectl apply -k .`. Secrets a service lists in svc.yaml are read from the Secret\n\
          `<service>-secrets`, which you create: see docs/kubernetes.md.\n",
         ns = options.namespace
@@ -563,4 +595,20 @@ pub fn images_readme(project: &Project, options: &Options) -> String {
         |service| image(service, options),
     ));
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cron_job_name;
+
+    #[test]
+    fn cron_job_names_fit_the_api_and_stay_apart() {
+        assert_eq!(cron_job_name("nightly-schedule-0"), "nightly-schedule-0");
+        let long = "nightly-reconciliation-of-customer-invoices-x-schedule-0";
+        let other = "nightly-reconciliation-of-customer-invoices-x-schedule-1";
+        assert!(cron_job_name(long).len() <= 52);
+        assert_ne!(cron_job_name(long), cron_job_name(other));
+        assert_eq!(cron_job_name(long), cron_job_name(long));
+        assert!(cron_job_name(long).starts_with("nightly-reconciliation"));
+    }
 }
