@@ -3,7 +3,8 @@
 //! connectivity analyser (`nca`) finds that the NetworkPolicies allow exactly the grants: each
 //! binding's caller to its target on its port, the gateway to the public services, the
 //! scheduler to what it requests, the internet to the gateway, and DNS; nothing else between
-//! pods. Both tools run offline; .ci/run installs them in `target/kubernetes`.
+//! pods. Both tools run offline; .ci/run installs them in `target/kubernetes`. Every gateway
+//! config also passes `nginx -t`.
 
 mod support;
 
@@ -75,6 +76,40 @@ fn every_manifest_of_every_example_validates_against_the_api_schema() {
         );
     }
     assert!(files > 100, "only {files} manifests validated");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn every_gateway_config_passes_nginx_t() {
+    let test = "kubernetes-nginx-t";
+    let Some(nginx) = require_tool("nginx", test) else {
+        return;
+    };
+    let dir = scratch_dir(test);
+    let mut checked = 0;
+    for entry in std::fs::read_dir("examples").unwrap() {
+        let example = entry.unwrap().path();
+        if support::example_config(&example).is_none() {
+            continue;
+        }
+        let out = dir.join(example.file_name().unwrap());
+        emit(&example, &out);
+        let manifests = std::fs::read_to_string(out.join("gateway.yaml")).unwrap();
+        let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&manifests).unwrap();
+        let config = docs
+            .iter()
+            .find_map(|doc| doc.pointer("/data/nginx.conf")?.as_str())
+            .expect("gateway.yaml holds the config");
+        // Outside a cluster the resolver's name does not resolve, and the check keeps its pid
+        // file in its own directory.
+        let config = config
+            .replace(svc::emit::gateway::KUBE_DNS, "127.0.0.1")
+            .replace("pid \"/tmp/nginx.pid\";\n", "");
+        support::gateway::syntax_check(&nginx, &out, &config)
+            .unwrap_or_else(|e| panic!("{}: {e}", example.display()));
+        checked += 1;
+    }
+    assert!(checked >= 20, "only {checked} gateway configs checked");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
