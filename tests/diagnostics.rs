@@ -27,10 +27,15 @@ fn sections() -> Vec<(String, String)> {
     sections
 }
 
+/// The section a code's docs anchor (`docs/diagnostics.md#<code>`) leads to: GitHub names a
+/// heading's anchor after its text, backticks dropped.
 fn section(code: Code) -> String {
+    let anchor = code.docs_anchor();
+    let (file, fragment) = anchor.split_once('#').unwrap();
+    assert_eq!(file, DOCS, "`{code}`'s anchor is in the diagnostics docs");
     sections()
         .into_iter()
-        .find(|(name, _)| name == code.as_str())
+        .find(|(name, _)| name == fragment)
         .map(|(_, body)| body)
         .unwrap_or_else(|| panic!("{DOCS} has no section for `{code}`"))
 }

@@ -34,6 +34,21 @@ fn emit(example: &Path, out: &Path) {
     );
 }
 
+/// Every valid example emitted under `dir/<example>/`: each example and its output.
+fn emit_every_example(dir: &Path) -> Vec<(PathBuf, PathBuf)> {
+    let mut emitted = Vec::new();
+    for entry in std::fs::read_dir("examples").unwrap() {
+        let example = entry.unwrap().path();
+        if support::example_config(&example).is_none() {
+            continue;
+        }
+        let out = dir.join(example.file_name().unwrap());
+        emit(&example, &out);
+        emitted.push((example, out));
+    }
+    emitted
+}
+
 fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     support::files_under(dir)
         .into_iter()
@@ -49,13 +64,7 @@ fn every_manifest_of_every_example_validates_against_the_api_schema() {
     };
     let dir = scratch_dir(test);
     let mut files = 0;
-    for entry in std::fs::read_dir("examples").unwrap() {
-        let example = entry.unwrap().path();
-        if support::example_config(&example).is_none() {
-            continue;
-        }
-        let out = dir.join(example.file_name().unwrap());
-        emit(&example, &out);
+    for (example, out) in emit_every_example(&dir) {
         let manifests: Vec<PathBuf> = yaml_files(&out)
             .into_iter()
             // kustomize's own file has no schema in the API's.
@@ -87,13 +96,7 @@ fn every_gateway_config_passes_nginx_t() {
     };
     let dir = scratch_dir(test);
     let mut checked = 0;
-    for entry in std::fs::read_dir("examples").unwrap() {
-        let example = entry.unwrap().path();
-        if support::example_config(&example).is_none() {
-            continue;
-        }
-        let out = dir.join(example.file_name().unwrap());
-        emit(&example, &out);
+    for (example, out) in emit_every_example(&dir) {
         let manifests = std::fs::read_to_string(out.join("gateway.yaml")).unwrap();
         let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&manifests).unwrap();
         let config = docs

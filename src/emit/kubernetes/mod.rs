@@ -133,7 +133,7 @@ pub fn emit(project: &Checked<Project>, options: &Options) -> Result<Artifacts, 
     files.insert("namespace.yaml".to_string(), namespace(options)?);
     files.insert(
         "network-policy.yaml".to_string(),
-        yaml(&[&policy::default_deny(options)])?,
+        yaml(&[Box::new(policy::default_deny(options))])?,
     );
     files.insert(
         "gateway.yaml".to_string(),
@@ -210,8 +210,11 @@ pub(super) fn internal(reason: impl std::fmt::Display) -> Diagnostics {
     diags
 }
 
+/// The objects of one file, of any kinds.
+type Manifests = Vec<Box<dyn erased::Object>>;
+
 /// One object, or several as one multi-document YAML file.
-fn yaml(objects: &[&dyn erased::Object]) -> Result<String, Diagnostics> {
+fn yaml(objects: &[Box<dyn erased::Object>]) -> Result<String, Diagnostics> {
     let mut text = String::new();
     for (i, object) in objects.iter().enumerate() {
         if i > 0 {
@@ -312,7 +315,12 @@ fn gateway_manifests(project: &Checked<Project>, options: &Options) -> Result<St
     let deployment = workload::gateway_deployment(options, &checksum);
     let service = workload::gateway_service(options);
     let policy = policy::gateway(project, options);
-    yaml(&[&config_map, &deployment, &service, &policy])
+    yaml(&[
+        Box::new(config_map),
+        Box::new(deployment),
+        Box::new(service),
+        Box::new(policy),
+    ])
 }
 
 /// The URL a binding's env holds: the target's Service by its cluster DNS name.

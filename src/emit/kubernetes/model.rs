@@ -313,8 +313,6 @@ pub struct JobTemplate {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobSpec {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub suspend: Option<bool>,
     pub backoff_limit: u32,
     pub template: PodTemplate,
 }

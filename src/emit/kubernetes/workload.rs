@@ -8,8 +8,8 @@ use super::model::{
     ServicePort, ServiceSpec, Spec, Volume, VolumeMount,
 };
 use super::{
-    GATEWAY, GATEWAY_PORT, GATEWAY_USER, HEALTH_PATH, Options, SCHEDULER, binding_url, labels,
-    metadata, policy, selector, yaml,
+    GATEWAY, GATEWAY_PORT, GATEWAY_USER, HEALTH_PATH, Manifests, Options, SCHEDULER, binding_url,
+    labels, metadata, policy, selector, yaml,
 };
 use crate::diag::Diagnostics;
 use crate::emit::dockerfile::builds::build_sections;
@@ -48,7 +48,7 @@ pub fn service_manifests(
     service: &Service,
     options: &Options,
 ) -> Result<String, Diagnostics> {
-    let mut objects: Vec<Box<dyn super::erased::Object>> = Vec::new();
+    let mut objects = Manifests::new();
     match &service.workload {
         // A job fed by a queue consumes it all the time, as a worker does.
         Workload::Web
@@ -82,8 +82,7 @@ pub fn service_manifests(
     if let Some(policy) = policy::service(project, scheduled, service, options) {
         objects.push(Box::new(policy));
     }
-    let refs: Vec<&dyn super::erased::Object> = objects.iter().map(|o| o.as_ref()).collect();
-    yaml(&refs)
+    yaml(&objects)
 }
 
 fn deployment(
@@ -168,7 +167,6 @@ fn cron_job(
                 concurrency_policy: "Forbid",
                 job_template: JobTemplate {
                     spec: JobSpec {
-                        suspend: None,
                         backoff_limit: 0,
                         template: PodTemplate {
                             metadata: pod_metadata(pod_name),
@@ -493,7 +491,7 @@ pub fn schedules(project: &Project, options: &Options) -> Result<Option<String>,
         .public_url
         .split_once("://")
         .map_or(options.public_url.as_str(), |(_, host)| host);
-    let mut objects: Vec<Box<dyn super::erased::Object>> = Vec::new();
+    let mut objects = Manifests::new();
     for (i, scheduled) in project.scheduled().into_iter().enumerate() {
         let mut headers = Vec::new();
         let mut env = Vec::new();
@@ -574,8 +572,7 @@ pub fn schedules(project: &Project, options: &Options) -> Result<Option<String>,
         return Ok(None);
     }
     objects.push(Box::new(policy::scheduler(project, options)));
-    let refs: Vec<&dyn super::erased::Object> = objects.iter().map(|o| o.as_ref()).collect();
-    yaml(&refs).map(Some)
+    yaml(&objects).map(Some)
 }
 
 /// How to build and push each image, and point the manifests at it.
